@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# The demo: a local SQLite database under instance/, the outbox gateway (nothing leaves the
+# machine), a demo agency, and a sample token. Texts go out at the next sweep, day or night.
+# Any of these can be overridden from the environment.
+run: export FOLLOWUP_AGENCY_NAME ?= Westlake Police
+run: export FOLLOWUP_INTAKE_TOKEN ?= demo-intake-token
+run: export FOLLOWUP_SEND_DELAY ?= 0
+run: export FOLLOWUP_QUIET_HOURS ?= off
+run: export FOLLOWUP_SEND_INTERVAL ?= 5s
+run: $(STAMP)
+	$(BIN)/followup run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

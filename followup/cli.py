@@ -1,0 +1,331 @@
+"""The ``followup`` command: run the service, send what is due, manage agencies and tokens."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import signal
+import sys
+from datetime import datetime, timedelta
+
+import click
+from sqlalchemy import select
+
+from followup import agencies, migrate, tokens
+from followup.config import ConfigError, Settings
+from followup.durations import parse_duration
+from followup.models import Agency, ApiToken, Message, MessageDirection
+from followup.phones import mask
+from followup.quiet_hours import QuietHours
+from followup.services import Services
+from followup.setup import prepare_database
+
+logger = logging.getLogger(__name__)
+
+
+class _Lazy:
+    """Build the services on first use, so `--help` works without a configured environment."""
+
+    def __init__(self):
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            try:
+                self._services = Services.build(Settings.from_env())
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._services
+
+
+pass_lazy = click.make_pass_decorator(_Lazy, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Follow-up texting after a call for service. Configuration comes from FOLLOWUP_* variables."""
+    from followup import configure_logging
+
+    configure_logging()
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_lazy
+def run(lazy: _Lazy, host: str, port: int) -> None:
+    """Run the web app and the sender in one process, for trying the service out."""
+    from followup import create_app
+    from followup.scheduler import build_scheduler
+
+    services = lazy.services
+    agency = prepare_database(services)
+    app = create_app({"SERVICES": services})
+    scheduler = build_scheduler(
+        services.sender(), services.settings.send_interval_seconds, blocking=False
+    )
+    scheduler.start()
+    click.echo(_banner(services.settings, agency, host, port, services.clock.now()))
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _banner(settings: Settings, agency: Agency, host: str, port: int, now: datetime) -> str:
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown_host}:{port}"
+    token = settings.intake_token or "<token from: followup token create>"
+    closed_at = now.astimezone(agency.zone).isoformat(timespec="seconds")
+    sample = {
+        "call_id": f"DEMO-{secrets.token_hex(3).upper()}",
+        "closed_at": closed_at,
+        "call_type": "THEFT - CAR PROWL",
+        "caller_phone": f"+1202555{secrets.randbelow(100) + 100:04d}",
+        "caller_name": "Alex Rivera",
+        "district": "North",
+    }
+    gateway = (
+        "Twilio" if settings.twilio_enabled else "the local outbox (no texts leave this machine)"
+    )
+    quiet = agency.quiet_hours if agency.quiet_hours != "off" else "off"
+    delay = timedelta(seconds=agency.send_delay_seconds)
+    return "\n".join(
+        [
+            "",
+            f"Follow-up service: {base}  (agency {agency.name!r}, sending through {gateway})",
+            f"  send delay {delay}, quiet hours {quiet} ({agency.timezone}); "
+            f"sender sweeps every {settings.send_interval_seconds:g}s",
+            "",
+            "Post a sample closed call:",
+            f"  curl -sS -X POST {base}/api/v1/calls \\",
+            f"    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\",
+            f"    -d '{json.dumps(sample)}'",
+            "",
+            "Then read the check-in text (once it is due):  .venv/bin/followup outbox",
+            "",
+        ]
+    )
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", "-w", default=2, show_default=True, type=int)
+def web(host: str, port: int, workers: int) -> None:
+    """Serve the web app with gunicorn (production). Run `followup sender` beside it."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            # The access log's default format includes the query string; ours carry none with
+            # personal data, but keep the format explicit so nobody adds one by accident.
+            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn 25+ opens a control socket under $HOME by default; nothing uses it.
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            from followup import create_app
+
+            return create_app()
+
+    _Gunicorn().run()
+
+
+@main.command()
+@pass_lazy
+def sender(lazy: _Lazy) -> None:
+    """Run the sending loop alone (several may run against PostgreSQL)."""
+    from followup.scheduler import build_scheduler
+
+    services = lazy.services
+    scheduler = build_scheduler(
+        services.sender(), services.settings.send_interval_seconds, blocking=True
+    )
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    logger.info("sender started: every %ss", services.settings.send_interval_seconds)
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command("send-due")
+@click.option("--once", is_flag=True, help="One batch only, instead of sweeping until none is due.")
+@pass_lazy
+def send_due(lazy: _Lazy, once: bool) -> None:
+    """Send what is due now and exit (for cron, scripts and tests)."""
+    sender_ = lazy.services.sender()
+    report = sender_.sweep() if once else sender_.drain()
+    click.echo(str(report))
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_lazy
+def db_upgrade(lazy: _Lazy) -> None:
+    """Apply migrations and create the default agency if it does not exist."""
+    agency = prepare_database(lazy.services)
+    click.echo(f"database is up to date; default agency {agency.slug!r} ({agency.name})")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@pass_lazy
+def db_revision(lazy: _Lazy, message: str) -> None:
+    """Write a new migration comparing the models with the database (for developers)."""
+    migrate.revision(lazy.services.settings.database_url, message)
+
+
+# --- agencies and tokens -------------------------------------------------------------------
+
+
+@main.group()
+def agency() -> None:
+    """Agencies."""
+
+
+@agency.command("create")
+@click.option("--slug", required=True, help="Short id, e.g. westlake-pd.")
+@click.option("--name", required=True, help="As callers know it, e.g. 'Westlake Police'.")
+@click.option("--timezone", default="America/New_York", show_default=True)
+@click.option("--send-delay", default="2h", show_default=True)
+@click.option("--quiet-hours", default="21:00-09:00", show_default=True)
+@click.option("--language", default="en", show_default=True, help="Default language.")
+@click.option("--phone", default=None, help="Non-emergency number callers may use.")
+@pass_lazy
+def agency_create(lazy: _Lazy, slug, name, timezone, send_delay, quiet_hours, language, phone):
+    """Create an agency with the default texts."""
+    services = lazy.services
+    try:
+        options = agencies.AgencySettings(
+            name=name,
+            timezone=timezone,
+            send_delay=parse_duration(send_delay),
+            quiet_hours=QuietHours.parse(quiet_hours),
+            default_language=language,
+            phone=phone,
+        )
+        with services.db.begin() as session:
+            created = agencies.create_agency(session, slug, options, now=services.clock.now())
+            click.echo(f"created agency {created.slug!r} ({created.name})")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@agency.command("list")
+@pass_lazy
+def agency_list(lazy: _Lazy) -> None:
+    """List agencies."""
+    with lazy.services.db.Session() as session:
+        for row in session.scalars(select(Agency).order_by(Agency.slug)):
+            click.echo(f"{row.slug}\t{row.name}\t{row.timezone}\tquiet {row.quiet_hours}")
+
+
+@main.group()
+def token() -> None:
+    """Intake API tokens."""
+
+
+@token.command("create")
+@click.option("--agency", "slug", default=None, help="Agency slug (default: the default agency).")
+@click.option("--name", default="cad", show_default=True, help="What uses it, e.g. 'cad'.")
+@pass_lazy
+def token_create(lazy: _Lazy, slug: str | None, name: str) -> None:
+    """Create a token; it is printed once and only its hash is kept."""
+    services = lazy.services
+    with services.db.begin() as session:
+        try:
+            owner = agencies.get_agency(session, slug or services.settings.agency_slug)
+        except agencies.AgencyError as exc:
+            raise click.ClickException(str(exc)) from None
+        row, plain = tokens.create_token(session, owner, name, now=services.clock.now())
+        click.echo(plain)
+        click.echo(
+            f"token {row.id} for {owner.slug!r}: store it now, it cannot be shown again", err=True
+        )
+
+
+@token.command("list")
+@pass_lazy
+def token_list(lazy: _Lazy) -> None:
+    """List tokens (prefix, agency, state)."""
+    with lazy.services.db.Session() as session:
+        for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            used = (
+                f"last used {row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+            )
+            click.echo(f"{row.id}\t{row.prefix}…\t{row.agency.slug}\t{row.name}\t{state}\t{used}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_lazy
+def token_revoke(lazy: _Lazy, token_id: int) -> None:
+    """Revoke a token at once."""
+    services = lazy.services
+    with services.db.begin() as session:
+        row = tokens.revoke_token(session, token_id, now=services.clock.now())
+        if row is None:
+            raise click.ClickException(f"no token {token_id}")
+        click.echo(f"token {token_id} revoked")
+
+
+# --- the local outbox ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--show-numbers", is_flag=True, help="Print full phone numbers (masked by default).")
+@pass_lazy
+def outbox(lazy: _Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
+    """List the texts the local outbox gateway holds, newest first."""
+    with lazy.services.db.Session() as session:
+        rows = session.scalars(
+            select(Message)
+            .where(Message.gateway == "outbox", Message.direction == MessageDirection.OUTBOUND)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        ).all()
+    if not rows and not as_json:
+        click.echo("The outbox is empty (a check-in appears here once it is due and sent).")
+    for row in rows:
+        to = row.phone if show_numbers else mask(row.phone)
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "to": to,
+                        "body": row.body,
+                        "status": row.status,
+                        "followup_id": row.followup_id,
+                        "created_at": row.created_at.isoformat(),
+                    }
+                )
+            )
+        else:
+            click.echo(f"#{row.id}  {row.created_at:%Y-%m-%d %H:%M} UTC  to {to}  [{row.status}]")
+            click.echo(f"    {row.body}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

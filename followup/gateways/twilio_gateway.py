@@ -1,0 +1,119 @@
+"""Sending through Twilio's Messages API with the official SDK."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from followup.gateways.base import (
+    PermanentGatewayError,
+    SendResult,
+    TransientGatewayError,
+    UnknownOutcomeError,
+)
+
+logger = logging.getLogger(__name__)
+
+# Twilio's "too many requests" arrives as HTTP 429 or, from some endpoints, as code 20429.
+_RATE_LIMIT_CODES = {20429}
+
+
+class RedirectingHttpClient(TwilioHttpClient):
+    """Send the SDK's requests to another base URL (a Twilio-compatible server, e.g. in tests)."""
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self._base = urlsplit(base_url)
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urlsplit(url)
+        redirected = urlunsplit(
+            (self._base.scheme, self._base.netloc, parts.path, parts.query, parts.fragment)
+        )
+        return super().request(method, redirected, *args, **kwargs)
+
+
+class TwilioGateway:
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        messaging_service_sid: str | None = None,
+        from_number: str | None = None,
+        api_url: str | None = None,
+        timeout: float = 10.0,
+    ):
+        if not (messaging_service_sid or from_number):
+            raise ValueError("set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
+        # The SDK's default has no timeout at all; a hung connection would stall the sender.
+        # (It takes one number, used for both connecting and reading.)
+        http = (
+            RedirectingHttpClient(api_url, timeout=timeout)
+            if api_url
+            else TwilioHttpClient(timeout=timeout)
+        )
+        self._client = Client(account_sid, auth_token, http_client=http)
+        self._sender = (
+            {"messaging_service_sid": messaging_service_sid}
+            if messaging_service_sid
+            else {"from_": from_number}
+        )
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        options = dict(self._sender)
+        if status_callback:
+            options["status_callback"] = status_callback
+        try:
+            message = self._client.messages.create(to=to, body=body, **options)
+        except TwilioRestException as exc:
+            raise _classify(exc) from None
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransientGatewayError(
+                f"could not connect to Twilio: {type(exc).__name__}"
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            if _never_connected(exc):
+                raise TransientGatewayError("could not connect to Twilio") from None
+            raise UnknownOutcomeError(
+                f"connection lost mid-request: {type(exc).__name__}"
+            ) from None
+        except requests.exceptions.Timeout as exc:
+            raise UnknownOutcomeError(
+                f"no answer from Twilio in time: {type(exc).__name__}"
+            ) from None
+        except TwilioException as exc:
+            raise UnknownOutcomeError(f"Twilio SDK error: {type(exc).__name__}") from None
+        return SendResult(sid=message.sid, status=message.status or "queued")
+
+
+def _classify(exc: TwilioRestException) -> TransientGatewayError | PermanentGatewayError:
+    text = f"Twilio refused the message (HTTP {exc.status}, code {exc.code})"
+    if exc.status == 429 or exc.code in _RATE_LIMIT_CODES or (exc.status or 0) >= 500:
+        return TransientGatewayError(text, code=exc.code, status=exc.status)
+    return PermanentGatewayError(text, code=exc.code, status=exc.status)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Return True when the request provably never reached Twilio (refused, no route, DNS)."""
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | NameResolutionError):
+            return True
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(a for a in current.args if isinstance(a, BaseException))
+    return False

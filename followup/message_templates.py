@@ -1,0 +1,157 @@
+"""The texts an agency sends: defaults from templates/sms/, stored per agency, rendered safely.
+
+Bodies are Jinja, rendered in a ``SandboxedEnvironment`` with a fixed set of placeholders and
+``StrictUndefined``: an unknown placeholder is an error, never a silently empty gap in a text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_skeleton
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.config import resource_dir
+from followup.models import Agency, Call, MessageTemplate
+
+CHECKIN = "checkin"
+
+# The placeholders a template may use, with what each means (README and the admin pages list them).
+PLACEHOLDERS: Mapping[str, str] = {
+    "agency_name": "the agency's name, e.g. Westlake Police",
+    "agency_phone": "the agency's non-emergency number (empty when not set)",
+    "call_date": "the day the call closed, in the agency's time zone and the text's language",
+    "call_type": "the call type label as the dispatch system sent it",
+    "caller_first_name": "the caller's first name (empty when not known)",
+    "case_number": "the agency's incident number for the call",
+}
+
+_env = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+class TemplateRenderError(ValueError):
+    """A template could not be rendered; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    template: MessageTemplate
+    body: str
+
+
+def default_bodies(root: Path | None = None) -> dict[tuple[str, str], str]:
+    """Return the shipped defaults as {(purpose, language): body}, read from templates/sms/."""
+    base = (root or resource_dir()) / "sms"
+    bodies = {}
+    for path in sorted(base.glob("*/*.txt")):
+        bodies[(path.stem, path.parent.name)] = path.read_text(encoding="utf-8").strip()
+    return bodies
+
+
+def seed_defaults(session: Session, agency: Agency, *, now: datetime) -> int:
+    """Give ``agency`` every default text it does not have yet; return how many were added."""
+    existing = set(
+        session.execute(
+            select(MessageTemplate.purpose, MessageTemplate.language).where(
+                MessageTemplate.agency_id == agency.id
+            )
+        )
+    )
+    added = 0
+    for (purpose, language), body in default_bodies().items():
+        if (purpose, language) in existing:
+            continue
+        session.add(
+            MessageTemplate(
+                agency_id=agency.id,
+                purpose=purpose,
+                language=language,
+                call_type="",
+                version=1,
+                body=body,
+                active=True,
+                author="seed",
+                created_at=now,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+def languages_for(session: Session, agency: Agency, purpose: str = CHECKIN) -> set[str]:
+    """Return the languages ``agency`` has an active ``purpose`` text in."""
+    return set(
+        session.scalars(
+            select(MessageTemplate.language).where(
+                MessageTemplate.agency_id == agency.id,
+                MessageTemplate.purpose == purpose,
+                MessageTemplate.active.is_(True),
+            )
+        )
+    )
+
+
+def find_template(
+    session: Session, agency: Agency, purpose: str, language: str, call_type: str = ""
+) -> MessageTemplate | None:
+    """Return the active template: call-type override, then the language, then the default one."""
+    candidates = session.scalars(
+        select(MessageTemplate).where(
+            MessageTemplate.agency_id == agency.id,
+            MessageTemplate.purpose == purpose,
+            MessageTemplate.active.is_(True),
+            MessageTemplate.language.in_({language, agency.default_language}),
+        )
+    ).all()
+
+    wanted_type = call_type.casefold()
+    usable = [t for t in candidates if not t.call_type or t.call_type.casefold() == wanted_type]
+    # The caller's language beats an override written in another language.
+    return min(
+        usable, key=lambda t: (t.language != language, not t.call_type, -t.version), default=None
+    )
+
+
+def render_body(body: str, context: Mapping[str, str]) -> str:
+    """Render ``body`` with ``context``; raise TemplateRenderError with line and reason."""
+    try:
+        return _env.from_string(body).render(**context).strip()
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"line {line}: " if line else ""
+        raise TemplateRenderError(f"{where}{exc.message or exc}") from None
+
+
+def call_context(agency: Agency, call: Call, language: str) -> dict[str, str]:
+    """Return the placeholder values for a text about ``call``."""
+    closed_local = call.closed_at.astimezone(agency.zone)
+    first_name = (call.caller_name or "").strip().split(" ")[0] if call.caller_name else ""
+    return {
+        "agency_name": agency.name,
+        "agency_phone": agency.phone or "",
+        "call_date": format_skeleton("MMMd", closed_local.date(), locale=language or "en"),
+        "call_type": call.call_type,
+        "caller_first_name": first_name.title() if first_name.isupper() else first_name,
+        "case_number": call.external_id,
+    }
+
+
+def render_for_call(
+    session: Session, agency: Agency, call: Call, purpose: str, language: str
+) -> Rendered | None:
+    """Return the text for ``call`` in ``language`` (with the fallbacks), or None if none exists."""
+    template = find_template(session, agency, purpose, language, call.call_type)
+    if template is None:
+        return None
+    return Rendered(
+        template, render_body(template.body, call_context(agency, call, template.language))
+    )

@@ -1,0 +1,270 @@
+"""The tables: agencies, their tokens, calls, follow-ups, messages, contacts, templates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from followup.db import Base, UTCDateTime
+from followup.quiet_hours import QuietHours
+
+
+class CallStatus(StrEnum):
+    """The call's state as the dispatch system last reported it."""
+
+    CLOSED = "closed"  # the call for service is over: a check-in may follow
+    REOPENED = "reopened"  # work resumed on the call: any check-in not yet sent is cancelled
+
+
+class FollowUpStatus(StrEnum):
+    """Where a check-in text stands. One follow-up per call, at most one text per call.
+
+    ::
+
+        (event) --eligible--> scheduled --claim--> sending --gateway ok--> sent
+           |                     ^  |                 |  \\--transient error--> scheduled (retry)
+           |                     |  |                 |  \\--permanent error--> failed
+           |           (closed   |  +--reopened/STOP--+-> cancelled
+           |            again)   |                    \\--crash, no outcome--> unknown
+           +--not eligible--> skipped (a named reason)
+    """
+
+    SCHEDULED = "scheduled"  # waiting for send_at; the sender picks it up once due
+    SENDING = "sending"  # claimed and committed before the gateway call; outcome not yet known
+    SENT = "sent"  # the gateway accepted the text (delivery status arrives on the message)
+    FAILED = "failed"  # permanently refused by the gateway, or retries ran out of time
+    SKIPPED = "skipped"  # never to be sent: `reason` says which eligibility rule decided
+    CANCELLED = "cancelled"  # was scheduled, then stopped (call reopened, number opted out)
+    UNKNOWN = "unknown"  # a sender stopped mid-send: shown to staff, never resent automatically
+
+    @classmethod
+    def pending(cls) -> tuple[FollowUpStatus, ...]:
+        """Statuses from which a text may still go out."""
+        return (cls.SCHEDULED, cls.SENDING)
+
+
+class SkipReason(StrEnum):
+    """Why a follow-up is not sent; reports count these, so each value is stable."""
+
+    NO_PHONE = "no_phone"  # the event carried no caller phone number
+    INVALID_PHONE = "invalid_phone"  # not a number that can receive a text (landline, malformed)
+    OPTED_OUT = "opted_out"  # the number replied STOP to this agency
+    DO_NOT_CONTACT = "do_not_contact"  # the dispatcher or officer flagged the call
+    SELF_INITIATED = "self_initiated"  # officer-initiated: nobody called for help
+    SENSITIVE_CALL_TYPE = "sensitive_call_type"  # a text could endanger or hurt the caller
+    EXCLUDED_DISPOSITION = "excluded_disposition"  # e.g. the caller was arrested
+    RECENTLY_CONTACTED = "recently_contacted"  # texted within the agency's frequency cap
+    TOO_OLD = "too_old"  # closed longer ago than the agency's maximum age
+    CALL_REOPENED = "call_reopened"  # cancelled: the call was reopened before the text went
+    NO_TEMPLATE = "no_template"  # failed: no check-in text exists for the language
+    TEMPLATE_ERROR = "template_error"  # failed: the check-in text did not render
+    WINDOW_PASSED = "window_passed"  # failed: retries would go past the maximum age
+    RETRIES_EXHAUSTED = "retries_exhausted"  # failed: transient errors every time, up to the limit
+    GATEWAY_REJECTED = "gateway_rejected"  # failed: the gateway refused permanently (see code)
+
+
+class MessageDirection(StrEnum):
+    OUTBOUND = "outbound"  # from the agency to the caller
+    INBOUND = "inbound"  # from the caller to the agency
+
+
+class MessageStatus(StrEnum):
+    """A single text's delivery state; outbound values follow Twilio's own status names.
+
+    pending -> queued/accepted -> sending -> sent -> delivered, or failed/undelivered (final).
+    """
+
+    PENDING = "pending"  # stored, gateway not yet called (or the call's outcome is unknown)
+    ACCEPTED = "accepted"  # Twilio accepted it for a Messaging Service, sender not yet chosen
+    QUEUED = "queued"  # Twilio queued it for sending
+    SENDING = "sending"  # Twilio is handing it to the carrier
+    SENT = "sent"  # the carrier took it (the outbox gateway stops here: it keeps the text)
+    DELIVERED = "delivered"  # the carrier confirmed delivery to the handset
+    UNDELIVERED = "undelivered"  # the carrier could not deliver it (final)
+    FAILED = "failed"  # the gateway refused or could not send it (final)
+    RECEIVED = "received"  # an inbound text from a caller
+
+
+class Agency(Base):
+    """A police or public-safety agency and its sending rules."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))  # the non-emergency line, for texts
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    default_region: Mapped[str] = mapped_column(String(2), default="US")  # for phone numbers
+    send_delay_seconds: Mapped[int] = mapped_column(Integer, default=7200)
+    quiet_hours: Mapped[str] = mapped_column(String(16), default="21:00-09:00")  # or "off"
+    reply_window_hours: Mapped[int] = mapped_column(Integer, default=72)
+    frequency_cap_days: Mapped[int] = mapped_column(Integer, default=30)
+    max_age_days: Mapped[int] = mapped_column(Integer, default=7)
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    # Agency additions on top of the built-in sensitive list: words, codes or regexes.
+    sensitive_patterns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    excluded_dispositions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours)
+
+    @property
+    def send_delay(self) -> timedelta:
+        return timedelta(seconds=self.send_delay_seconds)
+
+
+class ApiToken(Base):
+    """A bearer token a dispatch system uses to post events for one agency; only a hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Contact(Base):
+    """A phone number as one agency knows it: above all, whether it has opted out."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("agency_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set while opted out
+    opt_out_source: Mapped[str | None] = mapped_column(String(32))  # "reply", "twilio_21610", ...
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Call(Base):
+    """A call for service as the dispatch or records system reported it (latest event wins)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("agency_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    external_id: Mapped[str] = mapped_column(String(64))  # the agency's incident number
+    status: Mapped[CallStatus] = mapped_column(String(16))
+    call_type: Mapped[str] = mapped_column(String(200))
+    disposition: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caller_phone: Mapped[str | None] = mapped_column(String(20))  # E.164 when it parsed
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(35))  # BCP 47 as sent
+    district: Mapped[str | None] = mapped_column(String(64))
+    beat: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    officer_id: Mapped[str | None] = mapped_column(String(64))
+    self_initiated: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # hash of the last event's fields
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()
+    followup: Mapped[FollowUp | None] = relationship(back_populates="call", uselist=False)
+
+
+class FollowUp(Base):
+    """The check-in text for one call: its schedule, its outcome, and why it was not sent."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        # The sender's sweep reads only what is due: this index makes that cost independent
+        # of how many follow-ups wait for later.
+        Index("ix_followups_status_send_at", "status", "send_at"),
+        Index("ix_followups_agency_phone", "agency_id", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[FollowUpStatus] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))  # a SkipReason value
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[int | None] = mapped_column(Integer)  # the gateway's last error code
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship(back_populates="followup")
+    agency: Mapped[Agency] = relationship()
+
+
+class Message(Base):
+    """One text, either way. Outbound texts carry the gateway's id (`sid`) and delivery status."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_agency_phone", "agency_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id"), index=True)
+    direction: Mapped[MessageDirection] = mapped_column(String(8))
+    phone: Mapped[str] = mapped_column(String(20))  # the caller's number, E.164
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(String(16))
+    gateway: Mapped[str] = mapped_column(String(16))  # "twilio" or "outbox"
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageTemplate(Base):
+    """One version of a text an agency sends, per purpose and language (optionally call type)."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "purpose", "language", "call_type", "version"),
+        Index("ix_templates_lookup", "agency_id", "purpose", "language", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    purpose: Mapped[str] = mapped_column(String(32))  # "checkin", ...
+    language: Mapped[str] = mapped_column(String(8))  # ISO 639-1
+    call_type: Mapped[str] = mapped_column(String(200), default="")  # "" = every call type
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    author: Mapped[str] = mapped_column(String(100), default="seed")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,50 @@
+"""The sending loop: one APScheduler interval job that sweeps what is due.
+
+The schedule itself lives in the followups table (status, send_at), not in APScheduler's job
+store, so a restart loses nothing and a sweep costs what is due, not what is pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from followup.sender import Sender
+
+logger = logging.getLogger(__name__)
+
+
+def build_scheduler(sender: Sender, interval_seconds: float, *, blocking: bool) -> BaseScheduler:
+    """Return a scheduler with the sweep job; the caller starts it."""
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(
+        job_defaults={
+            # One sweep at a time per process; a late sweep still runs (the default grace of
+            # one second silently skips it), and missed runs collapse into one.
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": max(60, int(interval_seconds * 4)),
+        },
+        timezone="UTC",
+    )
+
+    def sweep_job() -> None:
+        try:
+            sender.drain()
+        except Exception:
+            # Keep the loop alive through a database outage; the next sweep tries again.
+            logger.exception("send sweep failed")
+
+    scheduler.add_job(
+        sweep_job,
+        "interval",
+        seconds=interval_seconds,
+        id="send-due",
+        # Sweep at once on start; this wall-clock read is APScheduler's, the sweep uses the clock.
+        next_run_time=datetime.now(UTC),
+    )
+    return scheduler

@@ -1,0 +1,324 @@
+"""The sender: claim the check-ins that are due, re-check them, and hand them to the gateway.
+
+At most once: a follow-up is marked ``sending`` and committed before the gateway is called, and
+only the outcome is written afterwards. If the process dies in between, the row stays
+``sending``; after ``sending_timeout`` a later sweep marks it ``unknown`` for staff to look at,
+and nothing resends it. Every sweep is safe to run twice and from several processes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
+
+from followup import contacts, eligibility, message_templates
+from followup.clock import Clock
+from followup.db import Database
+from followup.gateways.base import (
+    GatewayError,
+    PermanentGatewayError,
+    TransientGatewayError,
+    UnknownOutcomeError,
+)
+from followup.gateways.guard import OPTED_OUT_CODE, OptOutGuard
+from followup.models import (
+    Call,
+    FollowUp,
+    FollowUpStatus,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    SkipReason,
+)
+from followup.quiet_hours import next_allowed
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for transient gateway failures."""
+
+    base: timedelta = timedelta(minutes=1)
+    cap: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+    jitter: Callable[[], float] = random.random  # 0..1; tests pass a constant
+
+    def delay(self, attempts: int) -> timedelta:
+        """Return the wait after the ``attempts``-th failed attempt (1-based)."""
+        raw = min(self.cap, self.base * (2 ** (attempts - 1)))
+        return raw * (0.5 + 0.5 * self.jitter())
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, as counts (safe to log: no numbers, no bodies)."""
+
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    stale: int = 0
+
+    def add(self, other: SweepReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __str__(self) -> str:
+        return " ".join(f"{name}={getattr(self, name)}" for name in self.__dataclass_fields__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Sender:
+    db: Database
+    gateway: OptOutGuard
+    clock: Clock
+    public_url: str | None = None
+    batch_size: int = 100
+    sending_timeout: timedelta = timedelta(minutes=10)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    worker_id: str = field(default_factory=default_worker_id)
+
+    def sweep(self) -> SweepReport:
+        """Mark stale sends unknown, then claim and send one batch of due follow-ups."""
+        report = SweepReport(stale=self.mark_stale())
+        for followup_id in self.claim_due():
+            report.claimed += 1
+            outcome = self.send_one(followup_id)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if report.claimed or report.stale:
+            logger.info("sweep: %s", report)
+        return report
+
+    def drain(self, max_batches: int = 1000) -> SweepReport:
+        """Sweep until a batch comes back less than full (or ``max_batches`` ran)."""
+        total = SweepReport()
+        for _ in range(max_batches):
+            report = self.sweep()
+            total.add(report)
+            if report.claimed < self.batch_size:
+                break
+        return total
+
+    def mark_stale(self) -> int:
+        """Turn ``sending`` rows older than the timeout into ``unknown``; return how many."""
+        now = self.clock.now()
+        with self.db.begin() as session:
+            count = session.execute(
+                update(FollowUp)
+                .where(
+                    FollowUp.status == FollowUpStatus.SENDING,
+                    FollowUp.claimed_at < now - self.sending_timeout,
+                )
+                .values(status=FollowUpStatus.UNKNOWN, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if count:
+            logger.warning(
+                "%d follow-up(s) left mid-send by a stopped sender: marked unknown", count
+            )
+        return count
+
+    def claim_due(self) -> list[int]:
+        """Atomically move up to ``batch_size`` due follow-ups to ``sending`` for this worker.
+
+        PostgreSQL: rows another sender has locked are skipped (FOR UPDATE SKIP LOCKED).
+        SQLite: the conditional UPDATE runs under the database's single write lock.
+        Either way a row is claimed by exactly one sender.
+        """
+        now = self.clock.now()
+        with self.db.begin() as session:
+            due = (
+                select(FollowUp.id)
+                .where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.send_at <= now)
+                .order_by(FollowUp.send_at, FollowUp.id)
+                .limit(self.batch_size)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            claimed = session.scalars(
+                update(FollowUp)
+                .where(
+                    FollowUp.id.in_(due.scalar_subquery()),
+                    FollowUp.status == FollowUpStatus.SCHEDULED,
+                )
+                .values(
+                    status=FollowUpStatus.SENDING,
+                    claimed_at=now,
+                    claimed_by=self.worker_id,
+                    updated_at=now,
+                )
+                .returning(FollowUp.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        return sorted(claimed)
+
+    def send_one(self, followup_id: int) -> str:
+        """Send one claimed follow-up; return the SweepReport field its outcome counts under."""
+        prepared = self._prepare(followup_id)
+        if isinstance(prepared, str):
+            return prepared
+        message_id, agency_id, to, body = prepared
+        callback = (
+            f"{self.public_url}/webhooks/twilio/status?m={message_id}" if self.public_url else None
+        )
+        try:
+            result = self.gateway.send(agency_id, to, body, status_callback=callback)
+        except GatewayError as exc:
+            return self._record_failure(followup_id, message_id, exc)
+        except Exception:
+            # A bug or an unexpected library error: the text may or may not have gone.
+            logger.exception("unexpected error sending follow-up %s", followup_id)
+            return self._record_failure(
+                followup_id, message_id, UnknownOutcomeError("unexpected error")
+            )
+        now = self.clock.now()
+        with self.db.begin() as session:
+            followup = session.get(FollowUp, followup_id)
+            message = session.get(Message, message_id)
+            message.sid = result.sid
+            message.status = MessageStatus(result.status)
+            message.updated_at = now
+            followup.status = FollowUpStatus.SENT
+            followup.sent_at = now
+            followup.error_code = None
+            followup.updated_at = now
+        return "sent"
+
+    def _prepare(self, followup_id: int) -> tuple[int, int, str, str] | str:
+        """Re-check and render a claimed follow-up; store its message as pending and commit."""
+        now = self.clock.now()
+        with self.db.begin() as session:
+            followup = session.scalar(
+                select(FollowUp)
+                .where(FollowUp.id == followup_id)
+                .options(joinedload(FollowUp.call).joinedload(Call.agency))
+            )
+            if followup is None or followup.status != FollowUpStatus.SENDING:
+                return "skipped"
+            call, agency = followup.call, followup.call.agency
+            followup.updated_at = now
+            decision = eligibility.evaluate(
+                session,
+                agency,
+                call,
+                now=now,
+                phone_given=True,
+                followup_id=followup.id,
+                at_send_time=True,
+            )
+            if not decision.eligible:
+                followup.status = FollowUpStatus.SKIPPED
+                followup.reason = decision.reason
+                return "skipped"
+            allowed = next_allowed(now, agency.zone, agency.quiet)
+            if allowed > now:  # claimed late, or a retry landed in quiet hours
+                followup.status = FollowUpStatus.SCHEDULED
+                followup.send_at = allowed
+                return "rescheduled"
+            try:
+                rendered = message_templates.render_for_call(
+                    session, agency, call, message_templates.CHECKIN, followup.language
+                )
+            except message_templates.TemplateRenderError as exc:
+                # A broken template must never reach a caller half-rendered.
+                logger.error("check-in text for agency %s did not render: %s", agency.slug, exc)
+                followup.status = FollowUpStatus.FAILED
+                followup.reason = SkipReason.TEMPLATE_ERROR
+                return "failed"
+            if rendered is None:
+                followup.status = FollowUpStatus.FAILED
+                followup.reason = SkipReason.NO_TEMPLATE
+                return "failed"
+            message = Message(
+                agency_id=agency.id,
+                followup_id=followup.id,
+                direction=MessageDirection.OUTBOUND,
+                phone=followup.phone,
+                body=rendered.body,
+                status=MessageStatus.PENDING,
+                gateway=self.gateway.name,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(message)
+            followup.attempts += 1
+            session.flush()
+            return message.id, agency.id, followup.phone, rendered.body
+
+    def _record_failure(self, followup_id: int, message_id: int, exc: GatewayError) -> str:
+        now = self.clock.now()
+        with self.db.begin() as session:
+            followup = session.get(FollowUp, followup_id)
+            message = session.get(Message, message_id)
+            message.error_code = exc.code
+            message.updated_at = now
+            followup.error_code = exc.code
+            followup.updated_at = now
+            if isinstance(exc, UnknownOutcomeError):
+                followup.status = FollowUpStatus.UNKNOWN
+                logger.warning(
+                    "follow-up %s: outcome unknown (%s); not resending", followup_id, exc
+                )
+                return "unknown"
+            message.status = MessageStatus.FAILED
+            if isinstance(exc, TransientGatewayError):
+                return self._schedule_retry(session, followup, now, exc)
+            assert isinstance(exc, PermanentGatewayError)
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = SkipReason.GATEWAY_REJECTED
+            if exc.code == OPTED_OUT_CODE:
+                contacts.opt_out(
+                    session, followup.agency_id, followup.phone, source="twilio_21610", now=now
+                )
+            logger.info("follow-up %s failed permanently: code=%s", followup_id, exc.code)
+            return "failed"
+
+    def _schedule_retry(
+        self, session: Session, followup: FollowUp, now: datetime, exc: GatewayError
+    ) -> str:
+        agency = followup.agency
+        deadline = followup.call.closed_at + timedelta(days=agency.max_age_days)
+        retry_at = next_allowed(
+            now + self.retry.delay(followup.attempts), agency.zone, agency.quiet
+        )
+        if followup.attempts >= self.retry.max_attempts or retry_at > deadline:
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = (
+                SkipReason.RETRIES_EXHAUSTED
+                if followup.attempts >= self.retry.max_attempts
+                else SkipReason.WINDOW_PASSED
+            )
+            logger.info(
+                "follow-up %s gave up after %d attempts (code=%s)",
+                followup.id,
+                followup.attempts,
+                exc.code,
+            )
+            return "failed"
+        followup.status = FollowUpStatus.SCHEDULED
+        followup.send_at = retry_at
+        logger.info(
+            "follow-up %s: transient failure (code=%s), retry %d at %s",
+            followup.id,
+            exc.code,
+            followup.attempts,
+            retry_at.isoformat(),
+        )
+        return "retrying"

@@ -1,0 +1,222 @@
+"""Sensitive call types: the calls that must never get an automated text.
+
+A check-in text can tell an abuser that the victim called, reach a family on the day of a death,
+or land on the phone of the person the police came for. Agencies write call types in many ways
+(`SIMPLE BATTERY DOMESTIC`, `--DV - ARGUMENTS, DISTURBANCE`, `DV A/B I/P`, `114D_Family Physical`,
+`46 - CIT`, `911/NO VOICE`, `WNTD WRRNT FELONY`), so labels are cut into words and codes and
+matched against words, stems and the abbreviations dispatchers use, never whole strings.
+
+When in doubt the list errs towards skipping: a missed check-in costs a survey answer; a wrong
+one can cost a life. An agency adds its own codes and patterns on top (`Agency.sensitive_patterns`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Each group: (name, patterns). A pattern is a regex over the normalised label (upper case,
+# words and codes separated by single spaces); it is anchored at word boundaries for you.
+# A pattern may carry exceptions: `(pattern, unless)` skips the match when `unless` is present.
+# fmt: off
+_GROUPS: dict[str, list[str | tuple[str, str]]] = {
+    "domestic": [
+        r"DOMESTIC\w*", r"DOMES", r"DOM", r"DOMS?TC", r"DMSTC", r"DV\w{0,3}", r"IPV",
+        r"FAMILY", r"FAMIL\w*", r"FAM", r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
+        r"(?:PROTECT\w*|RESTRAIN\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE) (?:ORDERS?|ORDR?)",
+        r"ORDER (?:OF )?PROTECTION", r"(?:ORDERS?|ORDR?) VIOL\w*",
+        r"VIOL\w* (?:OF )?(?:A )?(?:COURT |PROTECT\w* |RESTRAIN\w* |NO CONTACT )?(?:ORDERS?|ORDR?)",
+        r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"CUSTOD\w*",
+        r"243E\w*", r"273\.5\w*", r"273\.6\w*",
+    ],
+    "sexual": [
+        r"SEX\w*", r"RAPE\w*", r"RAPIST", r"SODOM\w*", r"MOLEST\w*", r"FONDL\w*", r"INCEST",
+        r"INDECEN\w*", r"LEWD\w*", r"EXPOS\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM",
+        r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
+        r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"VICE", r"PORN\w*", r"CSAM", r"ICAC",
+        r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"261\w*", r"288\w*", r"290\w*",
+        r"314\w*", r"647\.6",
+    ],
+    "child_abuse": [
+        r"CHILD\w*", r"CHLD", r"CHIL", r"KID", r"INFANT\w*", r"NEWBORN", r"BABY", r"TODDLER",
+        r"NEGLECT\w*", r"CPS", r"DCFS", r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
+        r"273D\w*",
+        (r"ABUS\w*", r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM"),
+        r"ENDANGER\w* (?:CHILD|MINOR|JUV\w*)",
+    ],
+    "juvenile": [
+        r"JUV\w*", r"JUVENILE\w*", r"JUVS?", r"TRUAN\w*", r"CURFEW", r"RUNAWAY\w*", r"RUN AWAY",
+        r"RUNAWY", r"RUNWY", r"RNWY", r"RUN ?AWAY JUV", r"MINOR IN POSS\w*", r"MIP",
+        r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
+        r"PINS", r"601", r"5585\w*",
+    ],
+    "missing": [
+        (r"MISSING\w*", r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR"),
+        r"MISS PERS?\w*", r"MISPER\w*", r"MSNG\w*", r"MISS\w? PER\w*", r"MP", r"LOST PERS\w*",
+        r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)",
+        r"FOUND (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"AT RISK", r"ENDANGERED",
+        r"AMBER\w*", r"SILVER ALERT", r"ALZHEIMER\w*", r"DEMENTIA", r"WANDER\w*", r"ELOPE\w*",
+        r"AWOL",
+    ],
+    "kidnap": [
+        r"KIDNAP\w*", r"ABDUCT\w*", r"HOSTAGE\w*", r"BARRICAD\w*", r"CUSTODIAL INTERF\w*",
+        r"CHILD STEAL\w*", r"207\w*", r"209\w*",
+    ],
+    "death": [
+        r"DOA", r"DEAD\w*", r"DEATH\w*", r"DECEASED", r"DECEDENT", r"DECD", r"DB", r"DBODY",
+        r"BODY", r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
+        r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
+        r"UNATTENDED (?:DEATH|DOA|BODY)", r"(?:DEATH|EMERG\w*|NEXT OF KIN|NOK) NOTIF\w*",
+        r"NOTIF\w* (?:OF )?(?:DEATH|NEXT OF KIN|NOK)", r"NEXT OF KIN", r"NOK",
+        r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)", r"187\w*", r"SIG(?:NAL)? 7",
+        r"CODE 7",
+    ],
+    "mental_health": [
+        r"SUIC\w*", r"SUI", r"SUICIDE\w*", r"SELF HARM\w*", r"SELF INFLICT\w*", r"JUMPER\w*",
+        r"CIT", r"MENTAL\w*", r"MENT", r"MNTL", r"PSYCH\w*", r"PSY", r"EDP\w*", r"EMOTION\w*",
+        r"CRISIS", r"CRISES", r"BEHAV\w* (?:HEALTH|CRISIS|EMERG\w*)", r"BH", r"MH", r"MHP", r"MCT",
+        r"BAKER ACT", r"BAKER", r"MARCHMAN\w*", r"5150\w*", r"ECO", r"TDO", r"INVOLUNTARY\w*",
+        r"INVOL COMMIT\w*",
+        r"COMMITMENT", r"DISTURBED", r"IRRATIONAL", r"DEPRESS\w*", r"10 ?56\w*", r"10 ?96",
+    ],
+    "overdose": [
+        r"OVERDOS\w*", r"OVER DOSE", r"OD", r"ODS", r"NARCAN", r"NALOXONE", r"INGEST\w*",
+        r"POISON\w*",
+    ],
+    "welfare": [
+        r"WELF\w*", r"WELFARE\w*", r"WELL BEING", r"WELLBEING", r"WELLNESS", r"WELL ?CHECK\w*",
+        r"CHECK (?:ON|THE) (?:WELF\w*|PERSON|SUBJ\w*|RESIDENT|OCCUPANT|PARTY)", r"CK WELF\w*",
+        r"CHK WELF\w*", r"WC", r"WLFR",
+    ],
+    "stalking": [r"STALK\w*", r"646\.9"],
+    "trafficking": [
+        (r"TRAFFICK\w*", r"DRUG\w*|NARC\w*|GUN\w*|WEAPON\w*"),
+        r"HUMAN TRAF\w*", r"HT", r"SEX TRAF\w*",
+    ],
+    "elder_abuse": [
+        r"ELDER\w*", r"SENIOR ABUSE", r"VULNERABLE\w*", r"VULN ADULT", r"ADULT ABUS\w*",
+        r"DEPENDENT ADULT", r"ADULT PROTECT\w*", r"APS", r"ADULT NEGLECT",
+    ],
+    "silent_911": [
+        (
+            r"911\w*",
+            r"ALARM|NUISANCE|ABUSE|MISUSE|HARASS\w*|REPEAT",
+        ),
+        r"E911", r"HANG ?UPS?", r"HANGUP\w*", r"HU", r"HUP", r"HNGUP", r"ABANDON\w* (?:CALL|LINE)",
+        r"ABAN\w* 911", r"OPEN LINE\w*", r"OPENLINE", r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*",
+        (r"SILENT\w*", r"ALARM\w*|ALRM"), (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*"),
+        r"PHONE DROP\w*", r"CALL DROP\w*", r"UNK TROUBLE",
+        r"UNKNOWN TROUBLE",
+    ],
+    "subject": [
+        r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
+        r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
+        r"DETAINEE\w*", r"IN CUSTODY", r"TRANSPORT\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*",
+        r"PURS", r"CHASE", r"FLEE\w*", r"FLEEING", r"ELUDING", r"PAROL\w*", r"PROBATION\w*",
+        r"ANKLE MONITOR", r"ELECTRONIC MONITOR\w*", r"HOUSE ARREST", r"BOOKING",
+    ],
+}
+# fmt: on
+
+
+@dataclass(frozen=True)
+class SensitiveMatch:
+    """Why a call type counts as sensitive: the group and the words that matched."""
+
+    group: str
+    matched: str
+
+
+class _Matcher:
+    def __init__(self, group: str, pattern: str, unless: str | None = None):
+        self.group = group
+        self.regex = re.compile(rf"(?<![A-Z0-9.])(?:{pattern})(?![A-Z0-9])")
+        self.unless = re.compile(rf"(?<![A-Z0-9.])(?:{unless})(?![A-Z0-9])") if unless else None
+
+    def search(self, normalised: str) -> SensitiveMatch | None:
+        found = self.regex.search(normalised)
+        if found is None or (self.unless is not None and self.unless.search(normalised)):
+            return None
+        return SensitiveMatch(self.group, found.group(0))
+
+
+def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
+    matchers = []
+    for group, patterns in groups.items():
+        plain = [p for p in patterns if isinstance(p, str)]
+        # One alternation per group keeps matching fast on large imports.
+        matchers.append(_Matcher(group, "|".join(f"(?:{p})" for p in plain)))
+        matchers.extend(_Matcher(group, *p) for p in patterns if isinstance(p, tuple))
+    return matchers
+
+
+_DEFAULT_MATCHERS = _build(_GROUPS)
+_LETTER_SLASH_LETTER = re.compile(r"(?<![A-Z0-9])([A-Z])/([A-Z])(?![A-Z0-9])")
+_TOKENS = re.compile(r"\d+(?:\.\d+)?[A-Z]*|[A-Z]+")
+
+
+def normalise(label: str) -> str:
+    """Return ``label`` as upper-case words and codes separated by single spaces.
+
+    ``D/V`` and ``O/D`` become ``DV`` and ``OD`` (one letter each side of a slash is one
+    abbreviation); ``273.5`` keeps its dot; everything else that is not a letter or digit
+    separates words, so ``114D_Family`` reads as ``114D FAMILY``.
+    """
+    upper = label.upper()
+    upper = _LETTER_SLASH_LETTER.sub(r"\1\2", upper)
+    return " ".join(_TOKENS.findall(upper))
+
+
+def compile_agency_patterns(patterns: Iterable[str]) -> list[_Matcher]:
+    """Compile an agency's own additions: words and phrases, or ``re:`` followed by a regex."""
+    matchers = []
+    for raw in patterns:
+        text = raw.strip()
+        if not text:
+            continue
+        if text.lower().startswith("re:"):
+            matchers.append(_Matcher("agency", text[3:].strip().upper()))
+        else:
+            words = normalise(text)
+            if words:
+                matchers.append(_Matcher("agency", re.escape(words)))
+    return matchers
+
+
+def validate_agency_pattern(raw: str) -> str | None:
+    """Return an error message for a pattern an agency typed, or None when it is usable."""
+    text = raw.strip()
+    if not text:
+        return "empty pattern"
+    if text.lower().startswith("re:"):
+        try:
+            re.compile(text[3:].strip().upper())
+        except re.error as exc:
+            return f"not a valid regular expression: {exc}"
+        return None
+    return None if normalise(text) else "the pattern has no letters or digits"
+
+
+def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | None:
+    """Return why ``label`` is a sensitive call type, or None if it is not."""
+    normalised = normalise(label)
+    if not normalised:
+        return None
+    for matcher in (*compile_agency_patterns(extra), *_DEFAULT_MATCHERS):
+        found = matcher.search(normalised)
+        if found:
+            return found
+    return None
+
+
+def matches_any(text: str | None, phrases: Iterable[str]) -> str | None:
+    """Return the first of ``phrases`` found as whole words in ``text`` (for dispositions)."""
+    if not text:
+        return None
+    normalised = f" {normalise(text)} "
+    for phrase in phrases:
+        words = normalise(phrase)
+        if words and f" {words} " in normalised:
+            return phrase
+    return None

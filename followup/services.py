@@ -1,0 +1,43 @@
+"""The collaborators one process shares: settings, database, clock, gateway, sender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from followup.clock import Clock, SystemClock
+from followup.config import Settings
+from followup.db import Database
+from followup.gateways import build_gateway
+from followup.gateways.base import SmsGateway
+from followup.gateways.guard import OptOutGuard
+from followup.sender import Sender
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    gateway: OptOutGuard
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        gateway: SmsGateway | None = None,
+        db: Database | None = None,
+    ) -> Services:
+        db = db or Database(settings.database_url)
+        inner = gateway or build_gateway(settings)
+        return cls(settings, db, clock or SystemClock(), OptOutGuard(inner, db))
+
+    def sender(self, **overrides) -> Sender:
+        options = {
+            "public_url": self.settings.public_url,
+            "batch_size": self.settings.send_batch_size,
+            "sending_timeout": self.settings.sending_timeout,
+        }
+        options.update(overrides)
+        return Sender(self.db, self.gateway, self.clock, **options)

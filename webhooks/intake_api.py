@@ -1,0 +1,110 @@
+"""The intake API that dispatch and records systems call: POST /api/v1/calls and friends."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, Response, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from followup import intake, tokens
+from followup.intake_schema import CallEvent
+from followup.models import Agency
+from webhooks.context import db_session, services
+from webhooks.openapi import openapi_document
+from webhooks.problems import problem, validation_errors
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
+
+
+def _authenticate() -> Agency | Response:
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    agency = None
+    if scheme.lower() == "bearer" and presented.strip():
+        svc = services()
+        agency = tokens.authenticate(
+            db_session(),
+            presented.strip(),
+            now=svc.clock.now(),
+            env_token=svc.settings.intake_token,
+            default_agency_slug=svc.settings.agency_slug,
+        )
+    if agency is None:
+        return problem(
+            401,
+            "Send 'Authorization: Bearer <token>' with a valid intake token for your agency.",
+            headers={"WWW-Authenticate": 'Bearer realm="followup"'},
+        )
+    return agency
+
+
+@bp.post("/calls")
+def post_call():
+    agency = _authenticate()
+    if isinstance(agency, Response):
+        return agency
+    if request.mimetype != "application/json":
+        return problem(415, "Send the event as JSON with 'Content-Type: application/json'.")
+    try:
+        payload = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError) as exc:
+        return problem(400, f"The body is not valid JSON: {exc}")
+    if not isinstance(payload, dict):
+        return problem(400, "The body must be a JSON object with the event's fields.")
+    try:
+        event = CallEvent.model_validate(payload)
+    except ValidationError as exc:
+        return problem(400, "Some fields are missing or invalid.", errors=validation_errors(exc))
+    session = db_session()
+    svc = services()
+    try:
+        result = intake.record_call_event(session, agency, event, now=svc.clock.now())
+    except intake.EventRejected as exc:
+        session.rollback()
+        return problem(400, "Some fields are invalid.", errors=exc.errors)
+    body = intake.describe(result.call).model_dump(mode="json")
+    session.commit()
+    return body, (202 if result.changed else 200)
+
+
+@bp.get("/calls/<path:call_id>")
+def get_call(call_id: str):
+    agency = _authenticate()
+    if isinstance(agency, Response):
+        return agency
+    call = intake.find_call(db_session(), agency, call_id)
+    if call is None:
+        return problem(404, f"No call {call_id!r} has been reported for this agency.")
+    body = intake.describe(call).model_dump(mode="json")
+    db_session().commit()  # keeps the token's last-used time
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return openapi_document()
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Answer API errors (413, 404, 405...) as problem JSON; leave other paths to Flask."""
+    if not request.path.startswith("/api/"):
+        return exc
+    if exc.code == 413:
+        return problem(413, "The body is larger than 64 KiB; one event is a few hundred bytes.")
+    return problem(exc.code or 500, exc.description)
+
+
+@bp.app_errorhandler(Exception)
+def _unexpected(exc: Exception):
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    session = db_session()
+    session.rollback()
+    if request.path.startswith("/api/"):
+        return problem(500, "Something went wrong on our side; nothing was recorded.")
+    return "Internal Server Error", 500

@@ -1,0 +1,87 @@
+"""The intake API's OpenAPI document, generated from the same pydantic models that validate it."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic.json_schema import models_json_schema
+
+from followup.intake_schema import CallEvent, CallOut, Problem
+
+_REF = "#/components/schemas/{model}"
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}},
+    }
+
+
+@cache
+def openapi_document() -> dict:
+    _, definitions = models_json_schema(
+        [(CallEvent, "validation"), (CallOut, "serialization"), (Problem, "serialization")],
+        ref_template=_REF,
+    )
+    call_out = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="CallOut")}}}}
+    security = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Follow-up intake API",
+            "version": "1",
+            "description": (
+                "Dispatch (CAD) and records (RMS) systems report closed calls for service; "
+                "the service decides whether the caller gets a check-in text and when."
+            ),
+        },
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/api/v1/calls": {
+                "post": {
+                    "summary": "Report a closed (or reopened) call",
+                    "security": security,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF.format(model="CallEvent")}}
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Recorded; the check-in was decided.", **call_out},
+                        "200": {
+                            "description": "The same event again: nothing changed.",
+                            **call_out,
+                        },
+                        "400": _problem("Malformed JSON or invalid fields (each one named)."),
+                        "401": _problem("No token, or an unknown or revoked one."),
+                        "413": _problem("Body over 64 KiB."),
+                        "415": _problem("Content-Type is not application/json."),
+                    },
+                }
+            },
+            "/api/v1/calls/{call_id}": {
+                "get": {
+                    "summary": "A call and its check-in, as they stand now",
+                    "security": security,
+                    "parameters": [
+                        {
+                            "name": "call_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "The call and its follow-up.", **call_out},
+                        "401": _problem("No token, or an unknown or revoked one."),
+                        "404": _problem("No call with this call_id for the token's agency."),
+                    },
+                }
+            },
+        },
+    }
