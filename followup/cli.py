@@ -39,6 +39,16 @@ class _Lazy:
                 raise click.ClickException(str(exc)) from None
         return self._services
 
+    @property
+    def ready(self) -> Services:
+        """The services, after checking the database has its schema."""
+        services = self.services
+        if migrate.current_revision(services.db.engine) is None:
+            raise click.ClickException(
+                "the database has no tables yet: run `followup db upgrade` first"
+            )
+        return services
+
 
 pass_lazy = click.make_pass_decorator(_Lazy, ensure=True)
 
@@ -60,6 +70,8 @@ def main() -> None:
 @pass_lazy
 def run(lazy: _Lazy, host: str, port: int) -> None:
     """Run the web app and the sender in one process, for trying the service out."""
+    from werkzeug.serving import make_server
+
     from followup import create_app
     from followup.scheduler import build_scheduler
 
@@ -69,11 +81,16 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
     scheduler = build_scheduler(
         services.sender(), services.settings.send_interval_seconds, blocking=False
     )
+    # Bind first, then print: the sample curl works the moment it appears.
+    server = make_server(host, port, app, threaded=True)
     scheduler.start()
-    click.echo(_banner(services.settings, agency, host, port, services.clock.now()))
+    click.echo(_banner(services.settings, agency, host, server.server_port, services.clock.now()))
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         scheduler.shutdown(wait=False)
 
 
@@ -147,7 +164,7 @@ def sender(lazy: _Lazy) -> None:
     """Run the sending loop alone (several may run against PostgreSQL)."""
     from followup.scheduler import build_scheduler
 
-    services = lazy.services
+    services = lazy.ready
     scheduler = build_scheduler(
         services.sender(), services.settings.send_interval_seconds, blocking=True
     )
@@ -164,7 +181,7 @@ def sender(lazy: _Lazy) -> None:
 @pass_lazy
 def send_due(lazy: _Lazy, once: bool) -> None:
     """Send what is due now and exit (for cron, scripts and tests)."""
-    sender_ = lazy.services.sender()
+    sender_ = lazy.ready.sender()
     report = sender_.sweep() if once else sender_.drain()
     click.echo(str(report))
 
@@ -212,7 +229,7 @@ def agency() -> None:
 @pass_lazy
 def agency_create(lazy: _Lazy, slug, name, timezone, send_delay, quiet_hours, language, phone):
     """Create an agency with the default texts."""
-    services = lazy.services
+    services = lazy.ready
     try:
         options = agencies.AgencySettings(
             name=name,
@@ -233,7 +250,7 @@ def agency_create(lazy: _Lazy, slug, name, timezone, send_delay, quiet_hours, la
 @pass_lazy
 def agency_list(lazy: _Lazy) -> None:
     """List agencies."""
-    with lazy.services.db.Session() as session:
+    with lazy.ready.db.Session() as session:
         for row in session.scalars(select(Agency).order_by(Agency.slug)):
             click.echo(f"{row.slug}\t{row.name}\t{row.timezone}\tquiet {row.quiet_hours}")
 
@@ -249,7 +266,7 @@ def token() -> None:
 @pass_lazy
 def token_create(lazy: _Lazy, slug: str | None, name: str) -> None:
     """Create a token; it is printed once and only its hash is kept."""
-    services = lazy.services
+    services = lazy.ready
     with services.db.begin() as session:
         try:
             owner = agencies.get_agency(session, slug or services.settings.agency_slug)
@@ -266,7 +283,7 @@ def token_create(lazy: _Lazy, slug: str | None, name: str) -> None:
 @pass_lazy
 def token_list(lazy: _Lazy) -> None:
     """List tokens (prefix, agency, state)."""
-    with lazy.services.db.Session() as session:
+    with lazy.ready.db.Session() as session:
         for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
             used = (
@@ -280,7 +297,7 @@ def token_list(lazy: _Lazy) -> None:
 @pass_lazy
 def token_revoke(lazy: _Lazy, token_id: int) -> None:
     """Revoke a token at once."""
-    services = lazy.services
+    services = lazy.ready
     with services.db.begin() as session:
         row = tokens.revoke_token(session, token_id, now=services.clock.now())
         if row is None:
@@ -298,7 +315,7 @@ def token_revoke(lazy: _Lazy, token_id: int) -> None:
 @pass_lazy
 def outbox(lazy: _Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
     """List the texts the local outbox gateway holds, newest first."""
-    with lazy.services.db.Session() as session:
+    with lazy.ready.db.Session() as session:
         rows = session.scalars(
             select(Message)
             .where(Message.gateway == "outbox", Message.direction == MessageDirection.OUTBOUND)

@@ -10,6 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from followup.durations import parse_duration
 from followup.quiet_hours import QuietHours
 
@@ -96,6 +99,14 @@ class Settings:
             "twilio_from_number": get("TWILIO_FROM_NUMBER"),
             "twilio_api_url": get("FOLLOWUP_TWILIO_API_URL"),
         }
+        try:
+            make_url(values["database_url"])
+        except ArgumentError:
+            # The value may hold a password, so the message does not repeat it.
+            raise ConfigError(
+                "FOLLOWUP_DATABASE_URL is not a database URL "
+                "(e.g. sqlite:///path/to/file.sqlite3, postgresql+psycopg://user@host/db)"
+            ) from None
         if name := get("FOLLOWUP_AGENCY_NAME"):
             values["agency_name"] = name
         if slug := get("FOLLOWUP_AGENCY_SLUG"):

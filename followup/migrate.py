@@ -23,6 +23,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def current_revision(engine) -> str | None:
+    """Return the schema revision the database is at, or None before the first upgrade."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def revision(url: str, message: str, autogenerate: bool = True) -> None:
     """Write a new migration file comparing the models with the database at ``url``."""
     command.revision(alembic_config(url), message=message, autogenerate=autogenerate)

@@ -67,6 +67,11 @@ def next_allowed(at: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> date
     if quiet.start > quiet.end and local.time() >= quiet.start:
         end_date += timedelta(days=1)  # evening side of an overnight window: ends tomorrow
     end_local = datetime.combine(end_date, quiet.end, tzinfo=zone)
-    # A wall-clock end time that does not exist (inside a spring-forward gap) is normalised
-    # by the round trip through UTC to the first real instant after it.
-    return end_local.astimezone(UTC)
+    allowed = end_local.astimezone(UTC)
+    if allowed.astimezone(zone).time() != quiet.end:
+        # The end time falls in a spring-forward gap (02:30 on a night that skips 02:00-03:00):
+        # the window ends when the clocks jump past it, at the first minute whose wall time is
+        # later. Step back minute by minute from the (too late) fold=0 reading to find it.
+        while (earlier := allowed - timedelta(minutes=1)).astimezone(zone).time() > quiet.end:
+            allowed = earlier
+    return allowed

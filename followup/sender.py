@@ -152,21 +152,22 @@ class Sender:
             )
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
-            claimed = session.scalars(
-                update(FollowUp)
-                .where(
-                    FollowUp.id.in_(due.scalar_subquery()),
-                    FollowUp.status == FollowUpStatus.SCHEDULED,
+            # Two statements, not UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED LIMIT n):
+            # PostgreSQL may run such a subquery more than once, and the batch then
+            # grows past its limit. The rows selected here stay locked until commit.
+            claimed = list(session.scalars(due))
+            if claimed:
+                session.execute(
+                    update(FollowUp)
+                    .where(FollowUp.id.in_(claimed), FollowUp.status == FollowUpStatus.SCHEDULED)
+                    .values(
+                        status=FollowUpStatus.SENDING,
+                        claimed_at=now,
+                        claimed_by=self.worker_id,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .values(
-                    status=FollowUpStatus.SENDING,
-                    claimed_at=now,
-                    claimed_by=self.worker_id,
-                    updated_at=now,
-                )
-                .returning(FollowUp.id)
-                .execution_options(synchronize_session=False)
-            ).all()
         return sorted(claimed)
 
     def send_one(self, followup_id: int) -> str:

@@ -23,11 +23,17 @@ from dataclasses import dataclass
 _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "domestic": [
         r"DOMESTIC\w*", r"DOMES", r"DOM", r"DOMS?TC", r"DMSTC", r"DV\w{0,3}", r"IPV",
-        r"FAMILY", r"FAMIL\w*", r"FAM", r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
-        r"(?:PROTECT\w*|RESTRAIN\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE) (?:ORDERS?|ORDR?)",
+        r"FAMILY", r"FAMIL\w*", r"DATING VIOL\w*", r"INJUNCTION\w*",
+        r"PO (?:SERV\w*|VIOL\w*|VIO)",
+        r"PERSONAL EFFECTS", r"RETRIEVE (?:PERSONAL )?(?:PROPERTY|BELONGINGS|ITEMS)", r"FAM",
+        r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
+        r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT) (?:ORDERS?|ORDR?)",
         r"ORDER (?:OF )?PROTECTION", r"(?:ORDERS?|ORDR?) VIOL\w*",
-        r"VIOL\w* (?:OF )?(?:A )?(?:COURT |PROTECT\w* |RESTRAIN\w* |NO CONTACT )?(?:ORDERS?|ORDR?)",
-        r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"CUSTOD\w*",
+        r"VIOL\w* (?:OF )?(?:A )?(?:COURT |PROT\w* |RESTR\w* |NO CONTACT )?(?:ORDERS?|ORDR?)",
+        r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"FRO",
+        r"EXPART\w*", r"EX PARTE", r"(?:KEEP\w*|PRESERVE) THE PEACE",
+        r"(?:CIVIL|CITIZEN|PROPERTY) STAND ?BY", r"STANDBY (?:FOR )?(?:PROPERTY|BELONGINGS)",
+        (r"CUSTOD\w*", r"SHOPLIFT\w*|THEFT|LARCENY|RETAIL|STORE|MERCHANT"),
         r"243E\w*", r"273\.5\w*", r"273\.6\w*",
     ],
     "sexual": [
@@ -35,47 +41,68 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"INDECEN\w*", r"LEWD\w*", r"EXPOS\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM",
         r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
         r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"VICE", r"PORN\w*", r"CSAM", r"ICAC",
-        r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"261\w*", r"288\w*", r"290\w*",
-        r"314\w*", r"647\.6",
+        r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"CARNAL\w*", r"STATUTORY",
+        r"REGISTRANT\w*", r"(?:DRUG|OFFENDER|SEX|FELON\w*|GUN) REGISTR\w*", r"MEGAN\w* LAW",
+        r"NUDE\w*", r"NAKED", r"261\w*", r"288\w*", r"290\w*", r"314\w*", r"647\.6", r"647B",
     ],
     "child_abuse": [
-        r"CHILD\w*", r"CHLD", r"CHIL", r"KID", r"INFANT\w*", r"NEWBORN", r"BABY", r"TODDLER",
+        (r"CHILD(?:REN|RENS|S)?", r"SEAT\w*"), r"CHLD", r"CHIL", r"KIDS?", r"INFANT\w*", r"DSS",
+        r"SOCIAL SERV\w*",
+        r"NEWBORN", r"BABY", r"TODDLER",
         r"NEGLECT\w*", r"CPS", r"DCFS", r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
         r"273D\w*",
         (r"ABUS\w*", r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM"),
         r"ENDANGER\w* (?:CHILD|MINOR|JUV\w*)",
     ],
     "juvenile": [
-        r"JUV\w*", r"JUVENILE\w*", r"JUVS?", r"TRUAN\w*", r"CURFEW", r"RUNAWAY\w*", r"RUN AWAY",
-        r"RUNAWY", r"RUNWY", r"RNWY", r"RUN ?AWAY JUV", r"MINOR IN POSS\w*", r"MIP",
+        r"JUV\w*", r"JUVENILE\w*", r"JUVS?", r"TRUAN\w*", r"CURFEW", r"RUNWY", r"RNWY", r"RUNAWY",
+        (r"RUNAWAY\w*|RUN AWAY", r"VEH\w*|CAR|CARS|TRUCK\w*|TRAILER\w*|BOAT\w*|HORSE\w*|LIVESTOCK"),
+        r"MINOR IN POSS\w*", r"MIP", r"UNDERAGE", r"UNDER AGE", r"DELINQ\w*", r"UNDER 21",
+        r"(?:TO|BY|FOR) (?:A )?MINORS?", r"MINORS? (?:IN|WITH) (?:POSS\w*|ALCOHOL|TOBACCO)",
+        (
+            r"MINORS?",
+            r"ACC\w*|INJ\w*|MV\w*|CRASH\w*|COLLI\w*|TRAF\w*|TFC|DAMAGE|WRECK\w*|FIRE|BURN\w*"
+            r"|PI|PD|VEH\w*|MED\w*|BLEED\w*|CUTS?|LACERATION\w*|INCIDENT|OFFENSE|VIOL\w*",
+        ),
         r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
         r"PINS", r"601", r"5585\w*",
     ],
     "missing": [
         (r"MISSING\w*", r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR"),
         r"MISS PERS?\w*", r"MISPER\w*", r"MSNG\w*", r"MISS\w? PER\w*", r"MP", r"LOST PERS\w*",
-        r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)",
+        r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"SENILE",
+        r"WALK ?AWAY\w*", r"ATTEMPT TO LOCATE", r"ATL",
+        r"LOCATE (?:A )?(?:PERSON|SUBJ\w*|PARTY|JUV\w*|ADULT|CHILD)", r"SLVR\w*",
         r"FOUND (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"AT RISK", r"ENDANGERED",
         r"AMBER\w*", r"SILVER ALERT", r"ALZHEIMER\w*", r"DEMENTIA", r"WANDER\w*", r"ELOPE\w*",
         r"AWOL",
     ],
     "kidnap": [
-        r"KIDNAP\w*", r"ABDUCT\w*", r"HOSTAGE\w*", r"BARRICAD\w*", r"CUSTODIAL INTERF\w*",
+        r"KIDNAP\w*", r"ABDUCT\w*", r"HOSTAGE\w*", r"CUSTODIAL INTERF\w*",
+        (r"BARRICAD\w*", r"ERECT\w*|STREET|ROAD\w*|HAZARD|DOWN|DAMAGED|MISSING|MOVED"),
+        r"UNLAWFUL RESTRAINT", r"FALSE IMPRISON\w*",
         r"CHILD STEAL\w*", r"207\w*", r"209\w*",
     ],
     "death": [
-        r"DOA", r"DEAD\w*", r"DEATH\w*", r"DECEASED", r"DECEDENT", r"DECD", r"DB", r"DBODY",
+        r"DOA", r"DEAD\w*", r"DEATH\w*", r"FATAL\w*", r"DROWN\w*", r"EXAMINER", r"DECEASED",
+        r"DECEDENT", r"DECD", r"DB", r"DBODY",
         r"BODY", r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
         r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
-        r"UNATTENDED (?:DEATH|DOA|BODY)", r"(?:DEATH|EMERG\w*|NEXT OF KIN|NOK) NOTIF\w*",
-        r"NOTIF\w* (?:OF )?(?:DEATH|NEXT OF KIN|NOK)", r"NEXT OF KIN", r"NOK",
-        r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)", r"187\w*", r"SIG(?:NAL)? 7",
+        r"UNATTENDED (?:DEATH|DOA|BODY)", (r"NOTIF(?:ICATION|CATION|Y)\w*|NOTFI\w*",
+        r"ALARM\w*|ALRM"),
+        r"NEXT OF KIN", r"NOK", r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)",
+        r"EMERG\w* (?:MESSAGE|MSG)\w*", r"187\w*", r"SIG(?:NAL)? 7",
         r"CODE 7",
     ],
     "mental_health": [
         r"SUIC\w*", r"SUI", r"SUICIDE\w*", r"SELF HARM\w*", r"SELF INFLICT\w*", r"JUMPER\w*",
-        r"CIT", r"MENTAL\w*", r"MENT", r"MNTL", r"PSYCH\w*", r"PSY", r"EDP\w*", r"EMOTION\w*",
-        r"CRISIS", r"CRISES", r"BEHAV\w* (?:HEALTH|CRISIS|EMERG\w*)", r"BH", r"MH", r"MHP", r"MCT",
+        r"CIT", (r"MENTAL\w*", r"STATUS"), r"MENT", r"MNTL\w*", r"PSYCH\w*", r"PSY", r"EDP\w*",
+        r"EMOTION\w*",
+        (r"CRISIS|CRISES", r"WEATHER|HAZMAT|UTILIT\w*"), r"DISORIENT\w*", r"CAHOOTS",
+        r"72 ?(?:HOUR|HR) HOLD", r"DETOX\w*",
+        r"BEHAV\w* (?:HEALTH|CRISIS|EMERG\w*|DISORDER\w*|PROB\w*)",
+        r"(?:ABNORMAL|BIZARRE|ERRATIC|STRANGE|UNUSUAL) BEHAV\w*", r"BH", r"TARASOFF",
+        r"T?ERPO", r"GVRO", r"RED FLAG", r"MH", r"MHP", r"MCT",
         r"BAKER ACT", r"BAKER", r"MARCHMAN\w*", r"5150\w*", r"ECO", r"TDO", r"INVOLUNTARY\w*",
         r"INVOL COMMIT\w*",
         r"COMMITMENT", r"DISTURBED", r"IRRATIONAL", r"DEPRESS\w*", r"10 ?56\w*", r"10 ?96",
@@ -87,7 +114,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "welfare": [
         r"WELF\w*", r"WELFARE\w*", r"WELL BEING", r"WELLBEING", r"WELLNESS", r"WELL ?CHECK\w*",
         r"CHECK (?:ON|THE) (?:WELF\w*|PERSON|SUBJ\w*|RESIDENT|OCCUPANT|PARTY)", r"CK WELF\w*",
-        r"CHK WELF\w*", r"WC", r"WLFR",
+        r"CHK WELF\w*", r"WC", r"WLFR", r"WBC",
     ],
     "stalking": [r"STALK\w*", r"646\.9"],
     "trafficking": [
@@ -101,18 +128,23 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "silent_911": [
         (
             r"911\w*",
-            r"ALARM|NUISANCE|ABUSE|MISUSE|HARASS\w*|REPEAT",
+            r"ALARM|NUISANCE|HARASS\w*|REPEAT|TRANSF\w*",
         ),
         r"E911", r"HANG ?UPS?", r"HANGUP\w*", r"HU", r"HUP", r"HNGUP", r"ABANDON\w* (?:CALL|LINE)",
         r"ABAN\w* 911", r"OPEN LINE\w*", r"OPENLINE", r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*",
         (r"SILENT\w*", r"ALARM\w*|ALRM"), (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*"),
-        r"PHONE DROP\w*", r"CALL DROP\w*", r"UNK TROUBLE",
-        r"UNKNOWN TROUBLE",
+        r"PHONE DROP\w*", r"CALL DROP\w*", r"INCOMPLETE (?:PHONE |911 )?CALL\w*",
+        (r"UNKN?\w* (?:TYPE|TROUBLE|PROB\w*|NATURE|EMERG\w*)", r"ALARM\w*|ALRM|FIRE"),
+        (r"ABANDON\w*", r"VEH\w*|AUTO\w*|CARS?|BIKE\w*|BICYCLE\w*|PROPERTY|BLDG|BUILDING\w*"
+         r"|HOUSE|STRUCTURE\w*|ANIMAL\w*|DOGS?|CATS?|BOAT\w*|TRAILER\w*|ITEMS?|BAGS?|PACKAGE\w*"
+         r"|REFRIG\w*|APPLIANCE\w*|TIRES?|AV|SHOPPING|CART\w*|FURNITURE|JUNK|MATTRESS\w*"),
     ],
     "subject": [
         r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
         r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
-        r"DETAINEE\w*", r"IN CUSTODY", r"TRANSPORT\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*",
+        r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*", r"ARREST\w*", r"RESIST\w*",
+        r"ATTACHMENT\w*", r"BAIL ?OUT\w*", r"PORT RUNNER\w*", r"10 ?15", r"JAIL\w*",
+        (r"TRANSPORTS?", r"EMS|AMBULANCE|MEDIC\w*|PATIENT"), r"FALSE INFO\w*", r"HOME VISIT",
         r"PURS", r"CHASE", r"FLEE\w*", r"FLEEING", r"ELUDING", r"PAROL\w*", r"PROBATION\w*",
         r"ANKLE MONITOR", r"ELECTRONIC MONITOR\w*", r"HOUSE ARREST", r"BOOKING",
     ],
@@ -134,11 +166,24 @@ class _Matcher:
         self.regex = re.compile(rf"(?<![A-Z0-9.])(?:{pattern})(?![A-Z0-9])")
         self.unless = re.compile(rf"(?<![A-Z0-9.])(?:{unless})(?![A-Z0-9])") if unless else None
 
-    def search(self, normalised: str) -> SensitiveMatch | None:
+    def search(self, label: str, normalised: str) -> SensitiveMatch | None:
         found = self.regex.search(normalised)
         if found is None or (self.unless is not None and self.unless.search(normalised)):
             return None
         return SensitiveMatch(self.group, found.group(0))
+
+
+class _AgencyRegex:
+    """An agency's own regular expression, matched case-insensitively against the raw label."""
+
+    group = "agency"
+
+    def __init__(self, pattern: str):
+        self.regex = re.compile(pattern, re.IGNORECASE)
+
+    def search(self, label: str, normalised: str) -> SensitiveMatch | None:
+        found = self.regex.search(label)
+        return SensitiveMatch(self.group, found.group(0)) if found else None
 
 
 def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
@@ -153,30 +198,35 @@ def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
 
 _DEFAULT_MATCHERS = _build(_GROUPS)
 _LETTER_SLASH_LETTER = re.compile(r"(?<![A-Z0-9])([A-Z])/([A-Z])(?![A-Z0-9])")
-_TOKENS = re.compile(r"\d+(?:\.\d+)?[A-Z]*|[A-Z]+")
+_TOKENS = re.compile(r"\d+\.\d+[A-Z]*|[A-Z0-9]+")
+_LETTERS_THEN_DIGITS = re.compile(r"(?<=[A-Z])(?=\d)")
 
 
 def normalise(label: str) -> str:
     """Return ``label`` as upper-case words and codes separated by single spaces.
 
     ``D/V`` and ``O/D`` become ``DV`` and ``OD`` (one letter each side of a slash is one
-    abbreviation); ``273.5`` keeps its dot; everything else that is not a letter or digit
-    separates words, so ``114D_Family`` reads as ``114D FAMILY``.
+    abbreviation); ``273.5`` keeps its dot; codes such as ``C11B`` stay whole; everything else
+    that is not a letter or digit separates words, so ``114D_Family`` reads as ``114D FAMILY``.
     """
     upper = label.upper()
     upper = _LETTER_SLASH_LETTER.sub(r"\1\2", upper)
     return " ".join(_TOKENS.findall(upper))
 
 
-def compile_agency_patterns(patterns: Iterable[str]) -> list[_Matcher]:
-    """Compile an agency's own additions: words and phrases, or ``re:`` followed by a regex."""
-    matchers = []
+def compile_agency_patterns(patterns: Iterable[str]) -> list[_Matcher | _AgencyRegex]:
+    """Compile an agency's own additions: words and phrases, or ``re:`` followed by a regex.
+
+    Words and phrases are read like labels (``10-16`` matches ``10-16 PHYSICAL`` but not
+    ``10-166``); a regex is applied, case-insensitively, to the label exactly as sent.
+    """
+    matchers: list[_Matcher | _AgencyRegex] = []
     for raw in patterns:
         text = raw.strip()
         if not text:
             continue
         if text.lower().startswith("re:"):
-            matchers.append(_Matcher("agency", text[3:].strip().upper()))
+            matchers.append(_AgencyRegex(text[3:].strip()))
         else:
             words = normalise(text)
             if words:
@@ -191,7 +241,7 @@ def validate_agency_pattern(raw: str) -> str | None:
         return "empty pattern"
     if text.lower().startswith("re:"):
         try:
-            re.compile(text[3:].strip().upper())
+            re.compile(text[3:].strip(), re.IGNORECASE)
         except re.error as exc:
             return f"not a valid regular expression: {exc}"
         return None
@@ -203,10 +253,15 @@ def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | N
     normalised = normalise(label)
     if not normalised:
         return None
+    # Codes glue words to numbers both ways (`C11B`, `INCW911`): read the label as written and
+    # with letters split from the digits that follow them, and match either reading.
+    split = _LETTERS_THEN_DIGITS.sub(" ", normalised)
+    readings = (normalised,) if split == normalised else (normalised, split)
     for matcher in (*compile_agency_patterns(extra), *_DEFAULT_MATCHERS):
-        found = matcher.search(normalised)
-        if found:
-            return found
+        for reading in readings:
+            found = matcher.search(label, reading)
+            if found:
+                return found
     return None
 
 

@@ -89,16 +89,23 @@ class TwilioGateway:
             raise UnknownOutcomeError(
                 f"no answer from Twilio in time: {type(exc).__name__}"
             ) from None
+        except requests.exceptions.RequestException as exc:
+            # e.g. ChunkedEncodingError: Twilio began answering, then the answer was cut off.
+            raise UnknownOutcomeError(f"answer from Twilio cut off: {type(exc).__name__}") from None
         except TwilioException as exc:
+            if getattr(exc, "status", None) is not None:
+                # TwilioServiceException: an RFC 9457 error body, a definite answer.
+                raise _classify(exc) from None
             raise UnknownOutcomeError(f"Twilio SDK error: {type(exc).__name__}") from None
         return SendResult(sid=message.sid, status=message.status or "queued")
 
 
-def _classify(exc: TwilioRestException) -> TransientGatewayError | PermanentGatewayError:
-    text = f"Twilio refused the message (HTTP {exc.status}, code {exc.code})"
-    if exc.status == 429 or exc.code in _RATE_LIMIT_CODES or (exc.status or 0) >= 500:
-        return TransientGatewayError(text, code=exc.code, status=exc.status)
-    return PermanentGatewayError(text, code=exc.code, status=exc.status)
+def _classify(exc: TwilioException) -> TransientGatewayError | PermanentGatewayError:
+    status, code = getattr(exc, "status", None), getattr(exc, "code", None)
+    text = f"Twilio refused the message (HTTP {status}, code {code})"
+    if status == 429 or code in _RATE_LIMIT_CODES or (status or 0) >= 500:
+        return TransientGatewayError(text, code=code, status=status)
+    return PermanentGatewayError(text, code=code, status=status)
 
 
 def _never_connected(exc: BaseException) -> bool:
