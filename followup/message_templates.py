@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_skeleton
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -121,8 +121,24 @@ def find_template(
     )
 
 
+def check_body(body: str) -> None:
+    """Raise TemplateRenderError, with the line, for a syntax error or an unknown placeholder."""
+    try:
+        tree = _env.parse(body)
+    except TemplateSyntaxError as exc:
+        raise TemplateRenderError(f"line {exc.lineno}: {exc.message}") from None
+    assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    for node in tree.find_all(nodes.Name):
+        if node.ctx == "load" and node.name not in PLACEHOLDERS and node.name not in assigned:
+            raise TemplateRenderError(
+                f"line {node.lineno}: unknown placeholder {node.name!r} "
+                f"(use one of: {', '.join(PLACEHOLDERS)})"
+            )
+
+
 def render_body(body: str, context: Mapping[str, str]) -> str:
     """Render ``body`` with ``context``; raise TemplateRenderError with line and reason."""
+    check_body(body)
     try:
         return _env.from_string(body).render(**context).strip()
     except TemplateError as exc:
