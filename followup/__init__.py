@@ -66,3 +66,5 @@ def configure_logging() -> None:
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     # APScheduler reports every run of the sweep job at INFO; the sweep logs what it did itself.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic announces its context on every schema check; `db upgrade` reports what it did.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

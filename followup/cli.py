@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from followup import agencies, migrate, tokens
 from followup.config import ConfigError, Settings
-from followup.durations import parse_duration
+from followup.durations import format_duration, parse_duration
 from followup.models import Agency, ApiToken, Message, MessageDirection
 from followup.phones import mask
 from followup.quiet_hours import QuietHours
@@ -111,7 +111,7 @@ def _banner(settings: Settings, agency: Agency, host: str, port: int, now: datet
         "Twilio" if settings.twilio_enabled else "the local outbox (no texts leave this machine)"
     )
     quiet = agency.quiet_hours if agency.quiet_hours != "off" else "off"
-    delay = timedelta(seconds=agency.send_delay_seconds)
+    delay = format_duration(timedelta(seconds=agency.send_delay_seconds))
     return "\n".join(
         [
             "",
@@ -198,8 +198,12 @@ def db() -> None:
 @pass_lazy
 def db_upgrade(lazy: _Lazy) -> None:
     """Apply migrations and create the default agency if it does not exist."""
-    agency = prepare_database(lazy.services)
-    click.echo(f"database is up to date; default agency {agency.slug!r} ({agency.name})")
+    services = lazy.services
+    before = migrate.current_revision(services.db.engine)
+    agency = prepare_database(services)
+    after = migrate.current_revision(services.db.engine)
+    change = f"migrated {before or 'empty'} -> {after}" if before != after else "up to date"
+    click.echo(f"database {change}; default agency {agency.slug!r} ({agency.name})")
 
 
 @db.command("revision")
