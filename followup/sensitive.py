@@ -25,7 +25,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"DOMESTIC\w*", r"DOMES", r"DOM", r"DOMS?TC", r"DMSTC", r"DV\w{0,3}", r"IPV",
         r"FAMILY", r"FAMIL\w*", r"DATING VIOL\w*", r"INJUNCTION\w*",
         r"PO (?:SERV\w*|VIOL\w*|VIO)",
-        r"PERSONAL EFFECTS", r"RETRIEVE (?:PERSONAL )?(?:PROPERTY|BELONGINGS|ITEMS)", r"FAM",
+        r"PERSONAL EFFECTS", r"PREVENT BREACH", r"50B", r"50C",
+        r"RETRIEVE (?:PERSONAL )?(?:PROPERTY|BELONGINGS|ITEMS)", r"FAM",
         r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
         r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT) (?:ORDERS?|ORDR?)",
         r"ORDER (?:OF )?PROTECTION", r"(?:ORDERS?|ORDR?) VIOL\w*",
@@ -38,20 +39,26 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "sexual": [
         r"SEX\w*", r"RAPE\w*", r"RAPIST", r"SODOM\w*", r"MOLEST\w*", r"FONDL\w*", r"INCEST",
-        r"INDECEN\w*", r"LEWD\w*", r"EXPOS\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM",
+        r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM",
         r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
         r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"VICE", r"PORN\w*", r"CSAM", r"ICAC",
         r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"CARNAL\w*", r"STATUTORY",
         r"REGISTRANT\w*", r"(?:DRUG|OFFENDER|SEX|FELON\w*|GUN) REGISTR\w*", r"MEGAN\w* LAW",
-        r"NUDE\w*", r"NAKED", r"261\w*", r"288\w*", r"290\w*", r"314\w*", r"647\.6", r"647B",
+        (r"EXPOS\w*",
+         r"HEAT|COLD|BRUSH|BOAT|FIRE|STRUCTURE\w*|HAZ\w*|CHEM\w*|CARBON|RADIATION|SMOKE|GAS|F"
+         r"|WEATHER|VEH\w*"),
+        r"NUDE\w*", r"NAKED", r"MORALS?", r"261\w*", r"288\w*", r"290\w*", r"314\w*", r"647\.6",
+        r"647B",
     ],
     "child_abuse": [
         (r"CHILD(?:REN|RENS|S)?", r"SEAT\w*"), r"CHLD", r"CHIL", r"KIDS?", r"INFANT\w*", r"DSS",
+        r"DHS",
         r"SOCIAL SERV\w*",
         r"NEWBORN", r"BABY", r"TODDLER",
         r"NEGLECT\w*", r"CPS", r"DCFS", r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
         r"273D\w*",
-        (r"ABUS\w*", r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM"),
+        (r"ABUS\w*",
+         r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM|HARASS\w*|VERBAL"),
         r"ENDANGER\w* (?:CHILD|MINOR|JUV\w*)",
     ],
     "juvenile": [
@@ -62,7 +69,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         (
             r"MINORS?",
             r"ACC\w*|INJ\w*|MV\w*|CRASH\w*|COLLI\w*|TRAF\w*|TFC|DAMAGE|WRECK\w*|FIRE|BURN\w*"
-            r"|PI|PD|VEH\w*|MED\w*|BLEED\w*|CUTS?|LACERATION\w*|INCIDENT|OFFENSE|VIOL\w*",
+            r"|PI|PD|VEH\w*|MED\w*|BLEED\w*|CUTS?|LACERATION\w*|INCIDENT|OFFENSE|VIOL\w*"
+            r"|1050|10 50",
         ),
         r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
         r"PINS", r"601", r"5585\w*",
@@ -71,7 +79,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         (r"MISSING\w*", r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR"),
         r"MISS PERS?\w*", r"MISPER\w*", r"MSNG\w*", r"MISS\w? PER\w*", r"MP", r"LOST PERS\w*",
         r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"SENILE",
-        r"WALK ?AWAY\w*", r"ATTEMPT TO LOCATE", r"ATL",
+        r"WALK ?AWAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER",
         r"LOCATE (?:A )?(?:PERSON|SUBJ\w*|PARTY|JUV\w*|ADULT|CHILD)", r"SLVR\w*",
         r"FOUND (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"AT RISK", r"ENDANGERED",
         r"AMBER\w*", r"SILVER ALERT", r"ALZHEIMER\w*", r"DEMENTIA", r"WANDER\w*", r"ELOPE\w*",
@@ -84,14 +92,14 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"CHILD STEAL\w*", r"207\w*", r"209\w*",
     ],
     "death": [
-        r"DOA", r"DEAD\w*", r"DEATH\w*", r"FATAL\w*", r"DROWN\w*", r"EXAMINER", r"DECEASED",
+        r"DOA", r"DEAD\w*", r"DEATH\w*", r"FATAL\w*", r"EXAMINER", r"DECEASED",
         r"DECEDENT", r"DECD", r"DB", r"DBODY",
         r"BODY", r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
         r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
         r"UNATTENDED (?:DEATH|DOA|BODY)", (r"NOTIF(?:ICATION|CATION|Y)\w*|NOTFI\w*",
-        r"ALARM\w*|ALRM"),
+        r"ALARM\w*|ALRM|UTILIT\w*"),
         r"NEXT OF KIN", r"NOK", r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)",
-        r"EMERG\w* (?:MESSAGE|MSG)\w*", r"187\w*", r"SIG(?:NAL)? 7",
+        r"(?:EMERG\w*|PERSONAL|DEATH) (?:MESSAGE|MSG)\w*", r"187\w*", r"SIG(?:NAL)? 7",
         r"CODE 7",
     ],
     "mental_health": [
@@ -109,7 +117,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "overdose": [
         r"OVERDOS\w*", r"OVER DOSE", r"OD", r"ODS", r"NARCAN", r"NALOXONE", r"INGEST\w*",
-        r"POISON\w*",
+        (r"POISON\w*", r"CARBON|MONOXIDE|CO|GAS|FOOD|ANIMAL\w*|DOGS?|CATS?"),
     ],
     "welfare": [
         r"WELF\w*", r"WELFARE\w*", r"WELL BEING", r"WELLBEING", r"WELLNESS", r"WELL ?CHECK\w*",
@@ -134,17 +142,21 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"ABAN\w* 911", r"OPEN LINE\w*", r"OPENLINE", r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*",
         (r"SILENT\w*", r"ALARM\w*|ALRM"), (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*"),
         r"PHONE DROP\w*", r"CALL DROP\w*", r"INCOMPLETE (?:PHONE |911 )?CALL\w*",
-        (r"UNKN?\w* (?:TYPE|TROUBLE|PROB\w*|NATURE|EMERG\w*)", r"ALARM\w*|ALRM|FIRE"),
+        r"UNKN?\w*(?: \w+)* EMERG\w* CALL\w*", r"UNKN?\w* TROUBLE", r"RING ?BACK",
         (r"ABANDON\w*", r"VEH\w*|AUTO\w*|CARS?|BIKE\w*|BICYCLE\w*|PROPERTY|BLDG|BUILDING\w*"
-         r"|HOUSE|STRUCTURE\w*|ANIMAL\w*|DOGS?|CATS?|BOAT\w*|TRAILER\w*|ITEMS?|BAGS?|PACKAGE\w*"
+         r"|HOUSE|STRUCTURE\w*|STOLEN|ANIMAL\w*|DOGS?|CATS?|BOAT\w*|TRAILER\w*|ITEMS?|BAGS?|PACKAGE\w*"
          r"|REFRIG\w*|APPLIANCE\w*|TIRES?|AV|SHOPPING|CART\w*|FURNITURE|JUNK|MATTRESS\w*"),
     ],
     "subject": [
         r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
         r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
-        r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*", r"ARREST\w*", r"RESIST\w*",
+        r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*", r"RESIST\w*",
+        (r"ARREST\w*", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS"),
         r"ATTACHMENT\w*", r"BAIL ?OUT\w*", r"PORT RUNNER\w*", r"10 ?15", r"JAIL\w*",
-        (r"TRANSPORTS?", r"EMS|AMBULANCE|MEDIC\w*|PATIENT"), r"FALSE INFO\w*", r"HOME VISIT",
+        (r"TRANSPORTS?",
+         r"EMS|AMBULANCE|MED\w*|PATIENT|HOSPICE|CONVALESC\w*|NURSING|ANIMAL\w*|SHELTER"),
+        r"FALSE INFO\w*", r"HOME VISIT", r"SWAT", r"GUARD DUTY", r"BREATHAL\w*",
+        r"BREATH TEST\w*", r"INTOXILYZER",
         r"PURS", r"CHASE", r"FLEE\w*", r"FLEEING", r"ELUDING", r"PAROL\w*", r"PROBATION\w*",
         r"ANKLE MONITOR", r"ELECTRONIC MONITOR\w*", r"HOUSE ARREST", r"BOOKING",
     ],
@@ -197,9 +209,12 @@ def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
 
 
 _DEFAULT_MATCHERS = _build(_GROUPS)
+# Stems unmistakable even glued to a code letter (`ASUICI` = attempted suicide, `TSUICI`).
+_GLUED_STEMS = re.compile(r"SUICI|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS")
 _LETTER_SLASH_LETTER = re.compile(r"(?<![A-Z0-9])([A-Z])/([A-Z])(?![A-Z0-9])")
 _TOKENS = re.compile(r"\d+\.\d+[A-Z]*|[A-Z0-9]+")
 _LETTERS_THEN_DIGITS = re.compile(r"(?<=[A-Z])(?=\d)")
+_NINE_ONE_ONE = re.compile(r"(?<!\d)9[-. ]1[-. ]1(?!\d)")
 
 
 def normalise(label: str) -> str:
@@ -211,6 +226,7 @@ def normalise(label: str) -> str:
     """
     upper = label.upper()
     upper = _LETTER_SLASH_LETTER.sub(r"\1\2", upper)
+    upper = _NINE_ONE_ONE.sub("911", upper)
     return " ".join(_TOKENS.findall(upper))
 
 
@@ -262,7 +278,8 @@ def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | N
             found = matcher.search(label, reading)
             if found:
                 return found
-    return None
+    glued = _GLUED_STEMS.search(normalised)
+    return SensitiveMatch("glued_stem", glued.group(0)) if glued else None
 
 
 def matches_any(text: str | None, phrases: Iterable[str]) -> str | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from followup import create_app
@@ -202,6 +202,36 @@ def test_a_command_before_db_upgrade_says_to_run_db_upgrade_first(cli):
 
     assert failed_cleanly(result), (result.output, result.exception)
     assert "followup db upgrade" in result.stderr
+
+
+def test_calltypes_check_shows_which_labels_never_get_a_text_and_why(cli, tmp_path):
+    labels = tmp_path / "call_types.txt"
+    labels.write_text("DV A/B I/P\nTHEFT-CAR PROWL\n\n46 - CIT\n10-16 PHYS\n", encoding="utf-8")
+
+    result = cli.ok("calltypes", "check", str(labels))
+
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("SKIP  domestic") and lines[0].endswith("DV A/B I/P")
+    assert lines[1].startswith("text") and lines[1].endswith("THEFT-CAR PROWL")
+    assert lines[2].startswith("SKIP  mental_health")
+    assert lines[3].startswith("text")  # 10-16 is this agency's own code, added next
+    assert "2 of 4 call types would never get a text." in result.stderr
+
+
+def test_calltypes_check_applies_the_agencys_own_patterns(cli, tmp_path):
+    cli.ok("db", "upgrade")
+    engine = create_engine(cli.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE agencies SET sensitive_patterns = :p"), {"p": '["10-16"]'})
+    engine.dispose()
+    labels = tmp_path / "call_types.txt"
+    labels.write_text("10-16 PHYS\n", encoding="utf-8")
+
+    result = cli.ok("calltypes", "check", "--agency", "default", "--json", str(labels))
+
+    assert json.loads(result.stdout) == {
+        "label": "10-16 PHYS", "sensitive": True, "group": "agency", "matched": "10 16"
+    }
 
 
 def test_agency_create_makes_an_agency_with_the_default_texts(cli):
