@@ -1,0 +1,68 @@
+"""The WSGI application factory: the one place that wires configuration, database and blueprints."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g
+
+from followup.config import Settings, resource_dir
+from followup.services import Services
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the WSGI app; the only place that wires configuration, database and blueprints.
+
+    ``test_config`` may carry ``SERVICES`` (a ready Services, for tests) or ``SETTINGS``.
+    """
+    test_config = dict(test_config or {})
+    services: Services | None = test_config.pop("SERVICES", None)
+    if services is None:
+        settings = test_config.pop("SETTINGS", None) or Settings.from_env()
+        services = Services.build(settings)
+    settings = services.settings
+
+    app = Flask(
+        __name__, template_folder=str(resource_dir()), instance_path=str(settings.instance_path)
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+    )
+    app.json.sort_keys = False  # keep fields in the order the API documents them
+    app.config.update(test_config)
+    app.extensions["followup"] = services
+    configure_logging()
+
+    from webhooks import intake_api
+
+    app.register_blueprint(intake_api.bp)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok", "gateway": services.gateway.name}
+
+    return app
+
+
+def configure_logging() -> None:
+    """Set sane log levels once; third-party loggers that echo request data stay quiet."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    # The Twilio SDK logs request URLs at INFO; list requests carry phone numbers in them.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # APScheduler reports every run of the sweep job at INFO; the sweep logs what it did itself.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic announces its context on every schema check; `db upgrade` reports what it did.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
