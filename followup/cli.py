@@ -402,5 +402,14 @@ def outbox(lazy: _Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
             click.echo(f"    {row.body}")
 
 
+def _register_triage() -> None:
+    from followup.triage.cli import triage_command
+
+    main.add_command(triage_command)
+
+
+_register_triage()
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -145,6 +145,9 @@ def triage(text: str, *, language_hint: str | None = None) -> TriageResult:
         add(Category.NEUTRAL, "a shrug or blank-face emoji")
     if rating is None and not signals and r.ACKNOWLEDGEMENT.match(folded):
         add(Category.NEUTRAL, "an acknowledgement")
+    if not signals:
+        for reason in reasons("neutral", r.NEUTRAL):
+            add(Category.NEUTRAL, reason)
 
     opt_out = bool(reasons("opt_out", r.OPT_OUT_SENTENCES)) and not (
         r.OPT_OUT_DECOYS.search(folded)

@@ -641,9 +641,19 @@ POSITIVE = rules(
      r"excelente\w*|muy (?:bien|buen\w*|amables?|profesional\w*|rapid\w*|atent\w*)|amables?|"
      r"atentos?|buen (?:servicio|trabajo)|bien hecho|rapid\w*|perfecto|de maravilla|"
      r"me ayudaron|nos ayudaron|todo (?:excelente|perfecto|salio bien))"),
+    ("praise", r"(?:(?:was|were|been|is|are) (?:a |such a )?(?:big |great |huge |real |"
+     r"lot of )?help\b|"
+     r"helped (?:me|us|my|our|a lot|so much)|(?:me|nos) ayud\w*)"),
     ("nothing to complain about",
      r"(?:no complaints?|cannot complain|nothing to complain|everything (?:is |was )?"
      r"(?:good|great)|satisf\w*|happy|glad|pleased|content[oa]s?|satisfech[oa]s?)"),
+)
+
+# A plain "it was fine" inside a longer reply: the weakest signal, used when nothing else speaks.
+NEUTRAL = rules(
+    ("says it was fine",
+     r"(?:(?:it|that|everything|all|service|experience) (?:was|is|went) (?:\w+ )?(?:fine|ok|okay|"
+     r"alright|all right|decent|average|normal)|(?:estuvo|fue|esta) (?:bien|normal|regular))"),
 )
 
 # A reply that is only an acknowledgement, as a whole: "ok", "got it thanks", "esta bien".
@@ -684,6 +694,7 @@ SCREEN = Screen(
         "question": QUESTION,
         "wrong_number": WRONG_NUMBER,
         "positive": POSITIVE,
+        "neutral": NEUTRAL,
         "opt_out": OPT_OUT_SENTENCES,
         "opt_in": OPT_IN_SENTENCES,
     }
