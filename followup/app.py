@@ -37,9 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["followup"] = services
     configure_logging()
 
-    from webhooks import intake_api
+    from webhooks import intake_api, twilio_hooks
 
     app.register_blueprint(intake_api.bp)
+    app.register_blueprint(twilio_hooks.bp)
 
     @app.teardown_appcontext
     def _close_session(_exc):

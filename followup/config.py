@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -75,6 +76,14 @@ class Settings:
             and self.twilio_auth_token
             and (self.twilio_messaging_service_sid or self.twilio_from_number)
         )
+
+    @property
+    def webhook_auth_token(self) -> str:
+        """The key Twilio webhooks are signed with: the account's auth token, or, with the local
+        outbox (no Twilio), one derived from the secret key for the phone simulator."""
+        if self.twilio_auth_token:
+            return self.twilio_auth_token
+        return hmac.new(self.secret_key.encode(), b"followup-simulator", "sha256").hexdigest()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:

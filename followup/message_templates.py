@@ -21,6 +21,14 @@ from followup.config import resource_dir
 from followup.models import Agency, Call, MessageTemplate
 
 CHECKIN = "checkin"
+ASK_COMMENT = "ask_comment"  # after a good answer: thanks, and an invitation to comment
+ASK_MORE = "ask_more"  # after any other answer: what could we have done better?
+THANKS = "thanks"  # after a comment: the conversation closes
+CRISIS_REPLY = "crisis_reply"  # danger: call 911, call or text 988
+HELP = "help"  # HELP, INFO
+OPT_OUT_CONFIRM = "opt_out_confirm"
+OPT_IN_CONFIRM = "opt_in_confirm"
+ALERT = "alert"  # to on-duty commanders, about an urgent callback
 
 # The placeholders a template may use, with what each means (README and the admin pages list them).
 PLACEHOLDERS: Mapping[str, str] = {
@@ -30,6 +38,7 @@ PLACEHOLDERS: Mapping[str, str] = {
     "call_type": "the call type label as the dispatch system sent it",
     "caller_first_name": "the caller's first name (empty when not known)",
     "case_number": "the agency's incident number for the call",
+    "callback_id": "the callback's number (alerts to commanders)",
 }
 
 _env = SandboxedEnvironment(
@@ -147,27 +156,44 @@ def render_body(body: str, context: Mapping[str, str]) -> str:
         raise TemplateRenderError(f"{where}{exc.message or exc}") from None
 
 
-def call_context(agency: Agency, call: Call, language: str) -> dict[str, str]:
-    """Return the placeholder values for a text about ``call``."""
+def agency_context(agency: Agency) -> dict[str, str]:
+    """Return placeholder values for a text that is about no particular call."""
+    context = dict.fromkeys(PLACEHOLDERS, "")
+    context.update(agency_name=agency.name, agency_phone=agency.phone or "")
+    return context
+
+
+def call_context(agency: Agency, call: Call | None, language: str) -> dict[str, str]:
+    """Return the placeholder values for a text about ``call`` (or about none)."""
+    context = agency_context(agency)
+    if call is None:
+        return context
     closed_local = call.closed_at.astimezone(agency.zone)
     first_name = (call.caller_name or "").strip().split(" ")[0] if call.caller_name else ""
-    return {
-        "agency_name": agency.name,
-        "agency_phone": agency.phone or "",
-        "call_date": format_skeleton("MMMd", closed_local.date(), locale=language or "en"),
-        "call_type": call.call_type,
-        "caller_first_name": first_name.title() if first_name.isupper() else first_name,
-        "case_number": call.external_id,
-    }
+    context.update(
+        call_date=format_skeleton("MMMd", closed_local.date(), locale=language or "en"),
+        call_type=call.call_type,
+        caller_first_name=first_name.title() if first_name.isupper() else first_name,
+        case_number=call.external_id,
+    )
+    return context
 
 
 def render_for_call(
-    session: Session, agency: Agency, call: Call, purpose: str, language: str
+    session: Session,
+    agency: Agency,
+    call: Call | None,
+    purpose: str,
+    language: str,
+    **extra: str,
 ) -> Rendered | None:
     """Return the text for ``call`` in ``language`` (with the fallbacks), or None if none exists."""
-    template = find_template(session, agency, purpose, language, call.call_type)
+    template = find_template(session, agency, purpose, language, call.call_type if call else "")
     if template is None:
         return None
+    if extra:
+        context = call_context(agency, call, template.language) | extra
+        return Rendered(template, render_body(template.body, context))
     return Rendered(
         template, render_body(template.body, call_context(agency, call, template.language))
     )

@@ -111,7 +111,15 @@ class Agency(Base):
     default_region: Mapped[str] = mapped_column(String(2), default="US")  # for phone numbers
     send_delay_seconds: Mapped[int] = mapped_column(Integer, default=7200)
     quiet_hours: Mapped[str] = mapped_column(String(16), default="21:00-09:00")  # or "off"
-    reply_window_hours: Mapped[int] = mapped_column(Integer, default=72)
+    # A reply within this many hours of a check-in belongs to its conversation.
+    reply_window_hours: Mapped[int] = mapped_column(Integer, default=168)
+    sms_number: Mapped[str | None] = mapped_column(String(20))  # the agency's texting number
+    advanced_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)  # Twilio answers STOP
+    sla_urgent_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    sla_high_minutes: Mapped[int] = mapped_column(Integer, default=240)
+    sla_normal_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    alert_url: Mapped[str | None] = mapped_column(String(500))  # urgent callbacks POSTed here
+    alert_secret: Mapped[str | None] = mapped_column(String(200))  # HMAC key for alert_url
     frequency_cap_days: Mapped[int] = mapped_column(Integer, default=30)
     max_age_days: Mapped[int] = mapped_column(Integer, default=7)
     default_language: Mapped[str] = mapped_column(String(8), default="en")
@@ -161,6 +169,9 @@ class Contact(Base):
     phone: Mapped[str] = mapped_column(String(20))  # E.164
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set while opted out
     opt_out_source: Mapped[str | None] = mapped_column(String(32))  # "reply", "twilio_21610", ...
+    # Carrier-reported trouble (Twilio 30003-30007): reports and future eligibility read it.
+    unreachable_code: Mapped[int | None] = mapped_column(Integer)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     @property
@@ -242,9 +253,18 @@ class Message(Base):
     phone: Mapped[str] = mapped_column(String(20))  # the caller's number, E.164
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[MessageStatus] = mapped_column(String(16))
-    gateway: Mapped[str] = mapped_column(String(16))  # "twilio" or "outbox"
+    gateway: Mapped[str] = mapped_column(String(16))  # "twilio", "outbox", or "twiml" (a reply)
     sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    media_urls: Mapped[list[str]] = mapped_column(JSON, default=list)  # MMS: shown, never fetched
+    segments: Mapped[int | None] = mapped_column(Integer)
+    # Inbound only: the triage decision (category, callback, urgent, ..., reasons) as stored.
+    category: Mapped[str | None] = mapped_column(String(16))
+    triage: Mapped[dict | None] = mapped_column(JSON)
+    # Inbound only: the text this message was answered with (so a Twilio retry gets the same).
+    reply_body: Mapped[str | None] = mapped_column(Text)
+    commendation: Mapped[str | None] = mapped_column(String(200))  # the officer or unit praised
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -268,3 +288,106 @@ class MessageTemplate(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     author: Mapped[str] = mapped_column(String(100), default="seed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationStep(StrEnum):
+    """Where a check-in conversation is.
+
+    awaiting_rating (the check-in went out) -> awaiting_comment (we asked for more) -> closed.
+    """
+
+    AWAITING_RATING = "awaiting_rating"  # the check-in asked how it went
+    AWAITING_COMMENT = "awaiting_comment"  # we thanked them and invited a comment
+    CLOSED = "closed"  # we said thanks; later texts are kept and triaged, not answered
+
+
+class Conversation(Base):
+    """The texts about one check-in (or, when unsolicited, from one number) and what they said."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_agency_phone", "agency_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id"), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    step: Mapped[ConversationStep] = mapped_column(String(20))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    # Automatic texts sent in this conversation, the check-in included.
+    auto_texts: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    followup: Mapped[FollowUp | None] = relationship()
+    agency: Mapped[Agency] = relationship()
+
+
+class CallbackStatus(StrEnum):
+    OPEN = "open"  # waiting for a commander
+    CLAIMED = "claimed"  # a commander has it
+    RESOLVED = "resolved"  # the loop is closed
+
+
+class CallbackPriority(StrEnum):
+    URGENT = "urgent"  # danger now: alerts go out at once
+    HIGH = "high"  # an allegation of misconduct
+    NORMAL = "normal"  # everything else a person should answer
+
+
+class Callback(Base):
+    """A reply a watch commander must call back about; one per conversation."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_status_due", "status", "due_by"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))  # the reply that decided
+    category: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[CallbackPriority] = mapped_column(String(8))
+    status: Mapped[CallbackStatus] = mapped_column(String(10))
+    due_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    conversation: Mapped[Conversation] = relationship()
+    message: Mapped[Message] = relationship()
+
+
+class RosterMember(Base):
+    """A commander who gets urgent alerts by text while on duty."""
+
+    __tablename__ = "roster_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"  # recorded, delivery not yet attempted (or to be retried by the sender)
+    SENT = "sent"  # the channel accepted it
+    FAILED = "failed"  # the channel refused it for good, or retries ran out
+
+
+class Alert(Base):
+    """One delivery of an urgent callback to one channel (a commander's phone, the alert URL)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # "sms" or "webhook"
+    target: Mapped[str] = mapped_column(String(500))  # roster member id (sms) or URL (webhook)
+    status: Mapped[AlertStatus] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(String(300))  # the error, or the gateway sid
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
