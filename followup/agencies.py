@@ -82,7 +82,7 @@ def create_agency(session: Session, slug: str, options: AgencySettings, *, now: 
         default_region="US",
         send_delay_seconds=int(options.send_delay.total_seconds()),
         quiet_hours=str(options.quiet_hours) if options.quiet_hours else "off",
-        reply_window_hours=72,
+        reply_window_hours=168,
         frequency_cap_days=30,
         max_age_days=7,
         default_language=options.default_language,

@@ -37,10 +37,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["followup"] = services
     configure_logging()
 
+    from flask_wtf.csrf import CSRFProtect
+
+    from followup.web import simulator
     from webhooks import intake_api, twilio_hooks
 
+    csrf = CSRFProtect(app)
+    # Other systems call these; they authenticate by bearer token or Twilio's signature.
+    csrf.exempt(intake_api.bp)
+    csrf.exempt(twilio_hooks.bp)
     app.register_blueprint(intake_api.bp)
     app.register_blueprint(twilio_hooks.bp)
+    app.register_blueprint(simulator.bp)
 
     @app.teardown_appcontext
     def _close_session(_exc):

@@ -13,44 +13,17 @@ import click
 from sqlalchemy import select
 
 from followup import agencies, migrate, tokens
-from followup.config import ConfigError, Settings
+from followup.cli_context import _Lazy, pass_lazy
+from followup.config import Settings
 from followup.durations import format_duration, parse_duration
 from followup.models import Agency, ApiToken, Message, MessageDirection
 from followup.phones import mask
 from followup.quiet_hours import QuietHours
-from followup.services import Services
 from followup.setup import prepare_database
 
 logger = logging.getLogger(__name__)
 
 
-class _Lazy:
-    """Build the services on first use, so `--help` works without a configured environment."""
-
-    def __init__(self):
-        self._services: Services | None = None
-
-    @property
-    def services(self) -> Services:
-        if self._services is None:
-            try:
-                self._services = Services.build(Settings.from_env())
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from None
-        return self._services
-
-    @property
-    def ready(self) -> Services:
-        """The services, after checking the database has its schema."""
-        services = self.services
-        if migrate.current_revision(services.db.engine) is None:
-            raise click.ClickException(
-                "the database has no tables yet: run `followup db upgrade` first"
-            )
-        return services
-
-
-pass_lazy = click.make_pass_decorator(_Lazy, ensure=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +52,10 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
     agency = prepare_database(services)
     app = create_app({"SERVICES": services})
     scheduler = build_scheduler(
-        services.sender(), services.settings.send_interval_seconds, blocking=False
+        services.sender(),
+        services.settings.send_interval_seconds,
+        blocking=False,
+        alert_sender=services.alert_sender(),
     )
     # Bind first, then print: the sample curl works the moment it appears.
     server = make_server(host, port, app, threaded=True)
@@ -125,6 +101,9 @@ def _banner(settings: Settings, agency: Agency, host: str, port: int, now: datet
             f"    -d '{json.dumps(sample)}'",
             "",
             "Then read the check-in text (once it is due):  .venv/bin/followup outbox",
+            f"or reply as the caller in the phone simulator:  {base}/simulator"
+            if not settings.twilio_enabled
+            else "",
             "",
         ]
     )
@@ -166,7 +145,10 @@ def sender(lazy: _Lazy) -> None:
 
     services = lazy.ready
     scheduler = build_scheduler(
-        services.sender(), services.settings.send_interval_seconds, blocking=True
+        services.sender(),
+        services.settings.send_interval_seconds,
+        blocking=True,
+        alert_sender=services.alert_sender(),
     )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     logger.info("sender started: every %ss", services.settings.send_interval_seconds)
@@ -181,9 +163,11 @@ def sender(lazy: _Lazy) -> None:
 @pass_lazy
 def send_due(lazy: _Lazy, once: bool) -> None:
     """Send what is due now and exit (for cron, scripts and tests)."""
-    sender_ = lazy.ready.sender()
+    services = lazy.ready
+    sender_ = services.sender()
     report = sender_.sweep() if once else sender_.drain()
-    click.echo(str(report))
+    retried = services.alert_sender().retry_pending()
+    click.echo(f"{report} alerts_retried={retried}")
 
 
 # --- database ------------------------------------------------------------------------------
@@ -402,13 +386,15 @@ def outbox(lazy: _Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
             click.echo(f"    {row.body}")
 
 
-def _register_triage() -> None:
+def _register() -> None:
+    from followup import cli_replies
     from followup.triage.cli import triage_command
 
     main.add_command(triage_command)
+    cli_replies.register(main, agency)
 
 
-_register_triage()
+_register()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,19 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from followup.alerts import AlertSender
 from followup.sender import Sender
 
 logger = logging.getLogger(__name__)
 
 
-def build_scheduler(sender: Sender, interval_seconds: float, *, blocking: bool) -> BaseScheduler:
+def build_scheduler(
+    sender: Sender,
+    interval_seconds: float,
+    *,
+    blocking: bool,
+    alert_sender: AlertSender | None = None,
+) -> BaseScheduler:
     """Return a scheduler with the sweep job; the caller starts it."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(
@@ -35,6 +42,8 @@ def build_scheduler(sender: Sender, interval_seconds: float, *, blocking: bool) 
     def sweep_job() -> None:
         try:
             sender.drain()
+            if alert_sender is not None:
+                alert_sender.retry_pending()  # an alert channel was down when danger came in
         except Exception:
             # Keep the loop alive through a database outage; the next sweep tries again.
             logger.exception("send sweep failed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from followup.alerts import AlertSender
 from followup.clock import Clock, SystemClock
 from followup.config import Settings
 from followup.db import Database
@@ -32,6 +33,9 @@ class Services:
         db = db or Database(settings.database_url)
         inner = gateway or build_gateway(settings)
         return cls(settings, db, clock or SystemClock(), OptOutGuard(inner, db))
+
+    def alert_sender(self) -> AlertSender:
+        return AlertSender(self.db, self.gateway, self.clock, public_url=self.settings.public_url)
 
     def sender(self, **overrides) -> Sender:
         options = {

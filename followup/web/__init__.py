@@ -1,0 +1,1 @@
+"""Web pages for people (the phone simulator now; the dashboard and admin screens next)."""
