@@ -32,6 +32,8 @@ def main() -> None:
     from followup import configure_logging
 
     configure_logging()
+    context = click.get_current_context()
+    context.call_on_close(context.ensure_object(_Lazy).close)
 
 
 # --- running -------------------------------------------------------------------------------

@@ -34,5 +34,11 @@ class _Lazy:
             )
         return services
 
+    def close(self) -> None:
+        """Release the database connections (commands run in-process, e.g. in tests)."""
+        if self._services is not None:
+            self._services.db.dispose()
+            self._services = None
+
 
 pass_lazy = click.make_pass_decorator(_Lazy, ensure=True)
