@@ -73,7 +73,7 @@ class AlertSender:
         clock: Clock,
         *,
         public_url: str | None = None,
-        post: Callable[..., requests.Response] = requests.post,
+        post: Callable[..., requests.Response] | None = None,
         timeout: float = 4.0,
     ):
         self.db, self.gateway, self.clock = db, gateway, clock
@@ -169,7 +169,8 @@ class AlertSender:
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
         try:
-            response = self.post(url, data=body, headers=headers, timeout=self.timeout)
+            post = self.post or requests.post  # looked up now, so tests can stand in for it
+            response = post(url, data=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             return "retry", f"{type(exc).__name__}"
         if 200 <= response.status_code < 300:

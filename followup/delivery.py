@@ -52,16 +52,28 @@ def record_status(
         return "ignored status"
     if message.status in _FINAL:
         return "already final"
+    if not advance(message, new, now):
+        return "older than the recorded status"
     if new in _FINAL:
-        message.status = new
         message.error_code = error_code
         _carrier_error(session, message, error_code, now)
-    elif _ORDER.get(new, -1) > _ORDER.get(message.status, -1):
-        message.status = new
-    else:
-        return "older than the recorded status"
-    message.updated_at = now
     return f"now {message.status}"
+
+
+def advance(message: Message, new: MessageStatus, now: datetime) -> bool:
+    """Move ``message`` to ``new`` if that is further along; return whether it moved.
+
+    The one rule for every writer (the sender recording the gateway's answer, the status
+    webhook): a status callback can arrive before the sender's own write, and must not be
+    undone by it.
+    """
+    if message.status in _FINAL:
+        return False
+    if new not in _FINAL and _ORDER.get(new, -1) <= _ORDER.get(message.status, -1):
+        return False
+    message.status = new
+    message.updated_at = now
+    return True
 
 
 def _carrier_error(session: Session, message: Message, code: int | None, now: datetime) -> None:

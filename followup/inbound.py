@@ -57,7 +57,7 @@ _ALWAYS_ANSWERED = {
 }
 _COMMENDATION = re.compile(
     r"\b(?:(?:officer|ofc|deputy|sgt|sergeant|detective|det|cpl|corporal|trooper|lieutenant|lt|"
-    r"oficial|agente)\.? [A-Z][a-zA-Z'-]+|(?:unit|unidad|car) #?\d+[A-Za-z]?|badge #?\d+)",
+    r"oficial|agente)\.? (?-i:[A-Z])[a-zA-Z'-]+|(?:unit|unidad|car) #?\d+[A-Za-z]?|badge #?\d+)",
     re.IGNORECASE,
 )
 
@@ -154,7 +154,12 @@ def _decide(
     if result.opt_out:
         contacts.opt_out(session, agency.id, conversation.phone, source="reply", now=now)
         # Twilio's Advanced Opt-Out answers STOP itself; a second confirmation would be noise.
-        purpose = None if agency.advanced_opt_out else message_templates.OPT_OUT_CONFIRM
+        # One confirmation only: a second STOP from an opted-out number gets nothing.
+        confirmed_before = opted_out
+        purpose = (
+            None if agency.advanced_opt_out or confirmed_before
+            else message_templates.OPT_OUT_CONFIRM
+        )
     elif result.category == Category.OPT_IN or (opted_out and bare(body) in {"YES", "SI"}):
         contacts.opt_in(session, agency.id, conversation.phone, now=now)
         purpose = None if agency.advanced_opt_out else message_templates.OPT_IN_CONFIRM

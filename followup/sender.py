@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from followup import contacts, eligibility, message_templates
+from followup import contacts, delivery, eligibility, message_templates
 from followup.clock import Clock
 from followup.db import Database
 from followup.gateways.base import (
@@ -193,9 +193,9 @@ class Sender:
         with self.db.begin() as session:
             followup = session.get(FollowUp, followup_id)
             message = session.get(Message, message_id)
-            message.sid = result.sid
-            message.status = MessageStatus(result.status)
-            message.updated_at = now
+            message.sid = message.sid or result.sid
+            # A status callback may have come first; never move the message backwards.
+            delivery.advance(message, MessageStatus(result.status), now)
             followup.status = FollowUpStatus.SENT
             followup.sent_at = now
             followup.error_code = None
