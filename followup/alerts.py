@@ -84,9 +84,12 @@ class AlertSender:
         ids = list(alert_ids)
         if not ids:
             return
-        with ThreadPoolExecutor(max_workers=min(8, len(ids))) as pool:
-            futures = [pool.submit(self.deliver_one, alert_id) for alert_id in ids]
-            wait(futures, timeout=budget)
+        pool = ThreadPoolExecutor(max_workers=min(8, len(ids)))
+        futures = [pool.submit(self.deliver_one, alert_id) for alert_id in ids]
+        wait(futures, timeout=budget)
+        # Twilio waits at most 15 s for the webhook: stop waiting, let slow channels finish in
+        # the background (their rows stay pending until then, and the sweep retries them).
+        pool.shutdown(wait=False)
 
     def retry_pending(self, *, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Deliver alerts still pending (a channel was down, or the process stopped)."""

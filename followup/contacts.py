@@ -53,6 +53,9 @@ def opt_out(session: Session, agency_id: int, phone: str, *, source: str, now: d
 
 def opt_in(session: Session, agency_id: int, phone: str, *, now: datetime) -> Contact:
     contact = get_or_create(session, agency_id, phone, now=now)
+    # They texted us from this number, so it can take texts whatever a carrier said before.
+    contact.unreachable_code = None
+    contact.unreachable_at = None
     contact.opted_out_at = None
     contact.opt_out_source = None
     contact.updated_at = now

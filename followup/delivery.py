@@ -81,6 +81,6 @@ def _carrier_error(session: Session, message: Message, code: int | None, now: da
         contacts.opt_out(session, message.agency_id, message.phone, source="twilio_21610", now=now)
     elif code in UNREACHABLE_CODES:
         contact = contacts.get_or_create(session, message.agency_id, message.phone, now=now)
-        contact.unreachable_code = code
+        contact.unreachable_code = code  # eligibility reads it: no more texts to this number
         contact.unreachable_at = now
         contact.updated_at = now

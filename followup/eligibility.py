@@ -34,6 +34,28 @@ class Decision:
 ELIGIBLE = Decision()
 
 
+# Carrier errors that will not change (blocked, unknown number, landline), and those that may
+# (handset unreachable, carrier filtering), which count for a while.
+PERMANENT_UNREACHABLE = {30004, 30005, 30006}
+TEMPORARY_UNREACHABLE = {30003, 30007}
+TEMPORARY_FOR = timedelta(days=30)
+
+
+def is_unreachable(session: Session, agency_id: int, phone: str, *, now: datetime) -> bool:
+    contact = session.scalar(
+        select(Contact).where(Contact.agency_id == agency_id, Contact.phone == phone)
+    )
+    if contact is None or contact.unreachable_code is None:
+        return False
+    if contact.unreachable_code in PERMANENT_UNREACHABLE:
+        return True
+    return (
+        contact.unreachable_code in TEMPORARY_UNREACHABLE
+        and contact.unreachable_at is not None
+        and now - contact.unreachable_at < TEMPORARY_FOR
+    )
+
+
 def is_opted_out(session: Session, agency_id: int, phone: str) -> bool:
     return (
         session.scalar(
@@ -91,6 +113,8 @@ def evaluate(
         return Decision(SkipReason.INVALID_PHONE)
     if is_opted_out(session, agency.id, phone):
         return Decision(SkipReason.OPTED_OUT)
+    if is_unreachable(session, agency.id, phone, now=now):
+        return Decision(SkipReason.UNREACHABLE)
     if call.do_not_contact:
         return Decision(SkipReason.DO_NOT_CONTACT)
     if call.self_initiated:

@@ -62,6 +62,7 @@ class SkipReason(StrEnum):
     NO_PHONE = "no_phone"  # the event carried no caller phone number
     INVALID_PHONE = "invalid_phone"  # not a number that can receive a text (landline, malformed)
     OPTED_OUT = "opted_out"  # the number replied STOP to this agency
+    UNREACHABLE = "unreachable"  # the carrier said it cannot take texts (landline, blocked...)
     DO_NOT_CONTACT = "do_not_contact"  # the dispatcher or officer flagged the call
     SELF_INITIATED = "self_initiated"  # officer-initiated: nobody called for help
     SENSITIVE_CALL_TYPE = "sensitive_call_type"  # a text could endanger or hurt the caller

@@ -124,3 +124,29 @@ def test_a_sensitive_call_is_skipped_even_when_everything_else_allows_it(api, db
 def test_call_event_factory_is_fictional():
     # Privacy: the numbers tests use are in the fictional 202-555-01xx block.
     assert call_event()["caller_phone"] == "(202) 555-0123"
+
+
+def test_a_landline_the_carrier_reported_is_never_texted_again(api, db, clock, agency):
+    from followup import contacts
+
+    with db.begin() as session:
+        contact = contacts.get_or_create(session, agency.id, "+12025550124", now=clock.now())
+        contact.unreachable_code, contact.unreachable_at = 30006, clock.now()
+
+    assert skipped_because(api.post_call(caller_phone="202-555-0124")) == "unreachable"
+
+
+def test_an_unreachable_handset_is_tried_again_after_thirty_days(api, db, clock, agency):
+    from followup import contacts
+
+    with db.begin() as session:
+        contact = contacts.get_or_create(session, agency.id, "+12025550125", now=clock.now())
+        contact.unreachable_code, contact.unreachable_at = 30003, clock.now()
+    soon = api.post_call(call_id="soon", caller_phone="202-555-0125")
+    clock.advance(days=31)
+    later = api.post_call(
+        call_id="later", caller_phone="202-555-0125", closed_at=clock.now().isoformat()
+    )
+
+    assert skipped_because(soon) == "unreachable"
+    assert later.json["followup"]["status"] == "scheduled"
