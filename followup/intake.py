@@ -56,7 +56,7 @@ def record_call_event(
             ]
         )
     fingerprint = _fingerprint(event)
-    call = _find_call(session, agency, event.call_id)
+    call = find_call(session, agency, event.call_id)
     if call is None:
         call, inserted = _insert_call(session, agency, event, fingerprint, now)
     else:
@@ -77,7 +77,7 @@ def record_call_event(
     return IntakeResult(call, followup, changed=True)
 
 
-def _find_call(session: Session, agency: Agency, external_id: str) -> Call | None:
+def find_call(session: Session, agency: Agency, external_id: str) -> Call | None:
     return session.scalar(
         select(Call).where(Call.agency_id == agency.id, Call.external_id == external_id)
     )
@@ -95,7 +95,7 @@ def _insert_call(
     except IntegrityError:
         # The unique (agency, call_id) index refused a second row: a twin request got there
         # first, so carry on with its row.
-        existing = _find_call(session, agency, event.call_id)
+        existing = find_call(session, agency, event.call_id)
         if existing is None:
             raise
         return existing, False
@@ -179,10 +179,6 @@ def choose_language(session: Session, agency: Agency, tag: str | None) -> str:
 
 def _fingerprint(event: CallEvent) -> str:
     return hashlib.sha256(event.model_dump_json().encode("utf-8")).hexdigest()
-
-
-def find_call(session: Session, agency: Agency, external_id: str) -> Call | None:
-    return _find_call(session, agency, external_id)
 
 
 def describe(call: Call) -> CallOut:

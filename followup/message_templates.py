@@ -191,9 +191,5 @@ def render_for_call(
     template = find_template(session, agency, purpose, language, call.call_type if call else "")
     if template is None:
         return None
-    if extra:
-        context = call_context(agency, call, template.language) | extra
-        return Rendered(template, render_body(template.body, context))
-    return Rendered(
-        template, render_body(template.body, call_context(agency, call, template.language))
-    )
+    context = call_context(agency, call, template.language) | extra
+    return Rendered(template, render_body(template.body, context))
