@@ -25,12 +25,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         services = Services.build(settings)
     settings = services.settings
 
+    resources = resource_dir()
     app = Flask(
-        __name__, template_folder=str(resource_dir()), instance_path=str(settings.instance_path)
+        __name__,
+        template_folder=str(resources),
+        static_folder=str(resources / "static"),
+        instance_path=str(settings.instance_path),
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure cookies need HTTPS; the local demo runs on plain http://127.0.0.1.
+        SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https")),
+        WTF_CSRF_TIME_LIMIT=None,  # the session's idle limit already bounds a form's life
     )
     app.json.sort_keys = False  # keep fields in the order the API documents them
     app.config.update(test_config)
@@ -39,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from followup.web import simulator
+    from followup import web
     from webhooks import intake_api, twilio_hooks
 
     csrf = CSRFProtect(app)
@@ -48,7 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(twilio_hooks.bp)
     app.register_blueprint(intake_api.bp)
     app.register_blueprint(twilio_hooks.bp)
-    app.register_blueprint(simulator.bp)
+    web.init_app(app)
 
     @app.teardown_appcontext
     def _close_session(_exc):

@@ -19,7 +19,7 @@ from followup.durations import format_duration, parse_duration
 from followup.models import Agency, ApiToken, Message, MessageDirection
 from followup.phones import mask
 from followup.quiet_hours import QuietHours
-from followup.setup import prepare_database
+from followup.setup import ensure_demo_accounts, prepare_database
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
 
     services = lazy.services
     agency = prepare_database(services)
+    demo_password = (
+        ensure_demo_accounts(services, agency) if services.settings.demo_accounts else None
+    )
     app = create_app({"SERVICES": services})
     scheduler = build_scheduler(
         services.sender(),
@@ -62,7 +65,10 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
     # Bind first, then print: the sample curl works the moment it appears.
     server = make_server(host, port, app, threaded=True)
     scheduler.start()
-    click.echo(_banner(services.settings, agency, host, server.server_port, services.clock.now()))
+    click.echo(
+        _banner(services.settings, agency, host, server.server_port, services.clock.now(),
+                demo_password)
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -72,7 +78,14 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
         scheduler.shutdown(wait=False)
 
 
-def _banner(settings: Settings, agency: Agency, host: str, port: int, now: datetime) -> str:
+def _banner(
+    settings: Settings,
+    agency: Agency,
+    host: str,
+    port: int,
+    now: datetime,
+    demo_password: str | None = None,
+) -> str:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown_host}:{port}"
     token = settings.intake_token or "<token from: followup token create>"
@@ -106,6 +119,15 @@ def _banner(settings: Settings, agency: Agency, host: str, port: int, now: datet
             f"or reply as the caller in the phone simulator:  {base}/simulator"
             if not settings.twilio_enabled
             else "",
+            *(
+                [
+                    "",
+                    f"Callback queue: {base}/callbacks  sign in as 'commander' (or 'admin', "
+                    f"'viewer') with password {demo_password}",
+                ]
+                if demo_password
+                else []
+            ),
             "",
         ]
     )
@@ -389,10 +411,11 @@ def outbox(lazy: _Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
 
 
 def _register() -> None:
-    from followup import cli_replies
+    from followup import cli_replies, cli_users
     from followup.triage.cli import triage_command
 
     main.add_command(triage_command)
+    main.add_command(cli_users.user)
     cli_replies.register(main, agency)
 
 

@@ -68,6 +68,8 @@ class Settings:
     send_batch_size: int = 100
     sending_timeout: timedelta = timedelta(minutes=10)
     instance_path: Path = field(default_factory=default_instance_path)
+    # `make run`: create demo staff accounts and print their sign-in on start.
+    demo_accounts: bool = False
 
     @property
     def twilio_enabled(self) -> bool:
@@ -116,6 +118,11 @@ class Settings:
                 "FOLLOWUP_DATABASE_URL is not a database URL "
                 "(e.g. sqlite:///path/to/file.sqlite3, postgresql+psycopg://user@host/db)"
             ) from None
+        values["demo_accounts"] = (get("FOLLOWUP_DEMO_ACCOUNTS") or "").lower() in (
+            "1",
+            "true",
+            "yes",
+        )
         if name := get("FOLLOWUP_AGENCY_NAME"):
             values["agency_name"] = name
         if slug := get("FOLLOWUP_AGENCY_SLUG"):

@@ -121,6 +121,7 @@ class Agency(Base):
     sla_normal_minutes: Mapped[int] = mapped_column(Integer, default=1440)
     alert_url: Mapped[str | None] = mapped_column(String(500))  # urgent callbacks POSTed here
     alert_secret: Mapped[str | None] = mapped_column(String(200))  # HMAC key for alert_url
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False)  # staff need a second factor
     frequency_cap_days: Mapped[int] = mapped_column(Integer, default=30)
     max_age_days: Mapped[int] = mapped_column(Integer, default=7)
     default_language: Mapped[str] = mapped_column(String(8), default="en")
@@ -351,11 +352,16 @@ class Callback(Base):
     status: Mapped[CallbackStatus] = mapped_column(String(10))
     due_by: Mapped[datetime] = mapped_column(UTCDateTime)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # a ResolutionOutcome value
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     conversation: Mapped[Conversation] = relationship()
     message: Mapped[Message] = relationship()
+    claimed_by: Mapped[User | None] = relationship()
 
 
 class RosterMember(Base):
@@ -392,3 +398,77 @@ class Alert(Base):
     detail: Mapped[str | None] = mapped_column(String(300))  # the error, or the gateway sid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"  # works the callback queue
+    ADMIN = "admin"  # IT staff: templates, rules, users, tokens (and the queue)
+    VIEWER = "viewer"  # command staff: reports and the queue, read-only
+
+
+class User(Base):
+    """A staff account. Passwords are argon2 hashes; a TOTP secret adds a second factor."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # since the last success
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class CallbackEventKind(StrEnum):
+    """What happened on a callback; the detail page shows them in order."""
+
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    ASSIGNED = "assigned"  # given to another commander
+    ATTEMPT = "attempt"  # a call was made; `outcome` says how it went
+    NOTE = "note"
+    TEXT = "text"  # an approved text was sent to the caller
+    RESOLVED = "resolved"  # `outcome` says how
+    REOPENED = "reopened"
+
+
+class CallbackEvent(Base):
+    """One action on a callback, by whom and when (the callback's own history)."""
+
+    __tablename__ = "callback_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[CallbackEventKind] = mapped_column(String(12))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when. Append-only: nothing updates or deletes these rows."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64))  # as typed, for failed sign-ins too
+    action: Mapped[str] = mapped_column(String(40))  # "sign_in", "reveal_number", "claim", ...
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # never a phone number or body
+    ip: Mapped[str | None] = mapped_column(String(64))

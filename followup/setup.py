@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 
-from followup import agencies, message_templates, migrate
-from followup.models import Agency
+from followup import agencies, message_templates, migrate, users
+from followup.models import Agency, Role, User
 from followup.services import Services
+
+DEMO_ACCOUNTS = (
+    ("commander", Role.COMMANDER, "Demo Commander"),
+    ("admin", Role.ADMIN, "Demo Admin"),
+    ("viewer", Role.VIEWER, "Demo Viewer"),
+)
 
 
 def prepare_database(services: Services) -> Agency:
@@ -19,3 +27,32 @@ def prepare_database(services: Services) -> Agency:
         for agency in session.scalars(select(Agency)):
             message_templates.seed_defaults(session, agency, now=now)
         return default
+
+
+def ensure_demo_accounts(services: Services, agency: Agency) -> str:
+    """Create the demo accounts the first time; return their shared password.
+
+    For trying the service out only (`make run`): the password is kept in the instance folder
+    so the banner can show it on every start.
+    """
+    path = services.settings.instance_path / "demo_password"
+    if path.is_file():
+        password = path.read_text().strip()
+    else:
+        password = "demo-" + secrets.token_urlsafe(9)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(password)
+        path.chmod(0o600)
+    with services.db.begin() as session:
+        for username, role, name in DEMO_ACCOUNTS:
+            if session.scalar(select(User.id).where(User.username == username)) is None:
+                users.create_user(
+                    session,
+                    session.get(Agency, agency.id),
+                    username,
+                    role,
+                    password,
+                    now=services.clock.now(),
+                    display_name=name,
+                )
+    return password

@@ -1,1 +1,52 @@
-"""Web pages for people (the phone simulator now; the dashboard and admin screens next)."""
+"""Web pages for people: sign-in, the callback queue, audit, administration, the simulator."""
+
+from __future__ import annotations
+
+from flask import Flask, g, redirect, render_template, request, url_for
+
+from followup.models import Role
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    from followup.web import admin, auth, queue, simulator
+
+    app.before_request(auth.load_user)
+    for blueprint in (auth.bp, queue.bp, admin.bp, simulator.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if getattr(g, "user", None) is not None:
+            # Pages with callers' words on them stay out of shared caches and the back button.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/")
+    def home():
+        if getattr(g, "user", None) is None:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("queue.index"))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        if not request.blueprint or request.blueprint in ("intake_api", "twilio_hooks"):
+            return exc  # other systems get the plain (or problem JSON) answer
+        return render_template(
+            "error.html", title="Not allowed", message="Your role cannot open this page."
+        ), 403
+
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["simulator_enabled"] = not app.extensions[
+        "followup"
+    ].settings.twilio_enabled

@@ -63,18 +63,32 @@ def send():
     body = request.form.get("body", "")
     phone = to_e164(raw_phone) if raw_phone else None
     if phone is None:
-        return redirect(url_for(".page", phone=raw_phone, error="Enter a mobile number, e.g. "
-                                "+1 202-555-0123."))
+        return redirect(
+            url_for(".page", phone=raw_phone, error="Enter a mobile number, e.g. +1 202-555-0123.")
+        )
     if len(body) > 1600:
         return redirect(url_for(".page", phone=phone, error="A text is at most 1,600 characters."))
     session = db_session()
     agency = session.scalar(select(Agency).where(Agency.slug == svc.settings.agency_slug))
     params = {
-        "ToCountry": "US", "ToState": "DC", "SmsMessageSid": "", "NumMedia": "0", "ToCity": "",
-        "FromZip": "", "SmsSid": "", "FromState": "DC", "SmsStatus": "received", "FromCity": "",
-        "Body": body, "FromCountry": "US", "To": agency.sms_number or "+12025550100",
-        "ToZip": "", "NumSegments": str(max(1, count_segments(body).segments)),
-        "MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32, "From": phone,
+        "ToCountry": "US",
+        "ToState": "DC",
+        "SmsMessageSid": "",
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": "",
+        "FromState": "DC",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "US",
+        "To": agency.sms_number or "+12025550100",
+        "ToZip": "",
+        "NumSegments": str(max(1, count_segments(body).segments)),
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": phone,
         "ApiVersion": "2010-04-01",
     }
     params["SmsMessageSid"] = params["SmsSid"] = params["MessageSid"]
@@ -86,12 +100,15 @@ def send():
     # Through the whole WSGI app, as Twilio's request would arrive (no network, no deadlock
     # with a single-worker server).
     response = current_app.test_client().post(
-        path, data=params, headers={"X-Twilio-Signature": signature},
+        path,
+        data=params,
+        headers={"X-Twilio-Signature": signature},
         base_url=request.host_url,
     )
     if response.status_code != 200:
-        return redirect(url_for(".page", phone=phone,
-                                error=f"The webhook answered {response.status_code}."))
+        return redirect(
+            url_for(".page", phone=phone, error=f"The webhook answered {response.status_code}.")
+        )
     return redirect(url_for(".page", phone=phone))
 
 

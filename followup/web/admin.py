@@ -1,0 +1,171 @@
+"""Administration for IT staff: staff accounts and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from followup import audit, users
+from followup.models import Agency, AuditEvent, Role, User
+from followup.web.auth import client_ip, roles_required
+from webhooks.context import db_session, services
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.get("/admin/users")
+@roles_required(Role.ADMIN)
+def user_list():
+    rows = (
+        db_session()
+        .scalars(select(User).where(User.agency_id == g.user.agency_id).order_by(User.username))
+        .all()
+    )
+    return render_template("users.html", users=rows, roles=[r.value for r in Role])
+
+
+@bp.post("/admin/users")
+@roles_required(Role.ADMIN)
+def user_create():
+    session = db_session()
+    now = services().clock.now()
+    form = request.form
+    agency = session.get(Agency, g.user.agency_id)
+    try:
+        user = users.create_user(
+            session,
+            agency,
+            form.get("username", ""),
+            form.get("role", ""),
+            form.get("password", ""),
+            now=now,
+            display_name=form.get("display_name") or None,
+        )
+    except users.UserError as exc:
+        session.rollback()
+        flash(f"Not created: {exc}.", "error")
+        return redirect(url_for(".user_list")), 303
+    audit.record(
+        session,
+        "user_created",
+        now=now,
+        user=g.user,
+        object_type="user",
+        object_id=user.id,
+        detail={"username": user.username, "role": user.role},
+        ip=client_ip(),
+    )
+    session.commit()
+    flash(f"Account {user.username} created.", "success")
+    return redirect(url_for(".user_list")), 303
+
+
+@bp.post("/admin/users/<int:user_id>/<action>")
+@roles_required(Role.ADMIN)
+def user_action(user_id: int, action: str):
+    session = db_session()
+    now = services().clock.now()
+    user = session.get(User, user_id)
+    if user is None or user.agency_id != g.user.agency_id:
+        abort(404)
+    shown = None
+    if action == "disable":
+        if user.id == g.user.id:
+            flash("You cannot disable your own account.", "error")
+            return redirect(url_for(".user_list")), 303
+        user.active = False
+    elif action == "enable":
+        user.active = True
+    elif action == "reset-password":
+        shown = secrets.token_urlsafe(12)
+        users.set_password(session, user, shown)
+    elif action == "totp":
+        shown = users.enable_totp(user, issuer=session.get(Agency, user.agency_id).name)
+    else:
+        abort(404)
+    audit.record(
+        session,
+        f"user_{action.replace('-', '_')}",
+        now=now,
+        user=g.user,
+        object_type="user",
+        object_id=user.id,
+        detail={"username": user.username},
+        ip=client_ip(),
+    )
+    session.commit()
+    if shown:
+        what = "temporary password" if action == "reset-password" else "authenticator link"
+        flash(f"{user.username}'s {what} (shown once): {shown}", "success")
+    else:
+        flash(f"{user.username}: {action}d.", "success")
+    return redirect(url_for(".user_list")), 303
+
+
+def _audit_query():
+    query = select(AuditEvent).where(AuditEvent.agency_id == g.user.agency_id)
+    args = request.args
+    if args.get("action"):
+        query = query.where(AuditEvent.action == args["action"])
+    if args.get("username"):
+        query = query.where(AuditEvent.username == args["username"].strip().lower())
+    for key, op in (("since", "ge"), ("until", "lt")):
+        if args.get(key):
+            try:
+                day = datetime.strptime(args[key], "%Y-%m-%d").date()
+            except ValueError:
+                abort(400, f"{key}: use YYYY-MM-DD")
+            agency = db_session().get(Agency, g.user.agency_id)
+            moment = datetime.combine(day + timedelta(days=op == "lt"), time(), tzinfo=agency.zone)
+            query = query.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at < moment)
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    session = db_session()
+    events = session.scalars(_audit_query().limit(500)).all()
+    actions = session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.agency_id == g.user.agency_id)
+        .distinct()
+        .order_by(AuditEvent.action)
+    ).all()
+    agency = session.get(Agency, g.user.agency_id)
+    return render_template(
+        "audit.html", events=events, actions=actions, zone=agency.zone, args=request.args
+    )
+
+
+@bp.get("/audit.csv")
+@roles_required(Role.ADMIN)
+def audit_csv():
+    session = db_session()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["at_utc", "username", "action", "object_type", "object_id", "detail", "ip"])
+    for event in session.scalars(_audit_query()):
+        writer.writerow(
+            [
+                event.at.isoformat(),
+                event.username,
+                event.action,
+                event.object_type or "",
+                event.object_id or "",
+                ";".join(f"{k}={v}" for k, v in sorted(event.detail.items())),
+                event.ip or "",
+            ]
+        )
+    audit.record(session, "audit_exported", now=services().clock.now(), user=g.user, ip=client_ip())
+    session.commit()
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )
