@@ -231,16 +231,17 @@ def staff_texts(session: Session, agency: Agency, language: str) -> dict[str, st
     return chosen
 
 
-def send_staff_text(
+def prepare_staff_text(
     session: Session,
     callback: Callback,
     user: User,
     purpose: str,
-    gateway: OptOutGuard,
+    gateway_name: str,
     *,
     now: datetime,
 ) -> Message:
-    """Send one approved text to the caller through the gateway (so opt-out holds)."""
+    """Check and render an approved text, and store it as pending (the caller commits, then
+    sends it with ``gateway``: no transaction stays open across the gateway call)."""
     _can_work(user)
     if not purpose.startswith(STAFF_TEXT_PREFIX):
         raise WorkError("Choose one of the approved texts.")
@@ -260,28 +261,46 @@ def send_staff_text(
         phone=conversation.phone,
         body=rendered.body,
         status=MessageStatus.PENDING,
-        gateway=gateway.name,
+        gateway=gateway_name,
         conversation_id=conversation.id,
         created_at=now,
         updated_at=now,
     )
     session.add(message)
     session.flush()
+    return message
+
+
+def send_staff_text(
+    db, callback_id: int, user_id: int, purpose: str, gateway: OptOutGuard, *, now: datetime
+) -> None:
+    """Send one approved text to the caller through the gateway (so opt-out holds).
+
+    Three steps, each its own transaction: store it pending, call the gateway, record the
+    outcome and the callback event. Raises WorkError with words for the commander.
+    """
+    with db.begin() as session:
+        callback, user = session.get(Callback, callback_id), session.get(User, user_id)
+        message = prepare_staff_text(session, callback, user, purpose, gateway.name, now=now)
+        message_id, agency_id, to, body = message.id, message.agency_id, message.phone, message.body
     try:
-        result = gateway.send(agency.id, conversation.phone, rendered.body)
+        result = gateway.send(agency_id, to, body)
     except GatewayError as exc:
-        message.status, message.error_code = MessageStatus.FAILED, exc.code
+        with db.begin() as session:
+            failed = session.get(Message, message_id)
+            failed.status, failed.error_code = MessageStatus.FAILED, exc.code
         raise WorkError(
             f"The text was not sent ({exc.code or 'no connection'}). Call instead."
         ) from None
-    message.sid, message.status = result.sid, MessageStatus(result.status)
-    _event(
-        session,
-        callback,
-        user,
-        CallbackEventKind.TEXT,
-        now,
-        note=rendered.body,
-        detail={"purpose": purpose},
-    )
-    return message
+    with db.begin() as session:
+        message = session.get(Message, message_id)
+        message.sid, message.status = result.sid, MessageStatus(result.status)
+        _event(
+            session,
+            session.get(Callback, callback_id),
+            session.get(User, user_id),
+            CallbackEventKind.TEXT,
+            now,
+            note=body,
+            detail={"purpose": purpose},
+        )

@@ -28,6 +28,7 @@ def cli(settings, services):
             assert result.exit_code == 0, (result.output, result.exception)
         return result
 
+    run.env = env
     return run
 
 

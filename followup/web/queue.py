@@ -302,8 +302,12 @@ def act(callback_id: int, action: str):
             callback_work.reopen(session, callback, g.user, form.get("note", ""), now=now)
             done = "Reopened."
         elif action == "text":
+            user_id = g.user.id  # read before the rollback expires it
+            # The text runs in its own transactions, none left open while sending (on SQLite
+            # an open one would hold the write lock the opt-out guard needs to read).
+            session.rollback()
             callback_work.send_staff_text(
-                session, callback, g.user, form.get("purpose", ""), svc.gateway, now=now
+                svc.db, callback_id, user_id, form.get("purpose", ""), svc.gateway, now=now
             )
             done = "Text sent."
         else:
