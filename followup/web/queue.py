@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from followup import audit, callback_work
+from followup import audit, callback_work, message_templates
 from followup.callback_work import AttemptOutcome, ResolutionOutcome, WorkError
 from followup.models import (
     Agency,
@@ -227,7 +227,16 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "alerts": alerts,
         "attempts": callback_work.attempts(session, callback),
         "commanders": commanders(session, agency.id),
-        "staff_texts": callback_work.staff_texts(session, agency, conversation.language),
+        # As the caller would read them, not as template source.
+        "staff_texts": {
+            purpose: rendered.body
+            for purpose in callback_work.staff_texts(session, agency, conversation.language)
+            if (
+                rendered := message_templates.render_for_call(
+                    session, agency, call, purpose, conversation.language
+                )
+            )
+        },
         "attempt_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in AttemptOutcome],
         "resolution_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in ResolutionOutcome],
         "outcome_labels": {k.value: v for k, v in OUTCOME_LABELS.items()},
