@@ -71,6 +71,19 @@ def user_list(lazy: _Lazy) -> None:
             click.echo(f"{row.username}\t{row.role}\t{row.agency.slug}\t{state}\t{factor}")
 
 
+def _audited(session, services, action: str, row: User) -> None:
+    """Record an account change made from the command line."""
+    audit.record(
+        session,
+        action,
+        now=services.clock.now(),
+        username="cli",
+        agency_id=row.agency_id,
+        object_type="user",
+        object_id=row.id,
+    )
+
+
 def _user(session, username: str) -> User:
     row = session.scalar(select(User).where(User.username == username.strip().lower()))
     if row is None:
@@ -87,15 +100,7 @@ def user_disable(lazy: _Lazy, username: str) -> None:
     with services.db.begin() as session:
         row = _user(session, username)
         row.active = False
-        audit.record(
-            session,
-            "user_disable",
-            now=services.clock.now(),
-            username="cli",
-            agency_id=row.agency_id,
-            object_type="user",
-            object_id=row.id,
-        )
+        _audited(session, services, "user_disable", row)
         click.echo(f"{row.username} disabled")
 
 
@@ -109,15 +114,7 @@ def user_reset_password(lazy: _Lazy, username: str) -> None:
     with services.db.begin() as session:
         row = _user(session, username)
         users.set_password(session, row, password)
-        audit.record(
-            session,
-            "user_reset_password",
-            now=services.clock.now(),
-            username="cli",
-            agency_id=row.agency_id,
-            object_type="user",
-            object_id=row.id,
-        )
+        _audited(session, services, "user_reset_password", row)
     click.echo(password)
 
 
