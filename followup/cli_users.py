@@ -132,13 +132,5 @@ def user_totp(lazy: _Lazy, username: str, off: bool) -> None:
             uri = None
         else:
             uri = users.enable_totp(row, issuer=session.get(Agency, row.agency_id).name)
-        audit.record(
-            session,
-            "user_totp_off" if off else "user_totp",
-            now=services.clock.now(),
-            username="cli",
-            agency_id=row.agency_id,
-            object_type="user",
-            object_id=row.id,
-        )
+        _audited(session, services, "user_totp_off" if off else "user_totp", row)
     click.echo(uri or f"second factor removed for {username}")
