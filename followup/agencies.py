@@ -87,6 +87,8 @@ def create_agency(session: Session, slug: str, options: AgencySettings, *, now: 
         max_age_days=7,
         default_language=options.default_language,
         sensitive_patterns=[],
+        call_type_delays=[],
+        languages=sorted({language for _, language in message_templates.default_bodies()}),
         excluded_dispositions=list(DEFAULT_EXCLUDED_DISPOSITIONS),
         created_at=now,
     )

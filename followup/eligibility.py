@@ -139,10 +139,22 @@ def evaluate(
     return ELIGIBLE
 
 
-def send_time(agency: Agency, closed_at: datetime, *, now: datetime) -> datetime:
+def send_time(
+    agency: Agency, closed_at: datetime, *, now: datetime, call_type: str = ""
+) -> datetime:
     """Return when the check-in for a call closed at ``closed_at`` should go out.
 
-    The agency's delay after closing, never in the past, moved out of quiet hours in the
-    agency's own time zone.
+    The agency's delay after closing (or the call type's own), never in the past, moved out of
+    quiet hours in the agency's own time zone.
     """
-    return next_allowed(max(closed_at + agency.send_delay, now), agency.zone, agency.quiet)
+    return next_allowed(
+        max(closed_at + delay_for(agency, call_type), now), agency.zone, agency.quiet
+    )
+
+
+def delay_for(agency: Agency, call_type: str) -> timedelta:
+    """The agency's send delay for ``call_type``: its own rule if one matches, else the default."""
+    for rule in agency.call_type_delays or ():
+        if matches_any(call_type, [rule["pattern"]]):
+            return timedelta(seconds=int(rule["delay_seconds"]))
+    return agency.send_delay

@@ -160,7 +160,9 @@ def _decide(
     if decision.eligible:
         followup.status = FollowUpStatus.SCHEDULED
         followup.reason = None
-        followup.send_at = eligibility.send_time(agency, call.closed_at, now=now)
+        followup.send_at = eligibility.send_time(
+            agency, call.closed_at, now=now, call_type=call.call_type
+        )
     else:
         followup.status = FollowUpStatus.SKIPPED
         followup.reason = decision.reason
@@ -172,7 +174,8 @@ def choose_language(session: Session, agency: Agency, tag: str | None) -> str:
     """Return the event's language if the agency has texts in it, else the agency default."""
     if tag:
         primary = tag.split("-")[0].lower()
-        if primary in message_templates.languages_for(session, agency):
+        supported = set(agency.languages or ()) or {agency.default_language}
+        if primary in supported and primary in message_templates.languages_for(session, agency):
             return primary
     return agency.default_language
 

@@ -122,6 +122,10 @@ class Agency(Base):
     alert_url: Mapped[str | None] = mapped_column(String(500))  # urgent callbacks POSTed here
     alert_secret: Mapped[str | None] = mapped_column(String(200))  # HMAC key for alert_url
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False)  # staff need a second factor
+    # Call types that wait longer (or less) than send_delay: [{"pattern": ..., "delay_seconds": n}],
+    # the first whose words match the call type wins.
+    call_type_delays: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # texts go out in these
     frequency_cap_days: Mapped[int] = mapped_column(Integer, default=30)
     max_age_days: Mapped[int] = mapped_column(Integer, default=7)
     default_language: Mapped[str] = mapped_column(String(8), default="en")
@@ -374,6 +378,7 @@ class RosterMember(Base):
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    shift: Mapped[str | None] = mapped_column(String(40))  # e.g. "nights", "B watch"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
