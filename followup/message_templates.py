@@ -6,6 +6,7 @@ Bodies are Jinja, rendered in a ``SandboxedEnvironment`` with a fixed set of pla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,10 @@ PLACEHOLDERS: Mapping[str, str] = {
     "caller_first_name": "the caller's first name (empty when not known)",
     "case_number": "the agency's incident number for the call",
     "callback_id": "the callback's number (alerts to commanders)",
+    "opt_out_keyword": "the word that stops the texts: STOP",
+    "help_keyword": "the word that gets help: HELP",
 }
+KEYWORDS = {"opt_out_keyword": "STOP", "help_keyword": "HELP"}
 
 _env = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
@@ -47,7 +51,14 @@ _env = SandboxedEnvironment(
 
 
 class TemplateRenderError(ValueError):
-    """A template could not be rendered; the message says where and why."""
+    """A template could not be rendered; the message says where (line, column) and why."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        where = f"line {line}, column {column}: " if line and column else (
+            f"line {line}: " if line else ""
+        )
+        super().__init__(where + message)
+        self.reason, self.line, self.column = message, line, column
 
 
 @dataclass(frozen=True)
@@ -135,14 +146,60 @@ def check_body(body: str) -> None:
     try:
         tree = _env.parse(body)
     except TemplateSyntaxError as exc:
-        raise TemplateRenderError(f"line {exc.lineno}: {exc.message}") from None
+        raise TemplateRenderError(
+            exc.message or "syntax error", exc.lineno, _column_of_tag(body, exc.lineno)
+        ) from None
     assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in PLACEHOLDERS and node.name not in assigned:
             raise TemplateRenderError(
-                f"line {node.lineno}: unknown placeholder {node.name!r} "
-                f"(use one of: {', '.join(PLACEHOLDERS)})"
+                f"unknown placeholder {node.name!r} (use one of: {', '.join(PLACEHOLDERS)})",
+                node.lineno,
+                _column_of_name(body, node.lineno, node.name),
             )
+    # An allowlist, not a blocklist: a text needs words, placeholders, `if` and a few filters.
+    # Anything else ({{ x.__class__ }}, {{ 'a' * 10**9 }}, loops, calls) is refused at save time,
+    # so it never reaches an active template, whatever the sandbox would do at render time.
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
+            raise TemplateRenderError(
+                f"filter {node.name!r} is not allowed (use: {', '.join(sorted(SAFE_FILTERS))})",
+                node.lineno, _column_of_name(body, node.lineno, node.name),
+            )
+        if not isinstance(node, _ALLOWED_NODES):
+            name = getattr(node, "attr", None) or getattr(node, "name", None)
+            raise TemplateRenderError(
+                "only placeholders and {% if %} are allowed in a text "
+                f"(not {type(node).__name__.lower()})",
+                getattr(node, "lineno", 1),
+                _column_of_name(body, node.lineno, name) if name else _column_of_tag(
+                    body, getattr(node, "lineno", 1)
+                ),
+            )
+
+
+SAFE_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default"})
+_ALLOWED_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If,
+    nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.Operand, nodes.Filter, nodes.CondExpr,
+    nodes.Test,
+)
+
+
+def _line(body: str, line: int) -> str:
+    lines = body.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _column_of_name(body: str, line: int, name: str) -> int:
+    found = re.search(rf"\b{re.escape(name)}\b", _line(body, line))
+    return found.start() + 1 if found else 1
+
+
+def _column_of_tag(body: str, line: int) -> int:
+    """The column of the last tag opened on ``line`` (where a syntax error usually sits)."""
+    text = _line(body, line)
+    return max(text.rfind("{{"), text.rfind("{%")) + 1 or 1
 
 
 def render_body(body: str, context: Mapping[str, str]) -> str:
@@ -158,7 +215,7 @@ def render_body(body: str, context: Mapping[str, str]) -> str:
 
 def agency_context(agency: Agency) -> dict[str, str]:
     """Return placeholder values for a text that is about no particular call."""
-    context = dict.fromkeys(PLACEHOLDERS, "")
+    context = dict.fromkeys(PLACEHOLDERS, "") | KEYWORDS
     context.update(agency_name=agency.name, agency_phone=agency.phone or "")
     return context
 

@@ -84,7 +84,9 @@ def test_a_caller_name_in_capitals_is_greeted_politely():
 
 
 def test_an_unknown_placeholder_is_refused_with_its_line():
-    with pytest.raises(TemplateRenderError, match="line 2: unknown placeholder 'caller_shoe_size'"):
+    with pytest.raises(
+        TemplateRenderError, match="line 2, column 4: unknown placeholder 'caller_shoe_size'"
+    ):
         render_body("Hello\n{{ caller_shoe_size }}", {"agency_name": "X"})
 
 
