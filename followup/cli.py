@@ -416,6 +416,7 @@ def _register() -> None:
 
     main.add_command(triage_command)
     main.add_command(cli_users.user)
+    main.add_command(cli_users.templates)
     cli_replies.register(main, agency)
 
 

@@ -134,3 +134,64 @@ def user_totp(lazy: _Lazy, username: str, off: bool) -> None:
             uri = users.enable_totp(row, issuer=session.get(Agency, row.agency_id).name)
         _audited(session, services, "user_totp_off" if off else "user_totp", row)
     click.echo(uri or f"second factor removed for {username}")
+
+
+@click.group("templates")
+def templates() -> None:
+    """The texts an agency sends, as a file to keep in version control."""
+
+
+@templates.command("export")
+@click.option("--agency", "slug", default=None, help="Agency slug (default: the default agency).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@pass_lazy
+def templates_export(lazy: _Lazy, slug, fmt) -> None:
+    """Print the active version of every text."""
+    from followup import template_io
+
+    services = lazy.ready
+    with services.db.Session() as session:
+        try:
+            agency = agencies.get_agency(session, slug or services.settings.agency_slug)
+        except agencies.AgencyError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(template_io.export(session, agency, fmt), nl=False)
+
+
+@templates.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.option("--agency", "slug", default=None, help="Agency slug (default: the default agency).")
+@click.option("--dry-run", is_flag=True, help="Check everything and say what would change.")
+@pass_lazy
+def templates_import(lazy: _Lazy, source, slug, dry_run: bool) -> None:
+    """Check every text in FILE, then save and activate the changed ones (all or nothing)."""
+    from followup import template_io
+
+    services = lazy.ready
+    with services.db.begin() as session:
+        try:
+            agency = agencies.get_agency(session, slug or services.settings.agency_slug)
+            entries = template_io.parse(source.read())
+            result = (
+                template_io.plan(session, agency, entries)
+                if dry_run
+                else template_io.apply(session, agency, entries, now=services.clock.now())
+            )
+        except template_io.ImportRejected as exc:
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            raise click.ClickException(
+                f"{len(exc.problems)} problem(s); nothing was changed"
+            ) from None
+        except agencies.AgencyError as exc:
+            raise click.ClickException(str(exc)) from None
+        verb = "would get" if dry_run else "got"
+        for purpose, language, call_type in result.changed:
+            click.echo(
+                f"{purpose}/{language}{'/' + call_type if call_type else ''} {verb} a new version"
+            )
+        click.echo(f"{len(result.changed)} changed, {result.unchanged} unchanged")
+        if dry_run:
+            session.rollback()

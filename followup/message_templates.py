@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from babel.core import UnknownLocaleError
 from babel.dates import format_skeleton
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -213,6 +214,14 @@ def render_body(body: str, context: Mapping[str, str]) -> str:
         raise TemplateRenderError(f"{where}{exc.message or exc}") from None
 
 
+def format_day(day, language: str) -> str:
+    """A short date in ``language`` ("Nov 22", "22 nov"); English when the language is unknown."""
+    try:
+        return format_skeleton("MMMd", day, locale=language or "en")
+    except (UnknownLocaleError, ValueError):
+        return format_skeleton("MMMd", day, locale="en")
+
+
 def agency_context(agency: Agency) -> dict[str, str]:
     """Return placeholder values for a text that is about no particular call."""
     context = dict.fromkeys(PLACEHOLDERS, "") | KEYWORDS
@@ -228,7 +237,7 @@ def call_context(agency: Agency, call: Call | None, language: str) -> dict[str, 
     closed_local = call.closed_at.astimezone(agency.zone)
     first_name = (call.caller_name or "").strip().split(" ")[0] if call.caller_name else ""
     context.update(
-        call_date=format_skeleton("MMMd", closed_local.date(), locale=language or "en"),
+        call_date=format_day(closed_local.date(), language),
         call_type=call.call_type,
         caller_first_name=first_name.title() if first_name.isupper() else first_name,
         case_number=call.external_id,
