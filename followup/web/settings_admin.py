@@ -1,0 +1,375 @@
+"""IT staff's screens: message templates, sending rules, the on-duty roster, intake tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from followup import agency_rules, audit, message_templates, template_admin, tokens
+from followup.gateways.base import GatewayError
+from followup.models import Agency, ApiToken, MessageTemplate, Role, RosterMember
+from followup.phones import mask, to_e164
+from followup.sensitive import match_sensitive
+from followup.web.auth import client_ip, roles_required
+from webhooks.context import db_session, services
+
+bp = Blueprint("settings_admin", __name__, url_prefix="/admin")
+
+
+def _agency() -> Agency:
+    return db_session().get(Agency, g.user.agency_id)
+
+
+def _record(action: str, **kwargs) -> None:
+    audit.record(
+        db_session(), action, now=services().clock.now(), user=g.user, ip=client_ip(), **kwargs
+    )
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+@bp.get("/templates")
+@roles_required(Role.ADMIN)
+def templates():
+    rows = (
+        db_session()
+        .scalars(
+            select(MessageTemplate)
+            .where(MessageTemplate.agency_id == g.user.agency_id)
+            .order_by(
+                MessageTemplate.purpose,
+                MessageTemplate.language,
+                MessageTemplate.call_type,
+                MessageTemplate.version.desc(),
+            )
+        )
+        .all()
+    )
+    kinds: dict[tuple[str, str, str], dict] = {}
+    for row in rows:
+        kind = kinds.setdefault(
+            (row.purpose, row.language, row.call_type), {"latest": row, "active": None}
+        )
+        if row.active:
+            kind["active"] = row
+    return render_template("admin_templates.html", kinds=kinds, purposes=template_admin.PURPOSES)
+
+
+def _edit_key() -> tuple[str, str, str]:
+    purpose = (request.values.get("purpose") or "").strip()
+    if purpose == template_admin.STAFF_PREFIX and request.values.get("staff_name"):
+        purpose = f"{purpose}_{request.values['staff_name'].strip().lower().replace(' ', '_')}"
+    return (
+        purpose,
+        (request.values.get("language") or "").strip().lower(),
+        (request.values.get("call_type") or "").strip(),
+    )
+
+
+@bp.get("/templates/edit")
+@roles_required(Role.ADMIN)
+def template_edit():
+    purpose, language, call_type = _edit_key()
+    agency = _agency()
+    history = template_admin.versions(db_session(), agency, purpose, language, call_type)
+    active = next((t for t in history if t.active), None)
+    body = (active or (history[0] if history else None)).body if history else ""
+    return render_template(
+        "admin_template_edit.html",
+        purpose=purpose,
+        language=language,
+        call_type=call_type,
+        body=body,
+        history=history,
+        active=active,
+        preview=template_admin.preview(agency, body, language) if body else None,
+        placeholders=message_templates.PLACEHOLDERS,
+        purposes=template_admin.PURPOSES,
+        error=None,
+    )
+
+
+@bp.post("/templates/preview")
+@roles_required(Role.ADMIN)
+def template_preview():
+    """The live preview beside the editor (htmx posts the textarea as the admin types)."""
+    language = (request.form.get("language") or "en").strip().lower()
+    body = request.form.get("body", "")
+    return render_template(
+        "admin_template_preview.html", preview=template_admin.preview(_agency(), body, language)
+    )
+
+
+@bp.post("/templates/save")
+@roles_required(Role.ADMIN)
+def template_save():
+    purpose, language, call_type = _edit_key()
+    agency = _agency()
+    body = request.form.get("body", "")
+    session = db_session()
+    try:
+        saved = template_admin.save_version(
+            session,
+            agency,
+            purpose,
+            language,
+            body,
+            user=g.user,
+            now=services().clock.now(),
+            call_type=call_type,
+            activate=bool(request.form.get("activate")),
+        )
+    except template_admin.TemplateRejected as exc:
+        session.rollback()
+        history = template_admin.versions(session, agency, purpose, language, call_type)
+        return render_template(
+            "admin_template_edit.html",
+            purpose=purpose,
+            language=language,
+            call_type=call_type,
+            body=body,
+            history=history,
+            active=next((t for t in history if t.active), None),
+            preview=template_admin.preview(agency, body, language),
+            placeholders=message_templates.PLACEHOLDERS,
+            purposes=template_admin.PURPOSES,
+            error=str(exc),
+        ), 400
+    session.commit()
+    flash(
+        f"Saved as version {saved.version}"
+        + (" and made active." if saved.active else ". Activate it when ready."),
+        "success",
+    )
+    return redirect(
+        url_for(".template_edit", purpose=purpose, language=language, call_type=call_type)
+    ), 303
+
+
+def _template(template_id: int) -> MessageTemplate:
+    template = db_session().get(MessageTemplate, template_id)
+    if template is None or template.agency_id != g.user.agency_id:
+        abort(404)
+    return template
+
+
+@bp.post("/templates/<int:template_id>/activate")
+@roles_required(Role.ADMIN)
+def template_activate(template_id: int):
+    template = _template(template_id)
+    session = db_session()
+    try:
+        template_admin.activate_version(
+            session, _agency(), template, user=g.user, now=services().clock.now()
+        )
+    except template_admin.TemplateRejected as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(f"Version {template.version} is now active.", "success")
+    return redirect(
+        url_for(
+            ".template_edit",
+            purpose=template.purpose,
+            language=template.language,
+            call_type=template.call_type,
+        )
+    ), 303
+
+
+@bp.get("/templates/<int:template_id>/diff")
+@roles_required(Role.ADMIN)
+def template_diff(template_id: int):
+    newer = _template(template_id)
+    older = _template(int(request.args.get("against") or 0))
+    return render_template(
+        "admin_template_diff.html",
+        older=older,
+        newer=newer,
+        lines=template_admin.diff(older, newer),
+    )
+
+
+@bp.post("/templates/<int:template_id>/test")
+@roles_required(Role.ADMIN)
+def template_test(template_id: int):
+    template = _template(template_id)
+    number = to_e164(request.form.get("phone", ""))
+    back = (
+        redirect(
+            url_for(
+                ".template_edit",
+                purpose=template.purpose,
+                language=template.language,
+                call_type=template.call_type,
+            )
+        ),
+        303,
+    )
+    if number is None:
+        flash("Enter a mobile number to send the test to.", "error")
+        return back
+    try:
+        template_admin.send_test(services().gateway, _agency(), template, number)
+    except (template_admin.TemplateRejected, GatewayError) as exc:
+        flash(f"Not sent: {exc}", "error")
+        return back
+    _record(
+        "template_test_sent",
+        object_type="template",
+        object_id=template.id,
+        detail={"to": mask(number)},
+    )
+    db_session().commit()
+    flash(f"Test text sent to {mask(number)}.", "success")
+    return back
+
+
+# --- sending rules and the roster ----------------------------------------------------------
+
+
+def _rules_page(values=None, errors=None, tested=None, status=200):
+    session = db_session()
+    agency = _agency()
+    roster = session.scalars(
+        select(RosterMember).where(RosterMember.agency_id == agency.id).order_by(RosterMember.id)
+    ).all()
+    return render_template(
+        "admin_rules.html",
+        agency=agency,
+        values=values or agency_rules.form_values(agency),
+        errors=errors or {},
+        roster=roster,
+        mask=mask,
+        tested=tested,
+        next_send=agency_rules.next_scheduled(session, agency),
+        zone=agency.zone,
+    ), status
+
+
+@bp.get("/rules")
+@roles_required(Role.ADMIN)
+def rules():
+    return _rules_page()
+
+
+@bp.post("/rules")
+@roles_required(Role.ADMIN)
+def rules_save():
+    session = db_session()
+    agency = _agency()
+    try:
+        changed = agency_rules.update(
+            session,
+            agency,
+            request.form,
+            languages_with_texts=message_templates.languages_for(session, agency),
+            user=g.user,
+            now=services().clock.now(),
+        )
+    except agency_rules.RulesRejected as exc:
+        session.rollback()
+        return _rules_page(values=request.form, errors=exc.errors, status=400)
+    session.commit()
+    flash(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.", "success")
+    return redirect(url_for(".rules")), 303
+
+
+@bp.post("/rules/tester")
+@roles_required(Role.ADMIN)
+def rules_tester():
+    """Paste call-type labels from the CAD: which would never get a text, and why."""
+    agency = _agency()
+    labels = [line.strip() for line in request.form.get("labels", "").splitlines() if line.strip()]
+    tested = [
+        (label, match_sensitive(label, agency.sensitive_patterns or ())) for label in labels[:2000]
+    ]
+    return _rules_page(tested=tested)
+
+
+@bp.post("/roster")
+@roles_required(Role.ADMIN)
+def roster_add():
+    number = to_e164(request.form.get("phone", ""))
+    name = (request.form.get("name") or "").strip()
+    if number is None or not name:
+        flash("Give a name and a mobile number.", "error")
+        return redirect(url_for(".rules")), 303
+    session = db_session()
+    member = RosterMember(
+        agency_id=g.user.agency_id,
+        name=name[:100],
+        phone=number,
+        shift=(request.form.get("shift") or "").strip()[:40] or None,
+        on_duty=True,
+        created_at=services().clock.now(),
+    )
+    session.add(member)
+    session.flush()
+    _record("roster_added", object_type="roster_member", object_id=member.id)
+    session.commit()
+    flash(f"{member.name} added to the roster, on duty.", "success")
+    return redirect(url_for(".rules")), 303
+
+
+@bp.post("/roster/<int:member_id>/<action>")
+@roles_required(Role.ADMIN)
+def roster_change(member_id: int, action: str):
+    session = db_session()
+    member = session.get(RosterMember, member_id)
+    if member is None or member.agency_id != g.user.agency_id:
+        abort(404)
+    if action == "remove":
+        session.delete(member)
+    elif action == "duty":
+        member.on_duty = not member.on_duty
+    else:
+        abort(404)
+    _record(f"roster_{action}", object_type="roster_member", object_id=member_id)
+    session.commit()
+    return redirect(url_for(".rules")), 303
+
+
+# --- the agency and its intake tokens -----------------------------------------------------
+
+
+def _agency_page(new_token: str | None = None):
+    session = db_session()
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.agency_id == g.user.agency_id).order_by(ApiToken.id)
+    ).all()
+    return render_template("admin_agency.html", agency=_agency(), tokens=rows, new_token=new_token)
+
+
+@bp.get("/agencies")
+@roles_required(Role.ADMIN)
+def agency():
+    return _agency_page()
+
+
+@bp.post("/tokens")
+@roles_required(Role.ADMIN)
+def token_create():
+    session = db_session()
+    name = (request.form.get("name") or "").strip()[:100] or "cad"
+    row, plain = tokens.create_token(session, _agency(), name, now=services().clock.now())
+    _record("token_created", object_type="api_token", object_id=row.id, detail={"name": name})
+    session.commit()
+    # Shown in this response only: never put in a redirect, a flash or a log.
+    return _agency_page(new_token=plain)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@roles_required(Role.ADMIN)
+def token_revoke(token_id: int):
+    session = db_session()
+    row = session.get(ApiToken, token_id)
+    if row is None or row.agency_id != g.user.agency_id:
+        abort(404)
+    tokens.revoke_token(session, token_id, now=services().clock.now())
+    _record("token_revoked", object_type="api_token", object_id=token_id)
+    session.commit()
+    flash(f"Token {row.prefix}… revoked: the intake API refuses it from now on.", "success")
+    return redirect(url_for(".agency")), 303
