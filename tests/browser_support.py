@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from followup import users
+from followup import create_app, users
 from followup.models import Agency, AuditEvent, Callback, Conversation, User
 from tests.factories import ApiClient
 from tests.twilio_requests import TwilioWebhooks
@@ -188,3 +189,81 @@ def horizontal_overflow(page) -> dict:
                   sticksOut: out};
         }"""
     )
+
+
+# --- fixtures (a pytest plugin: tests/conftest.py loads this module) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(services):
+    with LiveServer(create_app({"SERVICES": services})) as live:
+        yield live
+
+
+class Watch:
+    """What the pages did on their own: dialogs, script errors, console errors (CSP refusals)."""
+
+    def __init__(self):
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+    def attach(self, page: Page) -> None:
+        def on_dialog(dialog):
+            self.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+        def on_console(message):
+            # A failed load is reported below, with its URL.
+            if message.type == "error" and not message.text.startswith("Failed to load"):
+                self.errors.append(f"console: {message.text}")
+
+        def on_response(response):
+            # A browser asks for /favicon.ico on its own; the app has none, and that is fine.
+            if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+                self.errors.append(f"{response.status} {response.request.method} {response.url}")
+
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("console", on_console)
+        page.on("response", on_response)
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def open_page(browser, server, watch):
+    """Open a page in a fresh browser context (its own cookies): ``open_page(width, height)``."""
+    contexts = []
+
+    def opener(width: int = 1280, height: int = 800) -> Page:
+        context = browser.new_context(
+            base_url=server.url, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        watch.attach(page)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page) -> Page:
+    return open_page()

@@ -25,6 +25,9 @@ from followup.db import Base, Database
 from followup.services import Services
 from tests.factories import ApiClient, FakeGateway
 
+# The browser fixtures (Chromium, the live server, pages) for the Playwright test modules.
+pytest_plugins = ["tests.browser_support"]
+
 # Monday 23 November 2026, 10:00 in New York (EST, UTC-5): outside quiet hours.
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 TEST_TOKEN = "test-intake-token"

@@ -14,19 +14,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from followup import create_app
 from followup.phones import mask
 from followup.setup import ensure_demo_accounts
 from tests.browser_support import (
-    CHROMIUM_ARGS,
-    LiveServer,
     add_user,
     audit_rows,
     callback_from,
     checkin_sent,
-    chromium_path,
     fresh,
     horizontal_overflow,
     screenshot,
@@ -43,84 +39,6 @@ PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</scrip
 ARRIVES = 15_000  # ms: a poll every 5 s, with room to spare
 IDLE_MESSAGE = "You were signed out after 30 minutes without activity."
 LOCKED_MESSAGE = "This account is locked after repeated failures. Try again later."
-
-
-# --- fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def server(services):
-    with LiveServer(create_app({"SERVICES": services})) as live:
-        yield live
-
-
-class Watch:
-    """What the pages did on their own: dialogs, script errors, console errors (CSP refusals)."""
-
-    def __init__(self):
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-
-    def attach(self, page: Page) -> None:
-        def on_dialog(dialog):
-            self.dialogs.append(f"{dialog.type}: {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-
-        def on_console(message):
-            # A failed load is reported below, with its URL.
-            if message.type == "error" and not message.text.startswith("Failed to load"):
-                self.errors.append(f"console: {message.text}")
-
-        def on_response(response):
-            # A browser asks for /favicon.ico on its own; the app has none, and that is fine.
-            if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-                self.errors.append(f"{response.status} {response.request.method} {response.url}")
-
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        page.on("console", on_console)
-        page.on("response", on_response)
-
-
-@pytest.fixture
-def watch() -> Watch:
-    return Watch()
-
-
-@pytest.fixture
-def open_page(browser, server, watch):
-    """Open a page in a fresh browser context (its own cookies): ``open_page(width, height)``."""
-    contexts = []
-
-    def opener(width: int = 1280, height: int = 800) -> Page:
-        context = browser.new_context(
-            base_url=server.url, viewport={"width": width, "height": height}
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        watch.attach(page)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(open_page) -> Page:
-    return open_page()
 
 
 def row(page: Page, callback_id: int):
