@@ -189,7 +189,10 @@ def send_due(lazy: _Lazy, once: bool) -> None:
     """Send what is due now and exit (for cron, scripts and tests)."""
     services = lazy.ready
     sender_ = services.sender()
-    report = sender_.sweep() if once else sender_.drain()
+    try:
+        report = sender_.sweep() if once else sender_.drain()
+    finally:
+        sender_.close()
     retried = services.alert_sender().retry_pending()
     click.echo(f"{report} alerts_retried={retried}")
 

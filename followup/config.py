@@ -66,6 +66,8 @@ class Settings:
     # The sender loop.
     send_interval_seconds: float = 15.0
     send_batch_size: int = 100
+    send_concurrency: int = 4
+    send_rate: float | None = None  # texts per second per sender process; None: no limit
     sending_timeout: timedelta = timedelta(minutes=10)
     instance_path: Path = field(default_factory=default_instance_path)
     # `make run`: create demo staff accounts and print their sign-in on start.
@@ -140,6 +142,8 @@ class Settings:
         values.update(_parsed(get, "FOLLOWUP_SEND_INTERVAL", "send_interval_seconds", _seconds))
         values.update(_parsed(get, "FOLLOWUP_SENDING_TIMEOUT", "sending_timeout", parse_duration))
         values.update(_parsed(get, "FOLLOWUP_SEND_BATCH", "send_batch_size", _positive_int))
+        values.update(_parsed(get, "FOLLOWUP_SEND_CONCURRENCY", "send_concurrency", _concurrency))
+        values.update(_parsed(get, "FOLLOWUP_SEND_RATE", "send_rate", _rate))
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -162,6 +166,27 @@ def _seconds(text: str) -> float:
     value = parse_duration(text).total_seconds()
     if value <= 0:
         raise ValueError("must be more than zero")
+    return value
+
+
+def _concurrency(text: str) -> int:
+    value = _positive_int(text)
+    if value > 64:
+        raise ValueError(f"{value} is more than 64 (Twilio allows 100 requests in flight)")
+    return value
+
+
+def _rate(text: str) -> float | None:
+    """Texts per second: a positive number, or ``off`` for no limit."""
+    if text.strip().lower() in ("off", "none", "0"):
+        return None
+    problem = f"{text!r} is not a number of texts per second (e.g. 10), or off"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise ValueError(problem)
     return value
 
 

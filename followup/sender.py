@@ -14,6 +14,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,6 +41,7 @@ from followup.models import (
     SkipReason,
 )
 from followup.quiet_hours import next_allowed
+from followup.rate_limit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -94,17 +96,34 @@ class Sender:
     sending_timeout: timedelta = timedelta(minutes=10)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     worker_id: str = field(default_factory=default_worker_id)
+    # Gateway requests in flight at once (Twilio answers in ~100-300 ms, so one thread sends
+    # only a few texts a second), and the most texts a second this process may send.
+    concurrency: int = 1
+    rate_limit: TokenBucket | None = None
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def sweep(self) -> SweepReport:
         """Mark stale sends unknown, then claim and send one batch of due follow-ups."""
         report = SweepReport(stale=self.mark_stale())
-        for followup_id in self.claim_due():
-            report.claimed += 1
-            outcome = self.send_one(followup_id)
+        claimed = self.claim_due()
+        report.claimed = len(claimed)
+        if self.concurrency > 1 and len(claimed) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
+            outcomes = list(self._pool.map(self.send_one, claimed))
+        else:
+            outcomes = [self.send_one(followup_id) for followup_id in claimed]
+        for outcome in outcomes:
             setattr(report, outcome, getattr(report, outcome) + 1)
         if report.claimed or report.stale:
             logger.info("sweep: %s", report)
         return report
+
+    def close(self) -> None:
+        """Stop the sending threads (after the batch in hand)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def drain(self, max_batches: int = 1000) -> SweepReport:
         """Sweep until a batch comes back less than full (or ``max_batches`` ran)."""
@@ -179,6 +198,8 @@ class Sender:
         callback = (
             f"{self.public_url}/webhooks/twilio/status?m={message_id}" if self.public_url else None
         )
+        if self.rate_limit is not None:
+            self.rate_limit.acquire()
         try:
             result = self.gateway.send(agency_id, to, body, status_callback=callback)
         except GatewayError as exc:

@@ -11,6 +11,7 @@ from followup.db import Database
 from followup.gateways import build_gateway
 from followup.gateways.base import SmsGateway
 from followup.gateways.guard import OptOutGuard
+from followup.rate_limit import TokenBucket
 from followup.sender import Sender
 
 
@@ -42,6 +43,8 @@ class Services:
             "public_url": self.settings.public_url,
             "batch_size": self.settings.send_batch_size,
             "sending_timeout": self.settings.sending_timeout,
+            "concurrency": self.settings.send_concurrency,
+            "rate_limit": TokenBucket(self.settings.send_rate) if self.settings.send_rate else None,
         }
         options.update(overrides)
         return Sender(self.db, self.gateway, self.clock, **options)

@@ -141,4 +141,6 @@ def api(client) -> ApiClient:
 
 @pytest.fixture
 def sender(services):
-    return services.sender(worker_id="test-sender")
+    built = services.sender(worker_id="test-sender")
+    yield built
+    built.close()

@@ -347,7 +347,9 @@ def test_two_senders_at_once_send_every_checkin_exactly_once(api, services, cloc
         gateways.append(gateway)
         senders.append(
             Services.build(services.settings, clock=clock, gateway=gateway, db=own_db).sender(
-                batch_size=7, worker_id=name
+                batch_size=7,
+                worker_id=name,
+                concurrency=1,  # one send at a time: see the gateway
             )
         )
     errors = []

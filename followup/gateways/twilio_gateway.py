@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -53,19 +54,31 @@ class TwilioGateway:
     ):
         if not (messaging_service_sid or from_number):
             raise ValueError("set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
-        # The SDK's default has no timeout at all; a hung connection would stall the sender.
-        # (It takes one number, used for both connecting and reading.)
-        http = (
-            RedirectingHttpClient(api_url, timeout=timeout)
-            if api_url
-            else TwilioHttpClient(timeout=timeout)
-        )
-        self._client = Client(account_sid, auth_token, http_client=http)
+        self._credentials = (account_sid, auth_token)
+        self._api_url = api_url
+        self._timeout = timeout
+        # One SDK client (and so one HTTP session and connection pool) per sending thread:
+        # the SDK's client keeps per-request state and requests.Session is not thread-safe.
+        self._local = threading.local()
         self._sender = (
             {"messaging_service_sid": messaging_service_sid}
             if messaging_service_sid
             else {"from_": from_number}
         )
+
+    @property
+    def _client(self) -> Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            # The SDK's default has no timeout at all; a hung connection would stall the sender.
+            # (It takes one number, used for both connecting and reading.)
+            http = (
+                RedirectingHttpClient(self._api_url, timeout=self._timeout)
+                if self._api_url
+                else TwilioHttpClient(timeout=self._timeout)
+            )
+            client = self._local.client = Client(*self._credentials, http_client=http)
+        return client
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
         options = dict(self._sender)
