@@ -10,11 +10,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from babel.core import UnknownLocaleError
 from babel.dates import format_skeleton
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -203,11 +204,19 @@ def _column_of_tag(body: str, line: int) -> int:
     return max(text.rfind("{{"), text.rfind("{%")) + 1 or 1
 
 
+@lru_cache(maxsize=512)
+def _compiled(body: str) -> Template:
+    """Check and compile ``body`` once: the sender renders the same few texts all day.
+
+    Only bodies that pass the checks are kept (a raised error is not cached)."""
+    check_body(body)
+    return _env.from_string(body)
+
+
 def render_body(body: str, context: Mapping[str, str]) -> str:
     """Render ``body`` with ``context``; raise TemplateRenderError with line and reason."""
-    check_body(body)
     try:
-        return _env.from_string(body).render(**context).strip()
+        return _compiled(body).render(**context).strip()
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f"line {line}: " if line else ""
