@@ -56,8 +56,10 @@ class TemplateRenderError(ValueError):
     """A template could not be rendered; the message says where (line, column) and why."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        where = f"line {line}, column {column}: " if line and column else (
-            f"line {line}: " if line else ""
+        where = (
+            f"line {line}, column {column}: "
+            if line and column
+            else (f"line {line}: " if line else "")
         )
         super().__init__(where + message)
         self.reason, self.line, self.column = message, line, column
@@ -166,7 +168,8 @@ def check_body(body: str) -> None:
         if isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
             raise TemplateRenderError(
                 f"filter {node.name!r} is not allowed (use: {', '.join(sorted(SAFE_FILTERS))})",
-                node.lineno, _column_of_name(body, node.lineno, node.name),
+                node.lineno,
+                _column_of_name(body, node.lineno, node.name),
             )
         if not isinstance(node, _ALLOWED_NODES):
             name = getattr(node, "attr", None) or getattr(node, "name", None)
@@ -174,16 +177,27 @@ def check_body(body: str) -> None:
                 "only placeholders and {% if %} are allowed in a text "
                 f"(not {type(node).__name__.lower()})",
                 getattr(node, "lineno", 1),
-                _column_of_name(body, node.lineno, name) if name else _column_of_tag(
-                    body, getattr(node, "lineno", 1)
-                ),
+                _column_of_name(body, node.lineno, name)
+                if name
+                else _column_of_tag(body, getattr(node, "lineno", 1)),
             )
 
 
 SAFE_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default"})
 _ALLOWED_NODES = (
-    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If,
-    nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.Operand, nodes.Filter, nodes.CondExpr,
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.Not,
+    nodes.And,
+    nodes.Or,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.Filter,
+    nodes.CondExpr,
     nodes.Test,
 )
 
@@ -260,10 +274,21 @@ def render_for_call(
     call: Call | None,
     purpose: str,
     language: str,
+    *,
+    cache: dict | None = None,
     **extra: str,
 ) -> Rendered | None:
-    """Return the text for ``call`` in ``language`` (with the fallbacks), or None if none exists."""
-    template = find_template(session, agency, purpose, language, call.call_type if call else "")
+    """Return the text for ``call`` in ``language`` (with the fallbacks), or None if none exists.
+
+    ``cache``: a dict kept for a batch of texts (seconds), so each template is looked up once."""
+    call_type = call.call_type if call else ""
+    if cache is None:
+        template = find_template(session, agency, purpose, language, call_type)
+    else:
+        key = (agency.id, purpose, language, call_type.casefold())
+        if key not in cache:
+            cache[key] = find_template(session, agency, purpose, language, call_type)
+        template = cache[key]
     if template is None:
         return None
     context = call_context(agency, call, template.language) | extra

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -86,6 +87,16 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+class Prepared(NamedTuple):
+    """A text committed as pending and ready for the gateway."""
+
+    followup_id: int
+    message_id: int
+    agency_id: int
+    to: str
+    body: str
+
+
 @dataclass
 class Sender:
     db: Database
@@ -107,12 +118,16 @@ class Sender:
         report = SweepReport(stale=self.mark_stale())
         claimed = self.claim_due()
         report.claimed = len(claimed)
-        if self.concurrency > 1 and len(claimed) > 1:
+        outcomes: list[str] = []
+        ready: list[Prepared] = []
+        for item in self._prepare_batch(claimed):
+            (outcomes if isinstance(item, str) else ready).append(item)
+        if self.concurrency > 1 and len(ready) > 1:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
-            outcomes = list(self._pool.map(self.send_one, claimed))
+            outcomes.extend(self._pool.map(self._deliver, ready))
         else:
-            outcomes = [self.send_one(followup_id) for followup_id in claimed]
+            outcomes.extend(self._deliver(prepared) for prepared in ready)
         for outcome in outcomes:
             setattr(report, outcome, getattr(report, outcome) + 1)
         if report.claimed or report.stale:
@@ -191,10 +206,12 @@ class Sender:
 
     def send_one(self, followup_id: int) -> str:
         """Send one claimed follow-up; return the SweepReport field its outcome counts under."""
-        prepared = self._prepare(followup_id)
-        if isinstance(prepared, str):
-            return prepared
-        message_id, agency_id, to, body = prepared
+        [prepared] = self._prepare_batch([followup_id])
+        return prepared if isinstance(prepared, str) else self._deliver(prepared)
+
+    def _deliver(self, prepared: Prepared) -> str:
+        """Hand one prepared text to the gateway and record the answer (in its own thread)."""
+        followup_id, message_id, agency_id, to, body = prepared
         callback = (
             f"{self.public_url}/webhooks/twilio/status?m={message_id}" if self.public_url else None
         )
@@ -223,66 +240,94 @@ class Sender:
             followup.updated_at = now
         return "sent"
 
-    def _prepare(self, followup_id: int) -> tuple[int, int, str, str] | str:
-        """Re-check and render a claimed follow-up; store its message as pending and commit."""
+    def _prepare_batch(self, followup_ids: list[int]) -> list[Prepared | str]:
+        """Re-check and render claimed follow-ups; store their messages as pending and commit.
+
+        One transaction for the batch: the texts are committed as pending before any is sent,
+        so a crash from here on leaves them visible (``unknown``), never resent."""
+        if not followup_ids:
+            return []
         now = self.clock.now()
+        templates: dict = {}  # the batch's texts, looked up once per agency/language/type
         with self.db.begin() as session:
-            followup = session.scalar(
-                select(FollowUp)
-                .where(FollowUp.id == followup_id)
-                .options(joinedload(FollowUp.call).joinedload(Call.agency))
-            )
-            if followup is None or followup.status != FollowUpStatus.SENDING:
-                return "skipped"
-            call, agency = followup.call, followup.call.agency
-            followup.updated_at = now
-            decision = eligibility.evaluate(
+            found = {
+                followup.id: followup
+                for followup in session.scalars(
+                    select(FollowUp)
+                    .where(FollowUp.id.in_(followup_ids))
+                    .options(joinedload(FollowUp.call).joinedload(Call.agency))
+                )
+            }
+            rows = [
+                self._prepare_row(session, found.get(followup_id), now, templates)
+                for followup_id in followup_ids
+            ]
+            session.flush()  # gives each new message its id
+            return [
+                row
+                if isinstance(row, str)
+                else Prepared(row[0].id, row[1].id, row[1].agency_id, row[1].phone, row[1].body)
+                for row in rows
+            ]
+
+    def _prepare_row(
+        self, session: Session, followup: FollowUp | None, now: datetime, templates: dict
+    ) -> tuple[FollowUp, Message] | str:
+        if followup is None or followup.status != FollowUpStatus.SENDING:
+            return "skipped"
+        call, agency = followup.call, followup.call.agency
+        followup.updated_at = now
+        decision = eligibility.evaluate(
+            session,
+            agency,
+            call,
+            now=now,
+            phone_given=True,
+            followup_id=followup.id,
+            at_send_time=True,
+        )
+        if not decision.eligible:
+            followup.status = FollowUpStatus.SKIPPED
+            followup.reason = decision.reason
+            return "skipped"
+        allowed = next_allowed(now, agency.zone, agency.quiet)
+        if allowed > now:  # claimed late, or a retry landed in quiet hours
+            followup.status = FollowUpStatus.SCHEDULED
+            followup.send_at = allowed
+            return "rescheduled"
+        try:
+            rendered = message_templates.render_for_call(
                 session,
                 agency,
                 call,
-                now=now,
-                phone_given=True,
-                followup_id=followup.id,
-                at_send_time=True,
+                message_templates.CHECKIN,
+                followup.language,
+                cache=templates,
             )
-            if not decision.eligible:
-                followup.status = FollowUpStatus.SKIPPED
-                followup.reason = decision.reason
-                return "skipped"
-            allowed = next_allowed(now, agency.zone, agency.quiet)
-            if allowed > now:  # claimed late, or a retry landed in quiet hours
-                followup.status = FollowUpStatus.SCHEDULED
-                followup.send_at = allowed
-                return "rescheduled"
-            try:
-                rendered = message_templates.render_for_call(
-                    session, agency, call, message_templates.CHECKIN, followup.language
-                )
-            except message_templates.TemplateRenderError as exc:
-                # A broken template must never reach a caller half-rendered.
-                logger.error("check-in text for agency %s did not render: %s", agency.slug, exc)
-                followup.status = FollowUpStatus.FAILED
-                followup.reason = SkipReason.TEMPLATE_ERROR
-                return "failed"
-            if rendered is None:
-                followup.status = FollowUpStatus.FAILED
-                followup.reason = SkipReason.NO_TEMPLATE
-                return "failed"
-            message = Message(
-                agency_id=agency.id,
-                followup_id=followup.id,
-                direction=MessageDirection.OUTBOUND,
-                phone=followup.phone,
-                body=rendered.body,
-                status=MessageStatus.PENDING,
-                gateway=self.gateway.name,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(message)
-            followup.attempts += 1
-            session.flush()
-            return message.id, agency.id, followup.phone, rendered.body
+        except message_templates.TemplateRenderError as exc:
+            # A broken template must never reach a caller half-rendered.
+            logger.error("check-in text for agency %s did not render: %s", agency.slug, exc)
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = SkipReason.TEMPLATE_ERROR
+            return "failed"
+        if rendered is None:
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = SkipReason.NO_TEMPLATE
+            return "failed"
+        message = Message(
+            agency_id=agency.id,
+            followup_id=followup.id,
+            direction=MessageDirection.OUTBOUND,
+            phone=followup.phone,
+            body=rendered.body,
+            status=MessageStatus.PENDING,
+            gateway=self.gateway.name,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(message)
+        followup.attempts += 1
+        return followup, message
 
     def _record_failure(self, followup_id: int, message_id: int, exc: GatewayError) -> str:
         now = self.clock.now()
