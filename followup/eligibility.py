@@ -42,9 +42,16 @@ TEMPORARY_FOR = timedelta(days=30)
 
 
 def is_unreachable(session: Session, agency_id: int, phone: str, *, now: datetime) -> bool:
-    contact = session.scalar(
+    return _unreachable(_contact(session, agency_id, phone), now)
+
+
+def _contact(session: Session, agency_id: int, phone: str) -> Contact | None:
+    return session.scalar(
         select(Contact).where(Contact.agency_id == agency_id, Contact.phone == phone)
     )
+
+
+def _unreachable(contact: Contact | None, now: datetime) -> bool:
     if contact is None or contact.unreachable_code is None:
         return False
     if contact.unreachable_code in PERMANENT_UNREACHABLE:
@@ -111,9 +118,10 @@ def evaluate(
     phone = call.caller_phone
     if phone is None:
         return Decision(SkipReason.INVALID_PHONE)
-    if is_opted_out(session, agency.id, phone):
+    contact = _contact(session, agency.id, phone)  # one read for both of the next two rules
+    if contact is not None and contact.opted_out:
         return Decision(SkipReason.OPTED_OUT)
-    if is_unreachable(session, agency.id, phone, now=now):
+    if _unreachable(contact, now):
         return Decision(SkipReason.UNREACHABLE)
     if call.do_not_contact:
         return Decision(SkipReason.DO_NOT_CONTACT)

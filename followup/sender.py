@@ -229,15 +229,24 @@ class Sender:
             )
         now = self.clock.now()
         with self.db.begin() as session:
-            followup = session.get(FollowUp, followup_id)
-            message = session.get(Message, message_id)
-            message.sid = message.sid or result.sid
-            # A status callback may have come first; never move the message backwards.
-            delivery.advance(message, MessageStatus(result.status), now)
-            followup.status = FollowUpStatus.SENT
-            followup.sent_at = now
-            followup.error_code = None
-            followup.updated_at = now
+            session.execute(
+                update(FollowUp)
+                .where(FollowUp.id == followup_id)
+                .values(status=FollowUpStatus.SENT, sent_at=now, error_code=None, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            # The usual case in one statement: the message still pending, as we left it.
+            moved = session.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.status == MessageStatus.PENDING)
+                .values(sid=result.sid, status=MessageStatus(result.status), updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not moved:
+                # A status callback came first; never move the message backwards.
+                message = session.get(Message, message_id)
+                message.sid = message.sid or result.sid
+                delivery.advance(message, MessageStatus(result.status), now)
         return "sent"
 
     def _prepare_batch(self, followup_ids: list[int]) -> list[Prepared | str]:
@@ -273,7 +282,11 @@ class Sender:
     def _prepare_row(
         self, session: Session, followup: FollowUp | None, now: datetime, templates: dict
     ) -> tuple[FollowUp, Message] | str:
-        if followup is None or followup.status != FollowUpStatus.SENDING:
+        if (
+            followup is None
+            or followup.status != FollowUpStatus.SENDING
+            or followup.claimed_by != self.worker_id  # a row this sender did not claim
+        ):
             return "skipped"
         call, agency = followup.call, followup.call.agency
         followup.updated_at = now

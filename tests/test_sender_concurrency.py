@@ -240,3 +240,19 @@ def test_concurrent_sends_through_the_sdk_reach_twilio_once_each(settings, clock
     assert sorted(r.form["To"] for r in creates) == sorted(
         f"+1202555{100 + n:04d}" for n in range(40)
     )
+
+
+def test_a_sender_never_sends_a_row_another_sender_claimed(services, api, clock, db, gateway):
+    """The row lock decides who claims; the claim's owner is checked again before sending."""
+    due_checkins(api, clock, 1)
+    one = services.sender(worker_id="one")
+    two = services.sender(worker_id="two")
+    [claimed] = one.claim_due()
+
+    assert two.send_one(claimed) == "skipped"
+    assert gateway.sent == []
+    with db.Session() as session:
+        row = session.get(FollowUp, claimed)
+        assert (row.status, row.claimed_by, row.attempts) == ("sending", "one", 0)
+    assert one.send_one(claimed) == "sent"
+    assert len(gateway.sent) == 1
