@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from followup import eligibility, message_templates
 from followup.intake_schema import CallEvent, CallOut, FieldError, FollowUpOut
@@ -65,7 +66,7 @@ def record_call_event(
         if call.fingerprint == fingerprint:
             return IntakeResult(call, call.followup, changed=False)
         _apply(call, agency, event, fingerprint, now)
-    followup = _decide(session, agency, call, event, now)
+    followup = _decide(session, agency, call, event, now, new_call=inserted)
     logger.info(
         "call event recorded: agency=%s call=%s followup=%s status=%s reason=%s",
         agency.slug,
@@ -123,9 +124,17 @@ def _apply(call: Call, agency: Agency, event: CallEvent, fingerprint: str, now: 
 
 
 def _decide(
-    session: Session, agency: Agency, call: Call, event: CallEvent, now: datetime
+    session: Session,
+    agency: Agency,
+    call: Call,
+    event: CallEvent,
+    now: datetime,
+    *,
+    new_call: bool = False,
 ) -> FollowUp:
     language = choose_language(session, agency, event.language)
+    if new_call and call.status == CallStatus.CLOSED:
+        return _first_decision(session, agency, call, event, now, language)
     followup = call.followup
     if followup is None:
         followup = FollowUp(
@@ -167,6 +176,36 @@ def _decide(
         followup.status = FollowUpStatus.SKIPPED
         followup.reason = decision.reason
         followup.send_at = None
+    return followup
+
+
+def _first_decision(
+    session: Session, agency: Agency, call: Call, event: CallEvent, now: datetime, language: str
+) -> FollowUp:
+    """A new closed call: decide first, then insert its follow-up once (no lazy load of a
+    follow-up that cannot exist, no insert-then-update)."""
+    decision = eligibility.evaluate(
+        session, agency, call, now=now, phone_given=bool(event.caller_phone), followup_id=None
+    )
+    followup = FollowUp(
+        agency_id=agency.id,
+        call_id=call.id,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+        phone=call.caller_phone,
+        language=language,
+        status=FollowUpStatus.SCHEDULED if decision.eligible else FollowUpStatus.SKIPPED,
+        reason=decision.reason,
+        send_at=eligibility.send_time(agency, call.closed_at, now=now, call_type=call.call_type)
+        if decision.eligible
+        else None,
+    )
+    session.add(followup)
+    session.flush()  # its id, for the answer
+    # A new call has no other follow-up: say so without the query a relationship set would make.
+    set_committed_value(call, "followup", followup)
+    set_committed_value(followup, "call", call)
     return followup
 
 

@@ -1,0 +1,391 @@
+"""Benchmark the sender: how close it keeps to an account's rate limit, and whether the claim
+costs the same however many follow-ups wait for later.
+
+1. Rate. A local Twilio-compatible fake (tests/twilio_fake.py) answers each create after
+   150 ms, as Twilio roughly does, and answers 429 to any request that would put more than the
+   account's 100 messages in one second. ``followup send-due`` runs as its own process with the
+   real ``twilio`` SDK, FOLLOWUP_SEND_RATE=100 and 24 requests in flight, against 1,500 due
+   check-ins. Reported: the rate kept (target at least 90% of the limit), the most requests seen
+   in any one-second window (never above the limit), 429s (0), requests per message (1), and
+   the sender's peak resident memory (target under 250 MB). Baseline in the same run: the same
+   sender one request at a time (what the sender did before it had threads), on 60 check-ins.
+2. Claim cost. Sweeps of 100 due check-ins (outbox gateway, in process) timed on a table with
+   no other follow-ups, then again after 1,000,000 follow-ups scheduled for later were
+   added. Target: ratio at most 1.5 (the sweep reads only what is due, through the
+   (status, send_at) index).
+
+Both run on SQLite in a temporary directory and, when FOLLOWUP_BENCH_POSTGRES_URL or
+FOLLOWUP_TEST_DATABASE_URL names a PostgreSQL server, on a fresh database there (dropped after).
+A benchmark reports; it exits 0 when a target is missed. Run with `make bench` or
+`.venv/bin/python bench/sender.py [--quick]` from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runnable as a script without the editable install
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from followup import migrate  # noqa: E402
+from followup.clock import FrozenClock  # noqa: E402
+from followup.config import Settings  # noqa: E402
+from followup.db import Database  # noqa: E402
+from followup.models import Agency, FollowUp  # noqa: E402
+from followup.services import Services  # noqa: E402
+from followup.setup import prepare_database  # noqa: E402
+from tests.load_seed import seed_due_followups  # noqa: E402
+from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, twilio_error  # noqa: E402
+
+LIMIT = 100  # the account's messages per second
+LATENCY = 0.150  # seconds Twilio takes to answer a create
+IN_FLIGHT = 24  # > LIMIT x LATENCY = 15, with room for our own per-message work
+TARGET_KEPT = 0.90
+TARGET_CLAIM_RATIO = 1.5
+TARGET_RSS_MB = 250
+SERVICE_SID = "MG" + "2" * 32
+FOLLOWUP = str(Path(sys.executable).with_name("followup"))
+
+
+# --- the fake Twilio with an account limit ------------------------------------------------------
+
+
+class LimitedTwilio(FakeTwilio):
+    """The fake, recording when each create arrived and refusing what is over the limit."""
+
+    def __init__(self, limit: int, latency: float):
+        super().__init__(latency=latency)
+        self.limit = limit
+        self.arrivals: list[float] = []
+        self.refused = 0
+        self._window: collections.deque[float] = collections.deque()
+        self._limit_lock = threading.Lock()
+
+    def _create(self, record):
+        # One create at a time through here, so a scripted 429 is answered to this request.
+        # (The 150 ms wait comes after, outside the lock.)
+        with self._limit_lock:
+            now = time.monotonic()
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            if len(self._window) >= self.limit:
+                self.refused += 1
+                self.respond_next(429, twilio_error(429, 20429, "Too Many Requests"))
+            else:
+                self._window.append(now)
+                self.arrivals.append(now)
+            return super()._create(record)
+
+
+def busiest_second(arrivals: list[float]) -> int:
+    """The most arrivals in any one-second window."""
+    most, start = 0, 0
+    for end, moment in enumerate(arrivals):
+        while arrivals[start] <= moment - 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+class Databases:
+    """SQLite in a temporary directory, and PostgreSQL when a server URL is given."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.server = (
+            os.environ.get("FOLLOWUP_BENCH_POSTGRES_URL")
+            or os.environ.get("FOLLOWUP_TEST_DATABASE_URL")
+            or ""
+        ).strip()
+        self._created: list[str] = []
+
+    def kinds(self) -> list[str]:
+        return ["sqlite", "postgresql"] if self.server else ["sqlite"]
+
+    def fresh(self, kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{self.workdir / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
+        name = f"followup_bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self._created.append(name)
+        return make_url(self.server).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self._created:
+            return
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self._created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def ready_services(url: str, **overrides) -> Services:
+    """A migrated database with its agency (quiet hours off, so the wall clock never holds a
+    text back), and Services over it."""
+    migrate.upgrade(url)
+    settings = Settings.from_env(
+        {},
+        database_url=url,
+        secret_key="bench",
+        agency_name="Westlake Police",
+        quiet_hours=None,
+        **overrides,
+    )
+    services = Services.build(settings, db=Database(url))
+    prepare_database(services)
+    return services
+
+
+def agency_id(services: Services) -> int:
+    with services.db.Session() as session:
+        return session.scalar(select(Agency.id))
+
+
+# --- 1. the rate kept ---------------------------------------------------------------------------
+
+
+def send_due(url: str, twilio: LimitedTwilio, *, rate: float | None, in_flight: int) -> dict:
+    """Run `followup send-due` as its own process; return its wall time and peak memory."""
+    env = {
+        **os.environ,
+        "FOLLOWUP_DATABASE_URL": url,
+        "FOLLOWUP_SECRET_KEY": "bench",
+        "FOLLOWUP_PUBLIC_URL": "https://followup.example.org",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_MESSAGING_SERVICE_SID": SERVICE_SID,
+        "FOLLOWUP_TWILIO_API_URL": twilio.url,
+        "FOLLOWUP_SEND_RATE": str(rate) if rate else "off",
+        "FOLLOWUP_SEND_CONCURRENCY": str(in_flight),
+        "FOLLOWUP_SEND_BATCH": "200",
+    }
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [FOLLOWUP, "send-due"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    process.stdout.close()
+    process.stderr.close()
+    if process.returncode != 0:
+        raise RuntimeError(f"followup send-due failed ({process.returncode}): {err[-2000:]}")
+    return {"elapsed": elapsed, "rss_mb": usage.ru_maxrss / 1024, "report": out.strip()}
+
+
+def rate_run(url: str, count: int, *, rate: float | None, in_flight: int) -> dict:
+    services = ready_services(url)
+    try:
+        seed_due_followups(services.db, agency_id(services), count, now=datetime.now(UTC))
+        with LimitedTwilio(LIMIT, LATENCY) as twilio:
+            run = send_due(url, twilio, rate=rate, in_flight=in_flight)
+            arrivals, refused = list(twilio.arrivals), twilio.refused
+            creates = len(twilio.create_requests)
+        with services.db.Session() as session:
+            sent = session.scalar(
+                select(func.count()).select_from(FollowUp).where(FollowUp.status == "sent")
+            )
+    finally:
+        services.db.dispose()
+    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
+    return {
+        **run,
+        "count": count,
+        "sent": sent,
+        "creates": creates,
+        "refused": refused,
+        "per_second": (len(arrivals) - 1) / span,
+        "busiest": busiest_second(arrivals),
+    }
+
+
+# --- 2. the claim's cost with a million waiting -------------------------------------------------
+
+
+def add_pending(services: Services, count: int) -> float:
+    """Add ``count`` calls with follow-ups scheduled for years ahead, generated by the database
+    itself; return the seconds it took."""
+    started = time.monotonic()
+    later = datetime.now(UTC) + timedelta(days=3650)  # beyond every round's clock
+    closed = datetime.now(UTC) - timedelta(hours=1)
+    engine = services.db.engine
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
+        source = "n"
+        stamp = "%Y-%m-%d %H:%M:%S.%f"
+        closed_value, later_value = closed.strftime(stamp), later.strftime(stamp)
+        phone = "'+1202555' || printf('%04d', 100 + i % 100)"
+        external = "'PEND-' || i"
+    else:
+        numbers = ""
+        source = "generate_series(1, :count) AS n(i)"
+        closed_value, later_value = closed, later
+        phone = "'+1202555' || lpad((100 + i % 100)::text, 4, '0')"
+        external = "'PEND-' || i"
+    agency = agency_id(services)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"{numbers} INSERT INTO calls (agency_id, external_id, status, call_type,"
+                " disposition, closed_at, caller_phone, language, self_initiated,"
+                " do_not_contact, fingerprint, received_at, updated_at)"
+                f" SELECT :agency, {external}, 'closed', 'THEFT', 'REPORT TAKEN', :closed,"
+                f" {phone}, 'en', false, false, 'pending', :closed, :closed FROM {source}"
+            ),
+            {"agency": agency, "count": count, "closed": closed_value},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO followups (agency_id, call_id, phone, language, status, send_at,"
+                " attempts, created_at, updated_at)"
+                " SELECT agency_id, id, caller_phone, 'en', 'scheduled', :later, 0, :closed,"
+                " :closed FROM calls WHERE external_id LIKE 'PEND-%'"
+            ),
+            {"later": later_value, "closed": closed_value},
+        )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    return time.monotonic() - started
+
+
+def timed_sweeps(
+    services: Services, clock: FrozenClock, rounds: int, batch: int, prefix: str
+) -> list[float]:
+    """Seed ``batch`` due check-ins, time one sweep that sends them; ``rounds`` times."""
+    sender = services.sender(batch_size=batch, concurrency=1, rate_limit=None)
+    sender.clock = clock
+    times = []
+    for r in range(rounds):
+        seed_due_followups(
+            services.db, agency_id(services), batch, now=clock.now(), prefix=f"{prefix}{r}"
+        )
+        started = time.perf_counter()
+        report = sender.sweep()
+        times.append(time.perf_counter() - started)
+        if report.sent != batch:
+            with services.db.Session() as session:
+                reasons = session.execute(
+                    select(FollowUp.reason, func.count())
+                    .where(FollowUp.status == "skipped")
+                    .group_by(FollowUp.reason)
+                ).all()
+            raise RuntimeError(f"sweep sent {report.sent} of {batch}: {report}, {reasons}")
+        clock.advance(days=40)  # past every frequency cap: the next round's numbers
+    return times
+
+
+def claim_run(url: str, pending: int, rounds: int) -> dict:
+    services = ready_services(url)  # no Twilio settings: the outbox gateway, in this process
+    try:
+        clock = FrozenClock(datetime.now(UTC))
+        empty = timed_sweeps(services, clock, rounds, 100, "EMPTY")
+        seeded = add_pending(services, pending)
+        full = timed_sweeps(services, clock, rounds, 100, "FULL")
+        with services.db.Session() as session:
+            waiting = session.scalar(
+                select(func.count()).select_from(FollowUp).where(FollowUp.status == "scheduled")
+            )
+    finally:
+        services.db.dispose()
+    return {
+        "empty": statistics.median(empty),
+        "full": statistics.median(full),
+        "waiting": waiting,
+        "seed_seconds": seeded,
+    }
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
+    args = parser.parse_args()
+    count, baseline_count, pending, rounds = (
+        (300, 20, 50_000, 3) if args.quick else (1500, 60, 1_000_000, 5)
+    )
+    kept_ratios, claim_ratios = {}, {}
+    with tempfile.TemporaryDirectory(prefix="followup-bench-") as workdir:
+        dbs = Databases(Path(workdir))
+        try:
+            if not dbs.server:
+                print(
+                    "PostgreSQL half skipped: set FOLLOWUP_BENCH_POSTGRES_URL (or "
+                    "FOLLOWUP_TEST_DATABASE_URL) to a server URL, e.g. the one "
+                    ".ci/start-postgres prints"
+                )
+            for kind in dbs.kinds():
+                print(f"\n== {kind}: rate kept against an account limit of {LIMIT}/s")
+                fast = rate_run(dbs.fresh(kind), count, rate=LIMIT, in_flight=IN_FLIGHT)
+                slow = rate_run(dbs.fresh(kind), baseline_count, rate=None, in_flight=1)
+                print(
+                    f"{'sender':<28}{'texts':>7}{'sent':>7}{'per s':>8}{'busiest s':>11}"
+                    f"{'429s':>6}{'req/text':>10}{'peak RSS MB':>13}"
+                )
+                for name, r in (
+                    (f"{IN_FLIGHT} in flight, limit {LIMIT}/s", fast),
+                    ("one at a time (baseline)", slow),
+                ):
+                    print(
+                        f"{name:<28}{r['count']:>7}{r['sent']:>7}{r['per_second']:>8.1f}"
+                        f"{r['busiest']:>11}{r['refused']:>6}{r['creates'] / r['count']:>10.2f}"
+                        f"{r['rss_mb']:>13.0f}"
+                    )
+                kept = fast["per_second"] / LIMIT
+                kept_ratios[kind] = kept
+                print(
+                    f"kept {kept:.0%} of the limit (target >= {TARGET_KEPT:.0%}); "
+                    f"{fast['per_second'] / slow['per_second']:.1f}x the one-at-a-time sender; "
+                    f"busiest second {fast['busiest']} (limit {LIMIT}); "
+                    f"peak RSS {fast['rss_mb']:.0f} MB (target < {TARGET_RSS_MB})"
+                )
+
+                print(f"\n== {kind}: sweep of 100 due with {pending:,} waiting for later")
+                claim = claim_run(dbs.fresh(kind), pending, rounds)
+                ratio = claim["full"] / claim["empty"]
+                claim_ratios[kind] = ratio
+                print(f"{'table':<36}{'sweep of 100 (median)':>24}")
+                print(f"{'no other follow-ups (baseline)':<36}{claim['empty'] * 1000:>21.1f} ms")
+                waiting = f"{claim['waiting']:,} scheduled for later"
+                print(f"{waiting:<36}{claim['full'] * 1000:>21.1f} ms")
+                print(
+                    f"ratio {ratio:.2f} (target <= {TARGET_CLAIM_RATIO}); "
+                    f"seeding took {claim['seed_seconds']:.0f} s"
+                )
+        finally:
+            dbs.drop_all()
+    kept = ", ".join(f"{k} {v:.0%}" for k, v in kept_ratios.items())
+    claims = ", ".join(f"{k} {v:.2f}" for k, v in claim_ratios.items())
+    print(
+        f"\nsender rate kept / limit: {kept} (target >= {TARGET_KEPT:.0%}); "
+        f"sweep cost with {pending:,} waiting / empty: {claims} (target <= {TARGET_CLAIM_RATIO})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
