@@ -266,8 +266,16 @@ def add_pending(services: Services, count: int) -> float:
             ),
             {"later": later_value, "closed": closed_value},
         )
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    if sqlite:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    else:
+        # Settle what a bulk load leaves behind (autovacuum, the checkpoint) before timing, so
+        # the comparison is of the query, not of background work on a 2-core machine.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) followups"))
+            conn.execute(text("VACUUM (ANALYZE) calls"))
+            conn.execute(text("CHECKPOINT"))
     return time.monotonic() - started
 
 
