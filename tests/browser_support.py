@@ -173,7 +173,11 @@ def screenshot(page, name: str) -> Path:
 
 
 def horizontal_overflow(page) -> dict:
-    """Return the page's scroll width, the viewport's width, and what sticks out (if anything)."""
+    """Return the page's scroll width, the viewport's width, and what sticks out (if anything).
+
+    Measured once the page's load event has fired: before it, layout may be done without the
+    stylesheet (a busy CI machine showed the phone layout 451 px wide, unstyled)."""
+    page.wait_for_load_state("load")
     return page.evaluate(
         """() => {
           const width = window.innerWidth;
