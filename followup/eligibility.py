@@ -6,7 +6,8 @@ before sending, because an opt-out, a new sensitive pattern or another text may 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -102,6 +103,53 @@ def recently_contacted(
     return session.scalar(query.limit(1)) is not None
 
 
+@dataclass
+class BatchFacts:
+    """What the send-time re-check needs to know about a batch of follow-ups, read at once.
+
+    ``texted`` holds the (agency, number) pairs texted within their agency's frequency cap by
+    a follow-up outside the batch; the sender adds each number it texts from the batch, so a
+    second follow-up to that number in the same batch waits for the cap like any other.
+    """
+
+    contacts: dict[tuple[int, str], Contact] = field(default_factory=dict)
+    texted: set[tuple[int, str]] = field(default_factory=set)
+
+
+def batch_facts(session: Session, followups: Iterable[FollowUp], *, now: datetime) -> BatchFacts:
+    """Read the contacts and recent texts for every number in ``followups`` in two queries."""
+    followups = list(followups)
+    keys = {(f.call.agency_id, f.call.caller_phone) for f in followups if f.call.caller_phone}
+    if not keys:
+        return BatchFacts()
+    agencies = {f.call.agency_id: f.call.agency for f in followups}
+    agency_ids = {agency_id for agency_id, _ in keys}
+    phones = {phone for _, phone in keys}
+    contacts = {
+        (contact.agency_id, contact.phone): contact
+        for contact in session.scalars(
+            select(Contact).where(Contact.agency_id.in_(agency_ids), Contact.phone.in_(phones))
+        )
+    }
+    since = {a.id: now - timedelta(days=a.frequency_cap_days) for a in agencies.values()}
+    last_texted = func.coalesce(FollowUp.sent_at, FollowUp.claimed_at)
+    rows = session.execute(
+        select(FollowUp.agency_id, FollowUp.phone, last_texted).where(
+            FollowUp.agency_id.in_(agency_ids),
+            FollowUp.phone.in_(phones),
+            FollowUp.status.in_(_CONTACTED),
+            last_texted >= min(since.values()),
+            FollowUp.id.not_in([f.id for f in followups]),
+        )
+    )
+    texted = {
+        (agency_id, phone)
+        for agency_id, phone, at in rows
+        if (agency_id, phone) in keys and at >= since[agency_id]
+    }
+    return BatchFacts(contacts, texted)
+
+
 def evaluate(
     session: Session,
     agency: Agency,
@@ -111,14 +159,23 @@ def evaluate(
     phone_given: bool,
     followup_id: int | None = None,
     at_send_time: bool = False,
+    facts: BatchFacts | None = None,
 ) -> Decision:
-    """Apply the agency's rules in order and return the first that says no, or ELIGIBLE."""
+    """Apply the agency's rules in order and return the first that says no, or ELIGIBLE.
+
+    With ``facts`` (the sender's batch), contacts and recent texts come from there instead of
+    one query each."""
     if not phone_given:
         return Decision(SkipReason.NO_PHONE)
     phone = call.caller_phone
     if phone is None:
         return Decision(SkipReason.INVALID_PHONE)
-    contact = _contact(session, agency.id, phone)  # one read for both of the next two rules
+    # One read for both of the next two rules.
+    contact = (
+        facts.contacts.get((agency.id, phone))
+        if facts is not None
+        else _contact(session, agency.id, phone)
+    )
     if contact is not None and contact.opted_out:
         return Decision(SkipReason.OPTED_OUT)
     if _unreachable(contact, now):
@@ -133,14 +190,19 @@ def evaluate(
     disposition = matches_any(call.disposition, agency.excluded_dispositions or ())
     if disposition:
         return Decision(SkipReason.EXCLUDED_DISPOSITION, disposition)
-    if recently_contacted(
-        session,
-        agency,
-        phone,
-        now=now,
-        exclude_followup_id=followup_id,
-        count_scheduled=not at_send_time,
-    ):
+    recent = (
+        (agency.id, phone) in facts.texted
+        if facts is not None
+        else recently_contacted(
+            session,
+            agency,
+            phone,
+            now=now,
+            exclude_followup_id=followup_id,
+            count_scheduled=not at_send_time,
+        )
+    )
+    if recent:
         return Decision(SkipReason.RECENTLY_CONTACTED)
     if now - call.closed_at > timedelta(days=agency.max_age_days):
         return Decision(SkipReason.TOO_OLD)

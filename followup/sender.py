@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from followup import contacts, delivery, eligibility, message_templates
@@ -45,6 +45,28 @@ from followup.quiet_hours import next_allowed
 from followup.rate_limit import TokenBucket
 
 logger = logging.getLogger(__name__)
+
+# The two writes after each successful send, built once (building a statement costs more than
+# running it): the follow-up is sent, and its message moves from pending to what Twilio said.
+_FOLLOWUPS, _MESSAGES = FollowUp.__table__, Message.__table__
+_MARK_SENT = (
+    update(_FOLLOWUPS)
+    .where(_FOLLOWUPS.c.id == bindparam("followup_id"))
+    .values(
+        status=FollowUpStatus.SENT.value,
+        sent_at=bindparam("at"),
+        error_code=None,
+        updated_at=bindparam("at"),
+    )
+)
+_MARK_ACCEPTED = (
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.id == bindparam("message_id"),
+        _MESSAGES.c.status == MessageStatus.PENDING.value,
+    )
+    .values(sid=bindparam("sid"), status=bindparam("new_status"), updated_at=bindparam("at"))
+)
 
 
 @dataclass(frozen=True)
@@ -228,22 +250,21 @@ class Sender:
                 followup_id, message_id, UnknownOutcomeError("unexpected error")
             )
         now = self.clock.now()
-        with self.db.begin() as session:
-            session.execute(
-                update(FollowUp)
-                .where(FollowUp.id == followup_id)
-                .values(status=FollowUpStatus.SENT, sent_at=now, error_code=None, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
+        with self.db.engine.begin() as conn:
+            conn.execute(_MARK_SENT, {"followup_id": followup_id, "at": now})
             # The usual case in one statement: the message still pending, as we left it.
-            moved = session.execute(
-                update(Message)
-                .where(Message.id == message_id, Message.status == MessageStatus.PENDING)
-                .values(sid=result.sid, status=MessageStatus(result.status), updated_at=now)
-                .execution_options(synchronize_session=False)
+            moved = conn.execute(
+                _MARK_ACCEPTED,
+                {
+                    "message_id": message_id,
+                    "sid": result.sid,
+                    "new_status": MessageStatus(result.status).value,
+                    "at": now,
+                },
             ).rowcount
-            if not moved:
-                # A status callback came first; never move the message backwards.
+        if not moved:
+            # A status callback came first; never move the message backwards.
+            with self.db.begin() as session:
                 message = session.get(Message, message_id)
                 message.sid = message.sid or result.sid
                 delivery.advance(message, MessageStatus(result.status), now)
@@ -258,7 +279,7 @@ class Sender:
             return []
         now = self.clock.now()
         templates: dict = {}  # the batch's texts, looked up once per agency/language/type
-        with self.db.begin() as session:
+        with self.db.begin() as session, session.no_autoflush:
             found = {
                 followup.id: followup
                 for followup in session.scalars(
@@ -267,8 +288,10 @@ class Sender:
                     .options(joinedload(FollowUp.call).joinedload(Call.agency))
                 )
             }
+            # Contacts and recent texts for the whole batch in two reads, not two per text.
+            facts = eligibility.batch_facts(session, found.values(), now=now)
             rows = [
-                self._prepare_row(session, found.get(followup_id), now, templates)
+                self._prepare_row(session, found.get(followup_id), now, templates, facts)
                 for followup_id in followup_ids
             ]
             session.flush()  # gives each new message its id
@@ -280,7 +303,12 @@ class Sender:
             ]
 
     def _prepare_row(
-        self, session: Session, followup: FollowUp | None, now: datetime, templates: dict
+        self,
+        session: Session,
+        followup: FollowUp | None,
+        now: datetime,
+        templates: dict,
+        facts: eligibility.BatchFacts,
     ) -> tuple[FollowUp, Message] | str:
         if (
             followup is None
@@ -298,6 +326,7 @@ class Sender:
             phone_given=True,
             followup_id=followup.id,
             at_send_time=True,
+            facts=facts,
         )
         if not decision.eligible:
             followup.status = FollowUpStatus.SKIPPED
@@ -340,6 +369,7 @@ class Sender:
         )
         session.add(message)
         followup.attempts += 1
+        facts.texted.add((agency.id, call.caller_phone))  # one text per number per batch
         return followup, message
 
     def _record_failure(self, followup_id: int, message_id: int, exc: GatewayError) -> str:

@@ -146,6 +146,21 @@ def test_a_sensitive_pattern_added_after_scheduling_stops_the_text(api, sender, 
     assert (followup.status, followup.reason) == ("skipped", "sensitive_call_type")
 
 
+def test_two_due_checkins_to_one_number_in_one_batch_send_one_text(api, sender, gateway, clock, db):
+    first = due(api, clock, call_id="first", caller_phone="202-555-0145")
+    api.post_call(call_event(call_id="second", caller_phone="202-555-0145"))
+    with db.begin() as session:  # both due at once (as after a retry meets a new call)
+        second = session.scalar(select(FollowUp).where(FollowUp.call.has(external_id="second")))
+        second.status, second.reason, second.send_at = "scheduled", None, clock.now()
+
+    report = sender.sweep()
+
+    assert (report.claimed, report.sent, report.skipped) == (2, 1, 1)
+    assert len(gateway.sent) == 1
+    outcomes = {(followup_for(db, c).status, followup_for(db, c).reason) for c in (first, "second")}
+    assert outcomes == {("sent", None), ("skipped", "recently_contacted")}
+
+
 def test_a_checkin_claimed_during_quiet_hours_waits_for_morning(api, sender, gateway, clock, db):
     call_id = due(api, clock)
     clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))  # 22:00 in New York

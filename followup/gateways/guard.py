@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
+
 from followup.db import Database
-from followup.eligibility import is_opted_out
 from followup.gateways.base import PermanentGatewayError, SendResult, SmsGateway
+from followup.models import Contact
 
 OPTED_OUT_CODE = 21610  # Twilio's own code for "the recipient has opted out"
+
+# Built once: this read runs before every text, and building a statement costs more than
+# running it.
+_OPTED_OUT = select(Contact.id).where(
+    Contact.agency_id == bindparam("agency_id"),
+    Contact.phone == bindparam("phone"),
+    Contact.opted_out_at.is_not(None),
+)
 
 
 class OptOutGuard:
@@ -20,7 +30,9 @@ class OptOutGuard:
     def send(
         self, agency_id: int, to: str, body: str, *, status_callback: str | None = None
     ) -> SendResult:
-        with self._db.Session() as session:
-            if is_opted_out(session, agency_id, to):
-                raise PermanentGatewayError("the number has opted out", code=OPTED_OUT_CODE)
+        # One plain read on a connection (no ORM session): this runs before every text.
+        with self._db.engine.connect() as conn:
+            opted_out = conn.scalar(_OPTED_OUT, {"agency_id": agency_id, "phone": to})
+        if opted_out is not None:
+            raise PermanentGatewayError("the number has opted out", code=OPTED_OUT_CODE)
         return self.inner.send(to, body, status_callback=status_callback)
