@@ -428,6 +428,9 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped on sign-out, disable, password change: a session cookie carrying an older value
+    # is refused, so a copied or replayed cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency] = relationship()
 
@@ -477,3 +480,17 @@ class AuditEvent(Base):
     object_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)  # never a phone number or body
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class WebhookReceipt(Base):
+    """A Twilio webhook delivery already handled, by its ``I-Twilio-Idempotency-Token``.
+
+    Twilio sends the same token when it retries a webhook; a second delivery with a token seen
+    here is answered without being processed again (the unique index holds across workers)."""
+
+    __tablename__ = "webhook_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "sms" or "status"
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
