@@ -122,6 +122,8 @@ class Agency(Base):
     alert_url: Mapped[str | None] = mapped_column(String(500))  # urgent callbacks POSTed here
     alert_secret: Mapped[str | None] = mapped_column(String(200))  # HMAC key for alert_url
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False)  # staff need a second factor
+    # Phone numbers and message bodies older than this are removed by `followup purge`.
+    retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
     # Call types that wait longer (or less) than send_delay: [{"pattern": ..., "delay_seconds": n}],
     # the first whose words match the call type wins.
     call_type_delays: Mapped[list[dict]] = mapped_column(JSON, default=list)
