@@ -294,6 +294,32 @@ def token_create(lazy: _Lazy, slug: str | None, name: str) -> None:
         )
 
 
+@token.command("create-signing")
+@click.option("--agency", "slug", default=None, help="Agency slug (default: the default agency).")
+@click.option("--name", default="cad", show_default=True, help="What uses it, e.g. 'cad'.")
+@pass_lazy
+def token_create_signing(lazy: _Lazy, slug: str | None, name: str) -> None:
+    """Create a signing key for a CAD that signs requests (X-Followup-Signature) instead of
+    sending a bearer token; its key id and secret are printed once."""
+    services = lazy.ready
+    with services.db.begin() as session:
+        try:
+            owner = agencies.get_agency(session, slug or services.settings.agency_slug)
+        except agencies.AgencyError as exc:
+            raise click.ClickException(str(exc)) from None
+        row, key_id, secret = tokens.create_signing_key(
+            session, owner, name, now=services.clock.now(),
+            server_secret=services.settings.secret_key,
+        )
+        click.echo(f"key id:  {key_id}")
+        click.echo(f"secret:  {secret}")
+        click.echo(
+            f"signing key {row.id} for {owner.slug!r}: store both now, they cannot be shown "
+            "again; the secret changes if FOLLOWUP_SECRET_KEY changes",
+            err=True,
+        )
+
+
 @token.command("list")
 @pass_lazy
 def token_list(lazy: _Lazy) -> None:

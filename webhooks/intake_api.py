@@ -22,6 +22,8 @@ bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
 
 
 def _authenticate() -> Agency | Response:
+    if tokens.KEY_HEADER in request.headers or tokens.SIGNATURE_HEADER in request.headers:
+        return _authenticate_signed()
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
     agency = None
@@ -41,6 +43,23 @@ def _authenticate() -> Agency | Response:
             headers={"WWW-Authenticate": 'Bearer realm="followup"'},
         )
     return agency
+
+
+def _authenticate_signed() -> Agency | Response:
+    """A CAD system that signs its requests (see followup.tokens); refused before any write."""
+    svc = services()
+    try:
+        return tokens.authenticate_signed(
+            db_session(),
+            request.headers.get(tokens.KEY_HEADER, "").strip(),
+            request.headers.get(tokens.SIGNATURE_HEADER, ""),
+            request.get_data(),  # the raw bytes, as signed; kept for the handler
+            now=svc.clock.now(),
+            server_secret=svc.settings.secret_key,
+        )
+    except tokens.SignatureRejected as exc:
+        logger.warning("rejected a signed intake request: %s", exc)
+        return problem(401, f"Signed request refused: {exc}.")
 
 
 @bp.post("/calls")

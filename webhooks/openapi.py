@@ -25,7 +25,12 @@ def openapi_document() -> dict:
         ref_template=_REF,
     )
     call_out = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="CallOut")}}}}
-    security = [{"bearer": []}]
+    # Either a bearer token, or a signing key id with a signature of the request (followup.tokens).
+    security = [{"bearer": []}, {"signingKey": [], "signature": []}]
+    unauthorized = _problem(
+        "No token, or an unknown or revoked one; or a signed request whose signature is "
+        "missing, malformed, more than 5 minutes from the server's clock, or wrong."
+    )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -38,7 +43,24 @@ def openapi_document() -> dict:
         },
         "components": {
             "schemas": definitions["$defs"],
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "signingKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Followup-Key",
+                    "description": "A signing key id (fus_...), with X-Followup-Signature.",
+                },
+                "signature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Followup-Signature",
+                    "description": (
+                        "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' with the key's "
+                        "signing secret>; within 5 minutes of the server's clock."
+                    ),
+                },
+            },
         },
         "paths": {
             "/api/v1/calls": {
@@ -58,7 +80,7 @@ def openapi_document() -> dict:
                             **call_out,
                         },
                         "400": _problem("Malformed JSON or invalid fields (each one named)."),
-                        "401": _problem("No token, or an unknown or revoked one."),
+                        "401": unauthorized,
                         "413": _problem("Body over 64 KiB."),
                         "415": _problem("Content-Type is not application/json."),
                     },
@@ -78,7 +100,7 @@ def openapi_document() -> dict:
                     ],
                     "responses": {
                         "200": {"description": "The call and its follow-up.", **call_out},
-                        "401": _problem("No token, or an unknown or revoked one."),
+                        "401": unauthorized,
                         "404": _problem("No call with this call_id for the token's agency."),
                     },
                 }
