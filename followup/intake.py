@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from followup import eligibility, message_templates
+from followup import audit, eligibility, message_templates
 from followup.intake_schema import CallEvent, CallOut, FieldError, FollowUpOut
 from followup.models import Agency, Call, CallStatus, FollowUp, FollowUpStatus, SkipReason
 from followup.phones import to_e164
@@ -25,6 +25,23 @@ logger = logging.getLogger(__name__)
 
 # A follow-up in one of these states has not produced a text, so a new event may re-decide it.
 _REDECIDABLE = (FollowUpStatus.SCHEDULED, FollowUpStatus.SKIPPED, FollowUpStatus.CANCELLED)
+# The fields of a call an update may change; the audit names which (never their values).
+_CALL_FIELDS = (
+    "status",
+    "call_type",
+    "disposition",
+    "closed_at",
+    "caller_phone",
+    "caller_name",
+    "language",
+    "district",
+    "beat",
+    "unit",
+    "officer_id",
+    "self_initiated",
+    "do_not_contact",
+)
+INTAKE_ACTOR = "intake-api"  # the audit's username for changes a dispatch system made
 # Clocks drift; a dispatch server a few minutes ahead is normal, a day ahead is a bad field.
 _FUTURE_TOLERANCE = timedelta(minutes=15)
 
@@ -62,11 +79,27 @@ def record_call_event(
         call, inserted = _insert_call(session, agency, event, fingerprint, now)
     else:
         inserted = False
+    changed_fields: list[str] = []
     if not inserted:
         if call.fingerprint == fingerprint:
             return IntakeResult(call, call.followup, changed=False)
+        before = {name: getattr(call, name) for name in _CALL_FIELDS}
         _apply(call, agency, event, fingerprint, now)
+        changed_fields = [name for name in _CALL_FIELDS if getattr(call, name) != before[name]]
     followup = _decide(session, agency, call, event, now, new_call=inserted)
+    if not inserted:
+        # The dispatch system changed a call already recorded: say which fields and what the
+        # check-in became (field names only: a number or a name never goes into the audit).
+        audit.record(
+            session,
+            "call_updated",
+            now=now,
+            username=INTAKE_ACTOR,
+            agency_id=agency.id,
+            object_type="call",
+            object_id=call.id,
+            detail={"fields": changed_fields, "followup": str(followup.status)},
+        )
     logger.info(
         "call event recorded: agency=%s call=%s followup=%s status=%s reason=%s",
         agency.slug,
@@ -145,8 +178,13 @@ def _decide(
             status=FollowUpStatus.SKIPPED,
         )
         session.add(followup)
-    elif followup.status not in _REDECIDABLE:
-        return followup  # already sent (or in flight): at most one text per call
+    else:
+        # Lock the follow-up and read its status as it is now: a sender may have claimed it
+        # since this request read it (it skips rows locked here), and a claimed or sent
+        # check-in is never re-decided.
+        session.refresh(followup, attribute_names=["status"], with_for_update=True)
+        if followup.status not in _REDECIDABLE:
+            return followup  # already sent (or in flight): at most one text per call
     followup.updated_at = now
     followup.phone = call.caller_phone
     followup.language = language

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from followup.models import Call, FollowUp
+from followup.models import AuditEvent, Call, FollowUp
 from tests.factories import call_event, followup_for
 
 
@@ -248,3 +248,49 @@ def test_times_are_returned_in_utc(api):
 
     send_at = datetime.fromisoformat(response.json["followup"]["send_at"])
     assert send_at == datetime(2026, 11, 23, 16, 30, tzinfo=UTC)
+
+
+def test_the_same_call_posted_three_times_with_changes_is_updated_audited_and_texted_once(
+    api, db, sender, gateway, clock
+):
+    first = api.post_call(call_event(call_id="24-020", district="North"))
+    second = api.post_call(call_event(call_id="24-020", district="South"))
+    clock.advance(hours=3)
+    sender.sweep()
+    third = api.post_call(
+        call_event(
+            call_id="24-020",
+            district="South",
+            disposition="ARREST MADE - NO TEXT",
+            closed_at="2026-11-23T10:30:00-05:00",
+        )
+    )
+    clock.advance(hours=5)
+    sender.sweep()
+
+    assert [r.status_code for r in (first, second, third)] == [202, 202, 202]
+    assert third.json["followup"]["status"] == "sent"
+    assert count(db, FollowUp) == 1
+    assert len(gateway.sent) == 1
+    with db.Session() as session:
+        call = session.scalar(select(Call))
+        assert (call.district, call.disposition) == ("South", "ARREST MADE - NO TEXT")
+        events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    assert [(e.action, e.username, e.object_id) for e in events] == [
+        ("call_updated", "intake-api", call.id),
+        ("call_updated", "intake-api", call.id),
+    ]
+    assert events[0].detail == {"fields": ["district"], "followup": "scheduled"}
+    assert events[1].detail == {"fields": ["disposition", "closed_at"], "followup": "sent"}
+
+
+def test_a_call_updated_with_a_new_number_names_the_field_but_never_the_number(api, db):
+    api.post_call(call_event(call_id="24-021", caller_phone="(202) 555-0123"))
+    api.post_call(call_event(call_id="24-021", caller_phone="(202) 555-0124"))
+
+    with db.Session() as session:
+        event = session.scalar(select(AuditEvent))
+    assert event.detail["fields"] == ["caller_phone"]
+    assert "555" not in repr(event.detail)
+    assert followup_for(db, "24-021").phone == "+12025550124"
+    assert count(db, FollowUp) == 1
