@@ -44,6 +44,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep fields in the order the API documents them
     app.config.update(test_config)
     app.extensions["followup"] = services
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Believe exactly as many X-Forwarded-* hops as there are proxies of ours; a client's
+        # own X-Forwarded-Host or -Proto sits further left and is never read.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     configure_logging()
 
     from flask_wtf.csrf import CSRFProtect

@@ -49,6 +49,7 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
 
     from followup import create_app
     from followup.scheduler import build_scheduler
+    from followup.spool import replay_for
 
     services = lazy.services
     agency = prepare_database(services)
@@ -61,6 +62,7 @@ def run(lazy: _Lazy, host: str, port: int) -> None:
         services.settings.send_interval_seconds,
         blocking=False,
         alert_sender=services.alert_sender(),
+        replay_spool=lambda: replay_for(services),
     )
     # Bind first, then print: the sample curl works the moment it appears.
     server = make_server(host, port, app, threaded=True)
@@ -166,6 +168,7 @@ def web(host: str, port: int, workers: int) -> None:
 def sender(lazy: _Lazy) -> None:
     """Run the sending loop alone (several may run against PostgreSQL)."""
     from followup.scheduler import build_scheduler
+    from followup.spool import replay_for
 
     services = lazy.ready
     scheduler = build_scheduler(
@@ -173,6 +176,7 @@ def sender(lazy: _Lazy) -> None:
         services.settings.send_interval_seconds,
         blocking=True,
         alert_sender=services.alert_sender(),
+        replay_spool=lambda: replay_for(services),
     )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     logger.info("sender started: every %ss", services.settings.send_interval_seconds)
@@ -195,6 +199,42 @@ def send_due(lazy: _Lazy, once: bool) -> None:
         sender_.close()
     retried = services.alert_sender().retry_pending()
     click.echo(f"{report} alerts_retried={retried}")
+
+
+# --- spool ---------------------------------------------------------------------------------
+
+
+@main.group()
+def spool() -> None:
+    """Twilio webhooks kept on disk while the database was down."""
+
+
+@spool.command("replay")
+@pass_lazy
+def spool_replay(lazy: _Lazy) -> None:
+    """Store and triage every spooled webhook once (the sender also does this every sweep)."""
+    from followup.spool import replay_for
+
+    report = replay_for(lazy.ready)
+    click.echo(str(report))
+    if report.busy:
+        raise click.ClickException("another replay is running; try again when it has finished")
+    if report.database_error:
+        raise click.ClickException(
+            f"the database is still unavailable ({report.database_error}); "
+            f"{report.remaining} webhook(s) wait for the next replay"
+        )
+
+
+@spool.command("status")
+@pass_lazy
+def spool_status(lazy: _Lazy) -> None:
+    """Count spooled webhooks (waiting, and set aside for a person); never shows their content."""
+    from followup.spool import Spool
+
+    folder = Spool(lazy.services.settings.spool_path)
+    click.echo(f"waiting={folder.waiting()} rejected={folder.rejected_count()} "
+               f"folder={folder.directory}")
 
 
 # --- database ------------------------------------------------------------------------------

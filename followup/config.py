@@ -70,6 +70,11 @@ class Settings:
     send_rate: float | None = None  # texts per second per sender process; None: no limit
     sending_timeout: timedelta = timedelta(minutes=10)
     instance_path: Path = field(default_factory=default_instance_path)
+    # Reverse proxies in front of the web app whose X-Forwarded-* headers are believed (exact
+    # hop count; 0: none, the request's own scheme and host stand).
+    trusted_proxies: int = 0
+    # Where Twilio webhooks wait while the database is down (default: <instance>/spool).
+    spool_dir: Path | None = None
     # `make run`: create demo staff accounts and print their sign-in on start.
     demo_accounts: bool = False
 
@@ -80,6 +85,10 @@ class Settings:
             and self.twilio_auth_token
             and (self.twilio_messaging_service_sid or self.twilio_from_number)
         )
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir or self.instance_path / "spool"
 
     @property
     def webhook_auth_token(self) -> str:
@@ -111,6 +120,7 @@ class Settings:
             "twilio_messaging_service_sid": get("TWILIO_MESSAGING_SERVICE_SID"),
             "twilio_from_number": get("TWILIO_FROM_NUMBER"),
             "twilio_api_url": get("FOLLOWUP_TWILIO_API_URL"),
+            "spool_dir": Path(spool) if (spool := get("FOLLOWUP_SPOOL_DIR")) else None,
         }
         try:
             make_url(values["database_url"])
@@ -144,6 +154,7 @@ class Settings:
         values.update(_parsed(get, "FOLLOWUP_SEND_BATCH", "send_batch_size", _positive_int))
         values.update(_parsed(get, "FOLLOWUP_SEND_CONCURRENCY", "send_concurrency", _concurrency))
         values.update(_parsed(get, "FOLLOWUP_SEND_RATE", "send_rate", _rate))
+        values.update(_parsed(get, "FOLLOWUP_TRUSTED_PROXIES", "trusted_proxies", _hop_count))
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -188,6 +199,12 @@ def _rate(text: str) -> float | None:
     if not 0 < value < float("inf"):  # also refuses nan
         raise ValueError(problem)
     return value
+
+
+def _hop_count(text: str) -> int:
+    if not text.isdigit() or int(text) > 10:
+        raise ValueError(f"{text!r} is not a number of proxy hops from 0 to 10")
+    return int(text)
 
 
 def _positive_int(text: str) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from followup import contacts
+from followup import contacts, webhook_receipts
 from followup.models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,28 @@ UNREACHABLE_CODES = {30003, 30004, 30005, 30006, 30007}
 UNSUBSCRIBED = 21610
 
 
+def record_callback(
+    session: Session,
+    form: Mapping[str, str],
+    *,
+    message_id: int | None,
+    token: str | None,
+    now: datetime,
+) -> str:
+    """Apply one delivery of Twilio's status callback form, once per idempotency ``token``;
+    ``message_id`` is the ``?m=`` the sender put in the callback URL. Return what happened."""
+    if not webhook_receipts.claim(session, token, "status", now=now):
+        return "repeat delivery"
+    return record_status(
+        session,
+        message_id=message_id,
+        sid=form.get("MessageSid") or form.get("SmsSid"),
+        status=(form.get("MessageStatus") or form.get("SmsStatus") or "").lower(),
+        error_code=_int(form.get("ErrorCode")),
+        now=now,
+    )
+
+
 def record_status(
     session: Session,
     *,
@@ -42,13 +65,20 @@ def record_status(
     if message is None and sid:
         message = session.scalar(select(Message).where(Message.sid == sid))
     if message is None:
+        # The sender commits a text (pending, no sid yet) before it calls Twilio, and puts its
+        # id in the callback URL, so a callback for one of this service's texts always finds
+        # its row. One that finds none is for a text this database does not have (another
+        # service on the same Twilio account, a database restored from an older backup).
+        logger.warning("status callback for a text this database does not have: id %s",
+                       message_id)
         return "unknown message"
     if message.sid is None and sid:
         message.sid = sid  # the callback beat the sender's own commit
     try:
         new = MessageStatus(status)
     except ValueError:
-        logger.info("status callback with a status this service does not track: %s", status)
+        # canceled, read, partially_delivered, or one Twilio adds later: nothing to move.
+        logger.info("status callback with a status this service does not track: %.40r", status)
         return "ignored status"
     if message.status in _FINAL:
         return "already final"
@@ -84,3 +114,10 @@ def _carrier_error(session: Session, message: Message, code: int | None, now: da
         contact.unreachable_code = code  # eligibility reads it: no more texts to this number
         contact.unreachable_at = now
         contact.updated_at = now
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None

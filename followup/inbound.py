@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from followup import alerts, callbacks, contacts, message_templates
+from followup import alerts, callbacks, contacts, message_templates, webhook_receipts
 from followup.eligibility import is_opted_out
 from followup.intake import choose_language
 from followup.models import (
@@ -74,12 +75,55 @@ class InboundSms:
     segments: int | None = None
 
 
+def sms_from_form(form: Mapping[str, str]) -> InboundSms | None:
+    """Read Twilio's inbound-message form; None when it lacks MessageSid or From."""
+    sid = form.get("MessageSid") or form.get("SmsMessageSid")
+    sender = form.get("From")
+    if not sid or not sender:
+        return None
+    media_count = _int(form.get("NumMedia")) or 0
+    return InboundSms(
+        sid=sid,
+        sender=sender,
+        to=form.get("To", ""),
+        body=form.get("Body", ""),
+        media_urls=tuple(
+            url for i in range(min(media_count, 10)) if (url := form.get(f"MediaUrl{i}"))
+        ),
+        segments=_int(form.get("NumSegments")),
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
 @dataclass
 class InboundOutcome:
     reply: str | None  # what to answer with (TwiML), or None for an empty response
     message_id: int
     duplicate: bool = False
     alert_ids: list[int] = field(default_factory=list)  # deliver these once committed
+
+
+def receive_once(
+    session: Session,
+    sms: InboundSms,
+    *,
+    token: str | None,
+    now: datetime,
+    default_agency_slug: str,
+) -> InboundOutcome:
+    """Handle one delivery of a text, unless Twilio's idempotency ``token`` was handled before:
+    then answer as the first time (the reply stored with the text), changing nothing."""
+    if not webhook_receipts.claim(session, token, "sms", now=now):
+        earlier = _by_sid(session, sms.sid)
+        if earlier is not None:
+            return InboundOutcome(earlier.reply_body, earlier.id, duplicate=True)
+    return receive(session, sms, now=now, default_agency_slug=default_agency_slug)
 
 
 def receive(

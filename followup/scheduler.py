@@ -7,6 +7,7 @@ store, so a restart loses nothing and a sweep costs what is due, not what is pen
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,8 +26,12 @@ def build_scheduler(
     *,
     blocking: bool,
     alert_sender: AlertSender | None = None,
+    replay_spool: Callable[[], object] | None = None,
 ) -> BaseScheduler:
-    """Return a scheduler with the sweep job; the caller starts it."""
+    """Return a scheduler with the sweep job; the caller starts it.
+
+    ``replay_spool`` runs first in every sweep: replies that came while the database was down
+    are stored and triaged as soon as it is back."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(
         job_defaults={
@@ -40,6 +45,11 @@ def build_scheduler(
     )
 
     def sweep_job() -> None:
+        if replay_spool is not None:
+            try:
+                replay_spool()
+            except Exception:
+                logger.exception("spool replay failed")
         try:
             sender.drain()
             if alert_sender is not None:

@@ -1,4 +1,11 @@
-"""Twilio's webhooks: inbound texts and delivery statuses. Signed, thin, answered with TwiML."""
+"""Twilio's webhooks: inbound texts and delivery statuses. Signed, thin, answered with TwiML.
+
+Each request is checked against ``X-Twilio-Signature`` first (403 otherwise, whatever else is
+wrong with it). A delivery whose ``I-Twilio-Idempotency-Token`` was handled before gets the
+first answer again. While the database is down, a signed request is kept in the local spool
+and answered as received (Twilio does not retry a 5xx); ``followup spool replay`` and the
+sender's every sweep put it through later. Nothing here logs a phone number or a text's words.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +17,22 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from followup import delivery, inbound
 from followup.alerts import AlertSender
+from followup.spool import DATABASE_DOWN, Spool, SpooledWebhook
 from webhooks.context import db_session, services
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("twilio_hooks", __name__, url_prefix="/webhooks/twilio")
 
+SIGNATURE = "X-Twilio-Signature"
+IDEMPOTENCY_TOKEN = "I-Twilio-Idempotency-Token"
+
 
 def signed_url() -> str:
     """The URL Twilio signed: the configured public URL (behind a TLS proxy the request's own
-    scheme and host are not what Twilio called), with this request's path and query."""
+    scheme and host are not what Twilio called), with this request's path and query. Without
+    one, the request's own URL: its scheme and host come from X-Forwarded-* only for the hops
+    FOLLOWUP_TRUSTED_PROXIES trusts (ProxyFix), so a client cannot choose them."""
     public = services().settings.public_url
     if not public:
         return request.url
@@ -29,7 +42,7 @@ def signed_url() -> str:
 
 def require_twilio_signature() -> None:
     validator = RequestValidator(services().settings.webhook_auth_token)
-    signature = request.headers.get("X-Twilio-Signature", "")
+    signature = request.headers.get(SIGNATURE, "")
     if not signature or not validator.validate(signed_url(), request.form, signature):
         logger.warning("rejected a Twilio webhook with a missing or wrong signature: %s",
                        request.path)
@@ -43,31 +56,48 @@ def _twiml(reply: str | None) -> Response:
     return Response(str(response), mimetype="application/xml")
 
 
+def _token() -> str | None:
+    return request.headers.get(IDEMPOTENCY_TOKEN) or None
+
+
+def _spool(kind: str, exc: Exception) -> None:
+    """Keep this signed request for replay: the database is down (the error names no data)."""
+    try:
+        db_session().rollback()
+    except DATABASE_DOWN:
+        pass  # the connection is gone; the session is closed in teardown
+    svc = services()
+    Spool(svc.settings.spool_path).append(
+        SpooledWebhook(
+            kind=kind,
+            url=signed_url(),
+            form=list(request.form.items(multi=True)),
+            signature=request.headers.get(SIGNATURE, ""),
+            token=_token(),
+            received_at=svc.clock.now(),
+        )
+    )
+    logger.error("database unavailable (%s): a Twilio %s webhook was spooled for replay",
+                 type(exc).__name__, kind)
+
+
 @bp.post("/sms")
 def inbound_sms():
     require_twilio_signature()
-    form = request.form
-    sid = form.get("MessageSid") or form.get("SmsMessageSid")
-    sender = form.get("From")
-    if not sid or not sender:
+    sms = inbound.sms_from_form(request.form)
+    if sms is None:
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
-    media_count = _int(form.get("NumMedia")) or 0
-    sms = inbound.InboundSms(
-        sid=sid,
-        sender=sender,
-        to=form.get("To", ""),
-        body=form.get("Body", ""),
-        media_urls=tuple(
-            url for i in range(min(media_count, 10)) if (url := form.get(f"MediaUrl{i}"))
-        ),
-        segments=_int(form.get("NumSegments")),
-    )
     svc = services()
-    session = db_session()
-    outcome = inbound.receive(
-        session, sms, now=svc.clock.now(), default_agency_slug=svc.settings.agency_slug
-    )
-    session.commit()
+    try:
+        session = db_session()
+        outcome = inbound.receive_once(
+            session, sms, token=_token(), now=svc.clock.now(),
+            default_agency_slug=svc.settings.agency_slug,
+        )
+        session.commit()
+    except DATABASE_DOWN as exc:
+        _spool("sms", exc)
+        return _twiml(None)
     if outcome.alert_ids:
         # Danger: alert now, in this request, after the callback is safely stored.
         AlertSender(svc.db, svc.gateway, svc.clock, public_url=svc.settings.public_url).deliver(
@@ -79,25 +109,20 @@ def inbound_sms():
 @bp.post("/status")
 def delivery_status():
     require_twilio_signature()
-    form = request.form
-    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     svc = services()
-    session = db_session()
-    result = delivery.record_status(
-        session,
-        message_id=_int(request.args.get("m")),
-        sid=form.get("MessageSid") or form.get("SmsSid"),
-        status=status,
-        error_code=_int(form.get("ErrorCode")),
-        now=svc.clock.now(),
-    )
-    session.commit()
-    logger.info("status callback: %s -> %s", status, result)
+    try:
+        session = db_session()
+        result = delivery.record_callback(
+            session, request.form, message_id=_message_id(), token=_token(), now=svc.clock.now()
+        )
+        session.commit()
+    except DATABASE_DOWN as exc:
+        _spool("status", exc)
+        return Response(status=204)
+    logger.info("status callback: %s", result)
     return Response(status=204)
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+def _message_id() -> int | None:
+    value = request.args.get("m", "")
+    return int(value) if value.isdecimal() and len(value) <= 9 else None  # an INTEGER id
