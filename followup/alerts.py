@@ -19,12 +19,21 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from followup import message_templates
+from followup import audit, message_templates
 from followup.clock import Clock
 from followup.db import Database
 from followup.gateways.base import GatewayError, TransientGatewayError
 from followup.gateways.guard import OptOutGuard
-from followup.models import Agency, Alert, AlertStatus, Callback, Conversation, RosterMember
+from followup.models import (
+    Agency,
+    Alert,
+    AlertStatus,
+    Callback,
+    Conversation,
+    FollowUp,
+    Message,
+    RosterMember,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +64,41 @@ def create_for(session: Session, agency: Agency, callback: Callback, *, now: dat
     session.add_all(alerts)
     session.flush()
     return [alert.id for alert in alerts]
+
+
+CARRIER_FILTERED_ACTION = "carrier_filtered"
+
+
+def carrier_filtered(session: Session, message: Message, *, now: datetime) -> None:
+    """Tell the agency's admins that a carrier filtered a check-in as spam (Twilio 30007).
+
+    Not urgent (no caller is in danger), so not a commander alert: a row in the audit trail,
+    which the admin screens show, and a warning in the log, neither with a number or a body.
+    The template is what needs attention: carriers filter on wording and links.
+    """
+    followup = session.get(FollowUp, message.followup_id) if message.followup_id else None
+    agency = session.get(Agency, message.agency_id)
+    audit.record(
+        session,
+        CARRIER_FILTERED_ACTION,
+        now=now,
+        username="system",
+        agency_id=message.agency_id,
+        object_type="message",
+        object_id=message.id,
+        detail={
+            "code": 30007,
+            "purpose": message_templates.CHECKIN if followup else None,
+            "language": followup.language if followup else None,
+            "followup_id": followup.id if followup else None,
+            "advice": "a carrier filtered this text as spam: review the template's wording",
+        },
+    )
+    logger.warning(
+        "agency %s: a carrier filtered text %s (30007): review the check-in template",
+        agency.slug if agency else message.agency_id,
+        message.id,
+    )
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

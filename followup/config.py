@@ -57,6 +57,9 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_from_number: str | None = None
     twilio_api_url: str | None = None
+    # Seconds to wait for Twilio: to connect, and for an answer (a lost answer is looked up).
+    twilio_connect_timeout: float = 5.0
+    twilio_timeout: float = 10.0
     # Defaults for the default agency, applied when `db upgrade` or `run` first creates it.
     agency_slug: str = "default"
     agency_name: str = "Demo Police Department"
@@ -77,6 +80,10 @@ class Settings:
     spool_dir: Path | None = None
     # `make run`: create demo staff accounts and print their sign-in on start.
     demo_accounts: bool = False
+    # Operations: /metrics wants this bearer token when set; /readyz fails once a due check-in
+    # has waited longer than sender_max_lag (the sender is down or far behind).
+    metrics_token: str | None = None
+    sender_max_lag: timedelta = timedelta(minutes=10)
 
     @property
     def twilio_enabled(self) -> bool:
@@ -154,6 +161,12 @@ class Settings:
         values.update(_parsed(get, "FOLLOWUP_SEND_BATCH", "send_batch_size", _positive_int))
         values.update(_parsed(get, "FOLLOWUP_SEND_CONCURRENCY", "send_concurrency", _concurrency))
         values.update(_parsed(get, "FOLLOWUP_SEND_RATE", "send_rate", _rate))
+        values.update(_parsed(get, "FOLLOWUP_TWILIO_TIMEOUT", "twilio_timeout", _timeout))
+        values.update(
+            _parsed(get, "FOLLOWUP_TWILIO_CONNECT_TIMEOUT", "twilio_connect_timeout", _timeout)
+        )
+        values.update(_parsed(get, "FOLLOWUP_SENDER_MAX_LAG", "sender_max_lag", _lag))
+        values["metrics_token"] = get("FOLLOWUP_METRICS_TOKEN")
         values.update(_parsed(get, "FOLLOWUP_TRUSTED_PROXIES", "trusted_proxies", _hop_count))
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -205,6 +218,25 @@ def _hop_count(text: str) -> int:
     if not text.isdigit() or int(text) > 10:
         raise ValueError(f"{text!r} is not a number of proxy hops from 0 to 10")
     return int(text)
+
+
+def _lag(text: str) -> timedelta:
+    value = parse_duration(text)
+    if value <= timedelta(0):
+        raise ValueError("must be more than zero")
+    return value
+
+
+def _timeout(text: str) -> float:
+    """Seconds, more than 0 and at most 120 (Twilio answers in well under a second)."""
+    problem = f"{text!r} is not a number of seconds from 0.1 to 120 (e.g. 10)"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not 0.1 <= value <= 120:  # also refuses nan
+        raise ValueError(problem)
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from followup import contacts, webhook_receipts
+from followup import contacts, retries, webhook_receipts
 from followup.models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,10 @@ def advance(message: Message, new: MessageStatus, now: datetime) -> bool:
 
 
 def _carrier_error(session: Session, message: Message, code: int | None, now: datetime) -> None:
+    # A transient code (30001, 30003, 30500) on a check-in sends it again later; 30007 alerts
+    # the admins (retries.py). A check-in to be retried does not mark the number unreachable.
+    if retries.after_carrier_error(session, message, code, now):
+        return
     if code == UNSUBSCRIBED:
         contacts.opt_out(session, message.agency_id, message.phone, source="twilio_21610", now=now)
     elif code in UNREACHABLE_CODES:

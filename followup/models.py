@@ -40,6 +40,11 @@ class FollowUpStatus(StrEnum):
            |           (closed   |  +--reopened/STOP--+-> cancelled
            |            again)   |                    \\--crash, no outcome--> unknown
            +--not eligible--> skipped (a named reason)
+
+    A lost answer (timeout, Twilio 5xx) goes ``sending --> unknown (lookup_pending)``; a later
+    sweep asks Twilio: found --> sent; not found --> scheduled (retry); no answer --> unknown
+    (lookup_failed). A carrier's transient error in a status callback (30001, 30003, 30500)
+    takes a ``sent`` check-in back to ``scheduled``, a bounded number of times.
     """
 
     SCHEDULED = "scheduled"  # waiting for send_at; the sender picks it up once due
@@ -48,7 +53,7 @@ class FollowUpStatus(StrEnum):
     FAILED = "failed"  # permanently refused by the gateway, or retries ran out of time
     SKIPPED = "skipped"  # never to be sent: `reason` says which eligibility rule decided
     CANCELLED = "cancelled"  # was scheduled, then stopped (call reopened, number opted out)
-    UNKNOWN = "unknown"  # a sender stopped mid-send: shown to staff, never resent automatically
+    UNKNOWN = "unknown"  # outcome not known (crash mid-send; lost answer): never resent blindly
 
     @classmethod
     def pending(cls) -> tuple[FollowUpStatus, ...]:
@@ -75,6 +80,12 @@ class SkipReason(StrEnum):
     WINDOW_PASSED = "window_passed"  # failed: retries would go past the maximum age
     RETRIES_EXHAUSTED = "retries_exhausted"  # failed: transient errors every time, up to the limit
     GATEWAY_REJECTED = "gateway_rejected"  # failed: the gateway refused permanently (see code)
+    # With status unknown: Twilio's answer to a send was lost (timeout, 5xx). Pending: a later
+    # sweep asks Twilio whether it took the text; running: a sender is asking; failed: Twilio
+    # could not be asked, so staff decide (nothing resends it).
+    LOOKUP_PENDING = "lookup_pending"
+    LOOKUP_RUNNING = "lookup_running"
+    LOOKUP_FAILED = "lookup_failed"
 
 
 class MessageDirection(StrEnum):

@@ -75,3 +75,24 @@ def next_allowed(at: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> date
         while (earlier := allowed - timedelta(minutes=1)).astimezone(zone).time() > quiet.end:
             allowed = earlier
     return allowed
+
+
+def next_quiet_start(at: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> datetime | None:
+    """Return when the next quiet hours begin after ``at`` (aware UTC); None without quiet hours.
+
+    Computed in ``zone``'s wall-clock time (DST-correct). A start time that occurs twice (the
+    fall-back night) counts from its first occurrence; one that a spring-forward night skips,
+    from the earlier of its two readings (at most an hour early: the safe side).
+    """
+    if quiet is None:
+        return None
+    at = at.astimezone(UTC)
+    local_date = at.astimezone(zone).date()
+    for days in range(3):
+        start = datetime.combine(local_date + timedelta(days=days), quiet.start, tzinfo=zone)
+        start_utc = min(
+            start.replace(fold=0).astimezone(UTC), start.replace(fold=1).astimezone(UTC)
+        )
+        if start_utc > at:
+            return start_utc
+    raise AssertionError("quiet hours start once a day")

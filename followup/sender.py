@@ -4,34 +4,45 @@ At most once: a follow-up is marked ``sending`` and committed before the gateway
 only the outcome is written afterwards. If the process dies in between, the row stays
 ``sending``; after ``sending_timeout`` a later sweep marks it ``unknown`` for staff to look at,
 and nothing resends it. Every sweep is safe to run twice and from several processes at once.
+
+When the gateway's answer is lost (a timeout, a 5xx), the follow-up waits ``unknown`` with
+reason ``lookup_pending``; after ``lookup_after`` a sweep asks the gateway whether it took the
+text: found, it is ``sent``; not found, it is retried; no answer, it stays ``unknown``.
+A text sent close to quiet hours carries a validity period so it cannot arrive inside them.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
-import random
 import socket
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from followup import contacts, delivery, eligibility, message_templates
+from followup import alerts, contacts, delivery, eligibility, message_templates
 from followup.clock import Clock
 from followup.db import Database
 from followup.gateways.base import (
     GatewayError,
+    LookupFailedError,
     PermanentGatewayError,
+    ProviderServerError,
     TransientGatewayError,
     UnknownOutcomeError,
 )
 from followup.gateways.guard import OPTED_OUT_CODE, OptOutGuard
+from followup.gateways.twilio_gateway import (
+    CARRIER_FILTERED,
+    MAX_VALIDITY_PERIOD,
+    TRANSIENT_CODES,
+)
 from followup.models import (
     Call,
     FollowUp,
@@ -41,8 +52,9 @@ from followup.models import (
     MessageStatus,
     SkipReason,
 )
-from followup.quiet_hours import next_allowed
+from followup.quiet_hours import next_allowed, next_quiet_start
 from followup.rate_limit import TokenBucket
+from followup.retries import CARRIER_RETRY, RetryPolicy, schedule_retry
 
 logger = logging.getLogger(__name__)
 
@@ -69,19 +81,10 @@ _MARK_ACCEPTED = (
 )
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter for transient gateway failures."""
+# The clocks of this host and Twilio's may differ a little: a lookup starts this much earlier.
+LOOKUP_MARGIN = timedelta(minutes=1)
 
-    base: timedelta = timedelta(minutes=1)
-    cap: timedelta = timedelta(hours=1)
-    max_attempts: int = 8
-    jitter: Callable[[], float] = random.random  # 0..1; tests pass a constant
-
-    def delay(self, attempts: int) -> timedelta:
-        """Return the wait after the ``attempts``-th failed attempt (1-based)."""
-        raw = min(self.cap, self.base * (2 ** (attempts - 1)))
-        return raw * (0.5 + 0.5 * self.jitter())
+__all__ = ["RetryPolicy", "Sender", "SweepReport"]  # RetryPolicy lives in retries.py
 
 
 @dataclass
@@ -96,6 +99,8 @@ class SweepReport:
     failed: int = 0
     unknown: int = 0
     stale: int = 0
+    lookup: int = 0  # answers lost (timeout, 5xx): the gateway is asked later
+    looked_up: int = 0  # lost answers looked up this sweep (their outcomes count above)
 
     def add(self, other: SweepReport) -> None:
         for name in self.__dataclass_fields__:
@@ -117,6 +122,7 @@ class Prepared(NamedTuple):
     agency_id: int
     to: str
     body: str
+    quiet_start: datetime | None  # when the agency's next quiet hours begin (None: no quiet)
 
 
 @dataclass
@@ -128,6 +134,10 @@ class Sender:
     batch_size: int = 100
     sending_timeout: timedelta = timedelta(minutes=10)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    carrier_retry: RetryPolicy = CARRIER_RETRY  # for Twilio's 30001, 30003, 30500
+    # How long after a lost answer to ask the gateway whether it took the text: long enough
+    # for a request still running on Twilio's side to finish and show in its list.
+    lookup_after: timedelta = timedelta(minutes=2)
     worker_id: str = field(default_factory=default_worker_id)
     # Gateway requests in flight at once (Twilio answers in ~100-300 ms, so one thread sends
     # only a few texts a second), and the most texts a second this process may send.
@@ -138,6 +148,9 @@ class Sender:
     def sweep(self) -> SweepReport:
         """Mark stale sends unknown, then claim and send one batch of due follow-ups."""
         report = SweepReport(stale=self.mark_stale())
+        for outcome in self.look_up_lost():
+            report.looked_up += 1
+            setattr(report, outcome, getattr(report, outcome) + 1)
         claimed = self.claim_due()
         report.claimed = len(claimed)
         outcomes: list[str] = []
@@ -152,7 +165,7 @@ class Sender:
             outcomes.extend(self._deliver(prepared) for prepared in ready)
         for outcome in outcomes:
             setattr(report, outcome, getattr(report, outcome) + 1)
-        if report.claimed or report.stale:
+        if report.claimed or report.stale or report.looked_up:
             logger.info("sweep: %s", report)
         return report
 
@@ -233,14 +246,23 @@ class Sender:
 
     def _deliver(self, prepared: Prepared) -> str:
         """Hand one prepared text to the gateway and record the answer (in its own thread)."""
-        followup_id, message_id, agency_id, to, body = prepared
+        followup_id, message_id, agency_id, to, body, quiet_start = prepared
         callback = (
             f"{self.public_url}/webhooks/twilio/status?m={message_id}" if self.public_url else None
         )
         if self.rate_limit is not None:
             self.rate_limit.acquire()
+        validity = None
+        if quiet_start is not None:
+            # Read the clock now, after any wait for the rate limit. Whole seconds, rounded
+            # down, at least 1 (Twilio's minimum): it must not outlast the start of quiet hours.
+            left = (quiet_start - self.clock.now()).total_seconds()
+            if left < MAX_VALIDITY_PERIOD:
+                validity = max(1, math.floor(left))
         try:
-            result = self.gateway.send(agency_id, to, body, status_callback=callback)
+            result = self.gateway.send(
+                agency_id, to, body, status_callback=callback, validity_period=validity
+            )
         except GatewayError as exc:
             return self._record_failure(followup_id, message_id, exc)
         except Exception:
@@ -298,7 +320,9 @@ class Sender:
             return [
                 row
                 if isinstance(row, str)
-                else Prepared(row[0].id, row[1].id, row[1].agency_id, row[1].phone, row[1].body)
+                else Prepared(
+                    row[0].id, row[1].id, row[1].agency_id, row[1].phone, row[1].body, row[2]
+                )
                 for row in rows
             ]
 
@@ -309,7 +333,7 @@ class Sender:
         now: datetime,
         templates: dict,
         facts: eligibility.BatchFacts,
-    ) -> tuple[FollowUp, Message] | str:
+    ) -> tuple[FollowUp, Message, datetime | None] | str:
         if (
             followup is None
             or followup.status != FollowUpStatus.SENDING
@@ -370,7 +394,7 @@ class Sender:
         session.add(message)
         followup.attempts += 1
         facts.texted.add((agency.id, call.caller_phone))  # one text per number per batch
-        return followup, message
+        return followup, message, next_quiet_start(now, agency.zone, agency.quiet)
 
     def _record_failure(self, followup_id: int, message_id: int, exc: GatewayError) -> str:
         now = self.clock.now()
@@ -381,6 +405,15 @@ class Sender:
             message.updated_at = now
             followup.error_code = exc.code
             followup.updated_at = now
+            lost = isinstance(exc, UnknownOutcomeError | ProviderServerError)
+            if lost and self.gateway.can_look_up:
+                # The text may have gone: ask the gateway later, before anything resends it.
+                followup.status = FollowUpStatus.UNKNOWN
+                followup.reason = SkipReason.LOOKUP_PENDING
+                logger.warning(
+                    "follow-up %s: answer lost (%s); will look it up, not resend", followup_id, exc
+                )
+                return "lookup"
             if isinstance(exc, UnknownOutcomeError):
                 followup.status = FollowUpStatus.UNKNOWN
                 logger.warning(
@@ -397,38 +430,116 @@ class Sender:
                 contacts.opt_out(
                     session, followup.agency_id, followup.phone, source="twilio_21610", now=now
                 )
+            elif exc.code == CARRIER_FILTERED:
+                alerts.carrier_filtered(session, message, now=now)
             logger.info("follow-up %s failed permanently: code=%s", followup_id, exc.code)
             return "failed"
 
     def _schedule_retry(
         self, session: Session, followup: FollowUp, now: datetime, exc: GatewayError
     ) -> str:
-        agency = followup.agency
-        deadline = followup.call.closed_at + timedelta(days=agency.max_age_days)
-        retry_at = next_allowed(
-            now + self.retry.delay(followup.attempts), agency.zone, agency.quiet
+        policy = self.carrier_retry if exc.code in TRANSIENT_CODES else self.retry
+        return schedule_retry(followup, now, policy, exc.code)
+
+    # -- lost answers --------------------------------------------------------------------------
+
+    def look_up_lost(self) -> list[str]:
+        """Ask the gateway about texts whose answer was lost; return each one's outcome.
+
+        A row is taken by one sender at a time (a conditional UPDATE); one left ``running`` by
+        a sender that stopped is taken again after ``sending_timeout`` (asking twice is safe).
+        """
+        now = self.clock.now()
+        due = or_(
+            (FollowUp.reason == SkipReason.LOOKUP_PENDING)
+            & (FollowUp.claimed_at <= now - self.lookup_after),
+            (FollowUp.reason == SkipReason.LOOKUP_RUNNING)
+            & (FollowUp.claimed_at < now - self.sending_timeout),
         )
-        if followup.attempts >= self.retry.max_attempts or retry_at > deadline:
-            followup.status = FollowUpStatus.FAILED
-            followup.reason = (
-                SkipReason.RETRIES_EXHAUSTED
-                if followup.attempts >= self.retry.max_attempts
-                else SkipReason.WINDOW_PASSED
+        with self.db.Session() as session:
+            candidates = list(
+                session.scalars(
+                    select(FollowUp.id)
+                    .where(FollowUp.status == FollowUpStatus.UNKNOWN, due)
+                    .order_by(FollowUp.id)
+                    .limit(self.batch_size)
+                )
             )
-            logger.info(
-                "follow-up %s gave up after %d attempts (code=%s)",
-                followup.id,
-                followup.attempts,
-                exc.code,
+        outcomes = []
+        for followup_id in candidates:
+            with self.db.begin() as session:
+                taken = session.execute(
+                    update(FollowUp)
+                    .where(
+                        FollowUp.id == followup_id, FollowUp.status == FollowUpStatus.UNKNOWN, due
+                    )
+                    .values(
+                        reason=SkipReason.LOOKUP_RUNNING,
+                        claimed_at=now,
+                        claimed_by=self.worker_id,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            if taken:
+                outcomes.append(self._look_up(followup_id))
+        return outcomes
+
+    def _look_up(self, followup_id: int) -> str:
+        with self.db.Session() as session:
+            message = session.scalars(
+                select(Message)
+                .where(
+                    Message.followup_id == followup_id,
+                    Message.direction == MessageDirection.OUTBOUND,
+                )
+                .order_by(Message.id.desc())
+                .limit(1)
+            ).first()
+            message_id, to, body = message.id, message.phone, message.body
+            since, known_sid = message.created_at - LOOKUP_MARGIN, message.sid
+        found, failure = None, None
+        if known_sid is None:  # else a status callback already named Twilio's sid: it was taken
+            try:
+                found = self.gateway.find_sent(to, body, since=since)
+            except LookupFailedError as exc:
+                failure = exc
+            except Exception:
+                logger.exception("unexpected error looking up follow-up %s", followup_id)
+                failure = LookupFailedError("unexpected error")
+        now = self.clock.now()
+        with self.db.begin() as session:
+            followup = session.get(FollowUp, followup_id)
+            message = session.get(Message, message_id)
+            followup.updated_at = now
+            if failure is not None:
+                followup.reason = SkipReason.LOOKUP_FAILED
+                logger.warning(
+                    "follow-up %s: lookup failed (%s); left unknown, not resent",
+                    followup_id,
+                    failure,
+                )
+                return "unknown"
+            if found is not None or known_sid is not None:
+                followup.status = FollowUpStatus.SENT
+                followup.reason = None
+                followup.error_code = None
+                followup.sent_at = message.created_at
+                if found is not None:
+                    message.sid = message.sid or found.sid
+                    try:
+                        status = MessageStatus(found.status)
+                    except ValueError:  # one this service does not track: Twilio has it
+                        status = MessageStatus.ACCEPTED
+                    delivery.advance(message, status, now)
+                    if found.error_code is not None:
+                        message.error_code = found.error_code
+                logger.info("follow-up %s: lookup found the text; recorded as sent", followup_id)
+                return "sent"
+            # Twilio does not have it: the lost answer was a refusal; trying again is safe.
+            message.status = MessageStatus.FAILED
+            message.updated_at = now
+            logger.info("follow-up %s: lookup found no text; retrying", followup_id)
+            return self._schedule_retry(
+                session, followup, now, TransientGatewayError("not taken", code=message.error_code)
             )
-            return "failed"
-        followup.status = FollowUpStatus.SCHEDULED
-        followup.send_at = retry_at
-        logger.info(
-            "follow-up %s: transient failure (code=%s), retry %d at %s",
-            followup.id,
-            exc.code,
-            followup.attempts,
-            retry_at.isoformat(),
-        )
-        return "retrying"

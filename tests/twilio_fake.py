@@ -6,12 +6,18 @@ It answers what Twilio answers for what our product uses:
 - ``POST /2010-04-01/Accounts/<AccountSid>/Messages.json``: create (form fields To, From or
   MessagingServiceSid, Body, StatusCallback), HTTP Basic auth, Twilio's JSON resource and errors;
 - ``GET  /2010-04-01/Accounts/<AccountSid>/Messages/<MessageSid>.json``: fetch one;
-- ``GET  /2010-04-01/Accounts/<AccountSid>/Messages.json``: list, newest first, filters To and
-  From, paging with PageSize and Page.
+- ``GET  /2010-04-01/Accounts/<AccountSid>/Messages.json``: list, newest first, filters To,
+  From, ``DateSent>`` and ``DateSent<`` (on or after / on or before; a date or an ISO 8601 UTC
+  time; a text not yet sent has no date_sent and matches neither), paging with PageSize and
+  Page, in Twilio's page shape (``messages``, ``next_page_uri``, ``page``, ...).
 
-It records every request (``fake.requests``) and every created message (``fake.messages``), can
-be told how to answer the next create requests (``fail_next``, ``respond_next``, ``cut_off_next``)
-and how slowly to answer (``fake.latency``, seconds, for every request).
+It records every request (``fake.requests``), every created message (``fake.messages``) and the
+ValidityPeriod each was sent with (``fake.validity_period_of(sid)``). It can be told how to
+answer the next create requests: an error before anything is stored (``fail_next``,
+``respond_next``), the message stored and then the answer cut off (``cut_off_next``) or held
+until the client gives up (``time_out_next``: accepted on Twilio's side, the answer lost); how
+to answer the next list requests (``fail_lists_next``); and how slowly to answer
+(``fake.latency``, seconds, for every request).
 
 Usable without pytest::
 
@@ -34,8 +40,8 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -104,6 +110,7 @@ class _Scripted:
     status: int
     body: dict[str, Any] | str
     cut_off: bool = False  # create the message, send half of the 201 answer, hang up
+    hold: bool = False  # create the message, answer only after the client has given up
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -135,7 +142,10 @@ class FakeTwilio:
         self._requests: list[RecordedRequest] = []
         self._messages: dict[str, dict[str, Any]] = {}  # sid -> resource, in creation order
         self._status_callbacks: dict[str, str | None] = {}
+        self._validity_periods: dict[str, int | None] = {}
         self._script: collections.deque[_Scripted] = collections.deque()
+        self._list_script: collections.deque[_Scripted] = collections.deque()
+        self.hold_seconds = 30.0  # how long time_out_next holds an answer (stop() ends it)
         self._stopping = threading.Event()
         self._workers: set[threading.Thread] = set()
         self._worker_names = itertools.count(1)
@@ -234,13 +244,25 @@ class FakeTwilio:
         with self._lock:
             return self._status_callbacks[sid]
 
+    def validity_period_of(self, sid: str) -> int | None:
+        """The ValidityPeriod (seconds) the message was created with; None when not given."""
+        with self._lock:
+            return self._validity_periods[sid]
+
+    @property
+    def list_requests(self) -> list[RecordedRequest]:
+        """The GETs of Messages.json (lookups), oldest first."""
+        return [r for r in self.requests if r.method == "GET" and r.path.endswith("/Messages.json")]
+
     def reset(self) -> None:
         """Forget requests, messages and scripted answers (latency is kept)."""
         with self._lock:
             self._requests.clear()
             self._messages.clear()
             self._status_callbacks.clear()
+            self._validity_periods.clear()
             self._script.clear()
+            self._list_script.clear()
 
     # -- programming it ------------------------------------------------------------------------
 
@@ -271,6 +293,22 @@ class FakeTwilio:
         with self._lock:
             self._script.extend(_Scripted(201, "", cut_off=True) for _ in range(times))
 
+    def time_out_next(self, *, times: int = 1) -> None:
+        """Create the next message(s), then hold the answer until the client times out.
+
+        Twilio took the text; the sender never hears so. The held request ends after
+        ``hold_seconds`` or when the fake stops, whichever comes first."""
+        with self._lock:
+            self._script.extend(_Scripted(201, "", hold=True) for _ in range(times))
+
+    def fail_lists_next(
+        self, status: int, code: int | None = None, message: str | None = None, *, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` list requests with a Twilio error."""
+        body = twilio_error(status, code, message or "Service Unavailable")
+        with self._lock:
+            self._list_script.extend(_Scripted(status, body) for _ in range(times))
+
     def set_status(
         self,
         sid: str,
@@ -282,12 +320,15 @@ class FakeTwilio:
         """Move a message along (delivered, undelivered...), as Twilio would later."""
         with self._lock:
             resource = self._messages[sid]
+            now = format_datetime(self._clock())
             resource.update(
                 status=status,
                 error_code=error_code,
                 error_message=error_message,
-                date_updated=format_datetime(self._clock()),
+                date_updated=now,
             )
+            if status in ("sent", "delivered", "undelivered") and resource["date_sent"] is None:
+                resource["date_sent"] = now  # Twilio dates a text when it hands it on
 
     # -- the WSGI app --------------------------------------------------------------------------
 
@@ -338,13 +379,16 @@ class FakeTwilio:
     def _create(self, record: RecordedRequest) -> Response:
         with self._lock:
             scripted = self._script.popleft() if self._script else None
-        if scripted is not None and not scripted.cut_off:
+        if scripted is not None and not (scripted.cut_off or scripted.hold):
             return _json(scripted.status, scripted.body)
         form = record.form
         error = self._validate(form)
         if error is not None:
             return _json(400, error)
         resource = self._new_message(form)
+        if scripted is not None and scripted.hold:
+            self._stopping.wait(self.hold_seconds)
+            return _json(201, resource)
         if scripted is not None:  # cut off: announce the whole answer, send half of it
             full = json.dumps(resource).encode()
             response = Response(full[: len(full) // 2], status=201, content_type="application/json")
@@ -375,6 +419,9 @@ class FakeTwilio:
             )
         if not body and not form.get("MediaUrl"):
             return twilio_error(400, 21602, "Message body is required.")
+        validity = form.get("ValidityPeriod")
+        if validity is not None and (not validity.isdigit() or not 1 <= int(validity) <= 36000):
+            return twilio_error(400, None, "ValidityPeriod must be between 1 and 36000 seconds.")
         if len(body) > _MAX_BODY:
             return twilio_error(
                 400, 21617, "The concatenated message body exceeds the 1600 character limit."
@@ -414,6 +461,8 @@ class FakeTwilio:
         with self._lock:
             self._messages[sid] = resource
             self._status_callbacks[sid] = form.get("StatusCallback")
+            validity = form.get("ValidityPeriod")
+            self._validity_periods[sid] = int(validity) if validity else None
             return dict(resource)
 
     def _fetch(self, path: str, sid: str) -> Response:
@@ -425,25 +474,49 @@ class FakeTwilio:
         return _json(200, resource)
 
     def _list(self, request: Request) -> Response:
+        with self._lock:
+            scripted = self._list_script.popleft() if self._list_script else None
+        if scripted is not None:
+            return _json(scripted.status, scripted.body)
         to = request.args.get("To")
         sender = request.args.get("From")
         try:
             page_size = max(1, min(1000, int(request.args.get("PageSize", 50))))
             page = max(0, int(request.args.get("Page", 0)))
+            after = _date_filter(request.args.get("DateSent>"))
+            before = _date_filter(request.args.get("DateSent<"), end_of_day=True)
         except ValueError:
-            return _json(400, twilio_error(400, 20001, "Invalid paging parameters"))
+            return _json(400, twilio_error(400, 20001, "Invalid paging or date parameters"))
+
+        def sent_within(m: dict[str, Any]) -> bool:
+            if after is None and before is None:
+                return True
+            if m["date_sent"] is None:
+                return False
+            sent = parsedate_to_datetime(m["date_sent"])
+            return (after is None or sent >= after) and (before is None or sent <= before)
+
         with self._lock:
             found = [
                 dict(m)
                 for m in reversed(self._messages.values())
-                if (to is None or m["to"] == to) and (sender is None or m["from"] == sender)
+                if (to is None or m["to"] == to)
+                and (sender is None or m["from"] == sender)
+                and sent_within(m)
             ]
         start = page * page_size
         chunk = found[start : start + page_size]
         base = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
 
         def page_uri(number: int) -> str:
-            query = [("To", to), ("From", sender), ("PageSize", page_size), ("Page", number)]
+            query = [
+                ("To", to),
+                ("From", sender),
+                ("DateSent>", request.args.get("DateSent>")),
+                ("DateSent<", request.args.get("DateSent<")),
+                ("PageSize", page_size),
+                ("Page", number),
+            ]
             return base + "?" + urlencode([(k, v) for k, v in query if v is not None])
 
         has_next = start + page_size < len(found)
@@ -461,6 +534,16 @@ class FakeTwilio:
                 "uri": page_uri(page),
             },
         )
+
+
+def _date_filter(text: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """Read a DateSent filter: YYYY-MM-DD (a whole day) or YYYY-MM-DDTHH:MM:SSZ (UTC)."""
+    if text is None:
+        return None
+    if len(text) == 10:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _json(status: int, body: dict[str, Any] | str) -> Response:

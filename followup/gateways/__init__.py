@@ -16,5 +16,7 @@ def build_gateway(settings: Settings) -> SmsGateway:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             from_number=settings.twilio_from_number,
             api_url=settings.twilio_api_url,
+            timeout=settings.twilio_timeout,
+            connect_timeout=settings.twilio_connect_timeout,
         )
     return OutboxGateway()

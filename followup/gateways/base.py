@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -10,6 +11,7 @@ from typing import Protocol
 class SendResult:
     sid: str  # the gateway's id for the message (Twilio's SM..., or the outbox's own)
     status: str  # a MessageStatus value: queued, accepted, sent...
+    error_code: int | None = None  # a carrier error already reported (found by a lookup)
 
 
 class GatewayError(Exception):
@@ -25,6 +27,14 @@ class TransientGatewayError(GatewayError):
     """Not sent, and trying again later may work (rate limit, provider outage, no connection)."""
 
 
+class ProviderServerError(TransientGatewayError):
+    """The provider answered with a server error (HTTP 5xx).
+
+    It most likely did not take the text, but sending is not idempotent: a 5xx can come after
+    the text was stored. The sender looks the text up before it sends it again.
+    """
+
+
 class PermanentGatewayError(GatewayError):
     """Not sent, and never will be as it stands (invalid number, unsubscribed, not a mobile)."""
 
@@ -36,9 +46,38 @@ class UnknownOutcomeError(GatewayError):
     """
 
 
+class LookupFailedError(GatewayError):
+    """The provider could not be asked whether it took a text (so nobody knows)."""
+
+
 class SmsGateway(Protocol):
     name: str
+    # Optional: a gateway that queues texts sets ``takes_validity_period = True`` and accepts
+    # ``validity_period``; the opt-out guard passes it to no other.
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
-        """Hand one text to the provider; raise a GatewayError subclass when it is not taken."""
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        validity_period: int | None = None,
+    ) -> SendResult:
+        """Hand one text to the provider; raise a GatewayError subclass when it is not taken.
+
+        ``validity_period``: the most seconds the text may wait in the provider's queue before
+        it is dropped undelivered (e.g. so that it cannot arrive in quiet hours); None for the
+        provider's default. Gateways without a queue ignore it.
+        """
+        ...
+
+
+class SentLookup(Protocol):
+    """A gateway that can tell whether it took a text whose answer was lost (Twilio can)."""
+
+    def find_sent(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        """Return the text sent to ``to`` with ``body`` at or after ``since``, or None.
+
+        Raise LookupFailedError when the provider cannot be asked.
+        """
         ...

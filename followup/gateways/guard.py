@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, select
 
 from followup.db import Database
@@ -28,11 +30,30 @@ class OptOutGuard:
         self._db = db
 
     def send(
-        self, agency_id: int, to: str, body: str, *, status_callback: str | None = None
+        self,
+        agency_id: int,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        validity_period: int | None = None,
     ) -> SendResult:
         # One plain read on a connection (no ORM session): this runs before every text.
         with self._db.engine.connect() as conn:
             opted_out = conn.scalar(_OPTED_OUT, {"agency_id": agency_id, "phone": to})
         if opted_out is not None:
             raise PermanentGatewayError("the number has opted out", code=OPTED_OUT_CODE)
-        return self.inner.send(to, body, status_callback=status_callback)
+        if validity_period is None or not getattr(self.inner, "takes_validity_period", False):
+            # A gateway with no queue of its own (the outbox, test fakes) has nothing to expire.
+            return self.inner.send(to, body, status_callback=status_callback)
+        return self.inner.send(
+            to, body, status_callback=status_callback, validity_period=validity_period
+        )
+
+    @property
+    def can_look_up(self) -> bool:
+        """Whether the gateway can say if it took a text whose answer was lost (SentLookup)."""
+        return callable(getattr(self.inner, "find_sent", None))
+
+    def find_sent(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        return self.inner.find_sent(to, body, since=since)

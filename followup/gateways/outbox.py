@@ -15,5 +15,12 @@ from followup.models import MessageStatus
 class OutboxGateway:
     name = "outbox"
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        validity_period: int | None = None,  # no queue: the text is "sent" at once
+    ) -> SendResult:
         return SendResult(sid="OB" + uuid.uuid4().hex, status=MessageStatus.SENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -12,7 +13,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from followup.gateways.base import (
+    LookupFailedError,
     PermanentGatewayError,
+    ProviderServerError,
     SendResult,
     TransientGatewayError,
     UnknownOutcomeError,
@@ -22,6 +25,17 @@ logger = logging.getLogger(__name__)
 
 # Twilio's "too many requests" arrives as HTTP 429 or, from some endpoints, as code 20429.
 _RATE_LIMIT_CODES = {20429}
+# Errors worth another try later, a bounded number of times: queue overflow (or the text
+# outlived its ValidityPeriod), unreachable handset (phone off or out of coverage: retried as a
+# policy), Twilio's internal error. Mostly reported in status callbacks, rarely on create.
+TRANSIENT_CODES = {30001, 30003, 30500}
+# Errors that will not change by trying again (the default for every other 4xx); named here so
+# the README and tests can point at them: invalid number, unsubscribed (STOP), not a mobile,
+# blocked, unknown handset, landline or unreachable carrier, carrier filtering, unknown error.
+PERMANENT_CODES = {21211, 21610, 21614, 30004, 30005, 30006, 30007, 30008}
+CARRIER_FILTERED = 30007  # the carrier judged the text spam: the template needs attention
+MAX_VALIDITY_PERIOD = 36000  # seconds: Twilio accepts 1..36000 (also its default)
+_LOOKUP_LIMIT = 50  # texts to one number to look through; an agency sends a number very few
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -41,6 +55,7 @@ class RedirectingHttpClient(TwilioHttpClient):
 
 class TwilioGateway:
     name = "twilio"
+    takes_validity_period = True  # Twilio queues texts; ValidityPeriod bounds the wait
 
     def __init__(
         self,
@@ -51,12 +66,14 @@ class TwilioGateway:
         from_number: str | None = None,
         api_url: str | None = None,
         timeout: float = 10.0,
+        connect_timeout: float | None = None,
     ):
         if not (messaging_service_sid or from_number):
             raise ValueError("set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
         self._credentials = (account_sid, auth_token)
         self._api_url = api_url
-        self._timeout = timeout
+        # requests takes (connect, read): a dead host fails fast, a slow answer gets longer.
+        self._timeout = (connect_timeout or min(timeout, 5.0), timeout)
         # One SDK client (and so one HTTP session and connection pool) per sending thread:
         # the SDK's client keeps per-request state and requests.Session is not thread-safe.
         self._local = threading.local()
@@ -71,19 +88,32 @@ class TwilioGateway:
         client = getattr(self._local, "client", None)
         if client is None:
             # The SDK's default has no timeout at all; a hung connection would stall the sender.
-            # (It takes one number, used for both connecting and reading.)
+            # Its constructor checks one number; requests takes a (connect, read) pair, which
+            # the client hands over as is when set afterwards.
             http = (
-                RedirectingHttpClient(self._api_url, timeout=self._timeout)
+                RedirectingHttpClient(self._api_url, timeout=self._timeout[1])
                 if self._api_url
-                else TwilioHttpClient(timeout=self._timeout)
+                else TwilioHttpClient(timeout=self._timeout[1])
             )
+            http.timeout = self._timeout
             client = self._local.client = Client(*self._credentials, http_client=http)
         return client
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        validity_period: int | None = None,
+    ) -> SendResult:
         options = dict(self._sender)
         if status_callback:
             options["status_callback"] = status_callback
+        if validity_period is not None:
+            if not 1 <= validity_period <= MAX_VALIDITY_PERIOD:
+                raise ValueError(f"validity_period {validity_period} is not within 1..36000")
+            options["validity_period"] = validity_period
         try:
             message = self._client.messages.create(to=to, body=body, **options)
         except TwilioRestException as exc:
@@ -112,11 +142,50 @@ class TwilioGateway:
             raise UnknownOutcomeError(f"Twilio SDK error: {type(exc).__name__}") from None
         return SendResult(sid=message.sid, status=message.status or "queued")
 
+    def find_sent(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        """Return the outbound text to ``to`` with ``body`` created at or after ``since``.
+
+        Twilio's Message resource does not show the StatusCallback URL, so a text is matched by
+        number (the list filter), direction, exact body and creation time. Two reads at most:
+        texts sent since then (``DateSent>``), then, when none matches, the newest texts to the
+        number, for one still queued (a queued text has no date_sent yet).
+        """
+        since = since.astimezone(UTC).replace(microsecond=0)
+        try:
+            for filters in ({"date_sent_after": since}, {}):
+                listed = self._client.messages.list(
+                    to=to, limit=_LOOKUP_LIMIT, page_size=_LOOKUP_LIMIT, **filters
+                )
+                matches = [
+                    m
+                    for m in listed
+                    if m.body == body
+                    and (m.direction or "").startswith("outbound")
+                    and (m.date_created is None or m.date_created >= since)
+                ]
+                if matches:
+                    first = min(matches, key=lambda m: m.date_created or since)
+                    return SendResult(
+                        sid=first.sid, status=first.status or "queued", error_code=first.error_code
+                    )
+        except TwilioException as exc:
+            raise LookupFailedError(
+                f"could not list texts: {type(exc).__name__}",
+                code=getattr(exc, "code", None),
+                status=getattr(exc, "status", None),
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise LookupFailedError(f"could not list texts: {type(exc).__name__}") from None
+        return None
+
 
 def _classify(exc: TwilioException) -> TransientGatewayError | PermanentGatewayError:
     status, code = getattr(exc, "status", None), getattr(exc, "code", None)
     text = f"Twilio refused the message (HTTP {status}, code {code})"
-    if status == 429 or code in _RATE_LIMIT_CODES or (status or 0) >= 500:
+    if (status or 0) >= 500:
+        # Not idempotent: the text may have been stored before the error (reconcile first).
+        return ProviderServerError(text, code=code, status=status)
+    if status == 429 or code in _RATE_LIMIT_CODES or code in TRANSIENT_CODES:
         return TransientGatewayError(text, code=code, status=status)
     return PermanentGatewayError(text, code=code, status=status)
 
