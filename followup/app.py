@@ -53,6 +53,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     configure_logging()
 
+    from followup import metrics, ops
+
+    # First, so the request id is set before any other hook can log.
+    ops.init_app(app)  # /healthz, /readyz, X-Request-Id
+    metrics.init_app(app)  # /metrics
+
     from flask_wtf.csrf import CSRFProtect
 
     from followup import web
@@ -72,22 +78,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    @app.get("/healthz")
-    def healthz():
-        return {"status": "ok", "gateway": services.gateway.name}
-
     return app
 
 
 def configure_logging() -> None:
-    """Set sane log levels once; third-party loggers that echo request data stay quiet."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    """Set up logging once (JSON or text lines, request ids, numbers redacted: followup.logs);
+    third-party loggers that echo request data stay quiet."""
+    from followup import logs
+
+    logs.configure()
     # The Twilio SDK logs request URLs at INFO; list requests carry phone numbers in them.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     # APScheduler reports every run of the sweep job at INFO; the sweep logs what it did itself.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Alembic announces its context on every schema check; `db upgrade` reports what it did.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The dev server's request lines carry query strings; followup.access logs each request
+    # (path, status, duration, request id) instead.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

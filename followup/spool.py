@@ -198,6 +198,13 @@ class Spool:
                         except DATABASE_DOWN as exc:
                             report.database_error = type(exc).__name__
                             return False
+                        except Exception as exc:
+                            # One request that cannot be handled must not block the rest
+                            # forever; a person sees it. Only the type is logged: a database
+                            # error's text carries the statement's values (numbers, words).
+                            logger.error("replaying a spooled webhook failed: %s",
+                                         type(exc).__name__)
+                            outcome = "rejected"
                         if outcome == "rejected":
                             self._reject(raw, "signature")
                             report.rejected += 1
