@@ -519,8 +519,6 @@ def import_calls(lazy: _Lazy, source, mapping_path, slug, dry_run, rejects_path,
     (they are written, with their line number and error, to the rejects file), 1 when the
     mapping or the file cannot be used (then nothing is imported).
     """
-    from tqdm import tqdm
-
     from followup import cad_import
     from followup.cad_mapping import MappingError, load_mapping
 
@@ -528,12 +526,8 @@ def import_calls(lazy: _Lazy, source, mapping_path, slug, dry_run, rejects_path,
     slug = slug or services.settings.agency_slug
     try:
         csv_file = cad_import.CsvFile.open(source, load_mapping(mapping_path))
-        bar = tqdm(
-            total=csv_file.rows,
-            unit=" rows",
-            file=sys.stderr,
-            disable=quiet or not sys.stderr.isatty(),
-            desc="dry run" if dry_run else "importing",
+        bar = _progress_bar(
+            csv_file.rows, quiet or not sys.stderr.isatty(), "dry run" if dry_run else "importing"
         )
         # The summary says what happened to every row; a log line per row would bury it.
         intake_logger = logging.getLogger("followup.intake")
@@ -562,6 +556,25 @@ def import_calls(lazy: _Lazy, source, mapping_path, slug, dry_run, rejects_path,
     click.echo(_import_summary(report, source, slug, rejects))
     if report.rejected:
         click.get_current_context().exit(EXIT_ROWS_REJECTED)
+
+
+def _progress_bar(total: int, disable: bool, label: str):
+    """A tqdm bar on stderr; a silent stand-in when disabled or tqdm is not installed."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        disable = True
+    if disable:
+        return _NoBar()
+    return tqdm(total=total, unit=" rows", file=sys.stderr, desc=label)
+
+
+class _NoBar:
+    def update(self, _n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _import_summary(report, source: Path, slug: str, rejects: Path | None) -> str:
