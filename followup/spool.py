@@ -30,7 +30,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -39,7 +39,7 @@ from sqlalchemy import exc as sa_exc
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from followup import delivery, inbound
+from followup import delivery, inbound, webhook_receipts
 
 if TYPE_CHECKING:
     from followup.services import Services
@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 # What a database that is down or unreachable raises (not a bug in a query: those are not spooled).
 DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 KINDS = ("sms", "status")
+# Twilio's retries of one webhook come within hours; its idempotency tokens are kept a week.
+RECEIPTS_KEPT = timedelta(days=7)
 LIVE = "webhooks.jsonl"
 REJECTED = "rejected.jsonl"
 
@@ -249,7 +251,8 @@ class Spool:
 
 
 def replay_for(services: Services) -> ReplayReport:
-    """Replay the service's spool through the normal inbound and status paths."""
+    """Replay the service's spool through the normal inbound and status paths; then forget
+    idempotency tokens older than a week (the sender runs this every sweep)."""
     settings = services.settings
     validator = RequestValidator(settings.webhook_auth_token)
     alert_sender = services.alert_sender()
@@ -277,6 +280,9 @@ def replay_for(services: Services) -> ReplayReport:
         return "duplicate" if outcome.duplicate else "stored"
 
     report = Spool(settings.spool_path).replay(handle_one)
+    if not report.busy and report.database_error is None:
+        with services.db.begin() as session:
+            webhook_receipts.prune(session, before=services.clock.now() - RECEIPTS_KEPT)
     if report.replayed or report.rejected or report.database_error:
         logger.info("spool replay: %s", report)
     return report

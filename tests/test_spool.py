@@ -339,3 +339,15 @@ def test_a_spooled_webhook_that_fails_for_another_reason_is_set_aside_and_the_re
     assert (report.replayed, report.rejected, report.remaining) == (1, 1, 0)
     assert stored(db) == {forms[1]["MessageSid"]: 1}
     assert spool_of(services).rejected_count() == 1
+
+
+def test_idempotency_tokens_are_forgotten_after_a_week(services, client, db, clock):
+    deliver(services, client, inbound_form(CALLERS[0], "ok"), "old-token")
+    clock.advance(days=6)
+    deliver(services, client, inbound_form(CALLERS[1], "ok"), "newer-token")
+    clock.advance(days=1, seconds=1)
+
+    replay_for(services)
+
+    with db.Session() as session:
+        assert session.scalars(select(WebhookReceipt.token)).all() == ["newer-token"]
