@@ -602,6 +602,34 @@ def _import_summary(report, source: Path, slug: str, rejects: Path | None) -> st
     return "\n".join(lines)
 
 
+# --- retention -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--agency", "slug", default=None, help="One agency's slug (default: every agency).")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+@pass_lazy
+def purge(lazy: _Lazy, slug: str | None, dry_run: bool) -> None:
+    """Remove callers' numbers, names and words older than each agency's retention period.
+
+    The rows stay (counts, ratings and categories are unchanged) and so does the opt-out list.
+    The sender runs this once a day by itself; each purge is audited.
+    """
+    from followup.purge import PurgeError
+    from followup.purge import purge as run_purge
+
+    services = lazy.ready
+    try:
+        reports = run_purge(services.db, services.clock, agency_slug=slug, dry_run=dry_run,
+                            actor="cli")
+    except PurgeError as exc:
+        raise click.ClickException(str(exc)) from None
+    for report in reports:
+        click.echo(str(report))
+    if dry_run:
+        click.echo("dry run: nothing was changed", err=True)
+
+
 def _register() -> None:
     from followup import cli_replies, cli_users
     from followup.triage.cli import triage_command

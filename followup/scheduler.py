@@ -66,4 +66,18 @@ def build_scheduler(
         # Sweep at once on start; this wall-clock read is APScheduler's, the sweep uses the clock.
         next_run_time=datetime.now(UTC),
     )
+
+    def purge_job() -> None:
+        from followup.purge import purge_if_due
+
+        try:
+            purge_if_due(sender.db, sender.clock)
+        except Exception:
+            logger.exception("retention purge failed")
+
+    # Retention: hourly, each agency is purged once its last purge (in the audit trail) is a
+    # day old, so restarts and several sender processes still purge about once a day.
+    scheduler.add_job(
+        purge_job, "interval", hours=1, id="purge", next_run_time=datetime.now(UTC)
+    )
     return scheduler
