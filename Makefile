@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean vendor
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(STAMP)
 bench: export FOLLOWUP_SOAK_SECONDS ?= 45
 bench: $(STAMP)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Browser libraries from npm (package.json, package-lock.json), copied into the static folder and
+# committed, so `make run` and `make test` need no Node. Run after changing a version.
+vendor:
+	npm ci --no-audit --no-fund
+	sed '/sourceMappingURL/d' node_modules/chart.js/dist/chart.umd.min.js \
+		> templates/static/vendor/chart.umd.min.js
+	cp node_modules/chart.js/LICENSE.md templates/static/vendor/chart.js.LICENSE.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

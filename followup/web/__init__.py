@@ -15,10 +15,10 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
-    from followup.web import admin, auth, queue, settings_admin, simulator
+    from followup.web import admin, auth, queue, reports, settings_admin, simulator
 
     app.before_request(auth.load_user)
-    for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp):
+    for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -1,0 +1,343 @@
+"""Reports for command staff: figures and charts, comments, commendations, CSV, a monthly page.
+
+Every page shows the signed-in user's own agency only. Comments are personal data: each view of
+the comments or commendations and each export is recorded in the audit trail (the filters, never
+a body or a search text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+
+import phonenumbers
+from flask import Blueprint, Response, g, render_template, request, url_for
+from sqlalchemy.orm import Session
+
+from followup import audit, reports
+from followup.models import Agency, Role
+from followup.web.auth import client_ip, roles_required
+from webhooks.context import db_session, services
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+READERS = (Role.VIEWER, Role.COMMANDER, Role.ADMIN)
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MANY_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")  # worth asking phonenumbers about
+NUMBER_REMOVED = "[number removed]"
+
+
+def safe_cell(value) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading ' before = + - @ (and tab, CR)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def redact_numbers(text: str, region: str) -> str:
+    """Replace phone numbers a caller typed into a reply (reports never show a number)."""
+    if not _MANY_DIGITS.search(text):
+        return text
+    found = list(
+        phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
+    )
+    for match in reversed(found):
+        text = text[: match.start] + NUMBER_REMOVED + text[match.end :]
+    return text
+
+
+def _agency(session: Session) -> Agency:
+    return session.get(Agency, g.user.agency_id)
+
+
+def _today(agency: Agency):
+    return services().clock.now().astimezone(agency.zone).date()
+
+
+def _report_filter(agency: Agency) -> reports.ReportFilter:
+    return reports.parse_filter(request.args, _today(agency))
+
+
+def _refused(exc: reports.ReportError):
+    return render_template("error.html", title="Report not available", message=str(exc)), 400
+
+
+def _audit(action: str, detail: dict) -> None:
+    session = db_session()
+    audit.record(
+        session, action, now=services().clock.now(), user=g.user, detail=detail, ip=client_ip()
+    )
+    session.commit()
+
+
+def _csv(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+def chart_data(figures: reports.Figures) -> dict:
+    """What the page's charts draw (templates/static/reports.js reads it)."""
+    unresolved = figures.callbacks_opened - figures.callbacks_resolved
+    return {
+        "weeks": {
+            "labels": [week["week"] for week in figures.weeks],
+            "rating": [week["rating_mean"] for week in figures.weeks],
+            "reply_rate": [
+                None if week["reply_rate"] is None else round(100 * week["reply_rate"], 1)
+                for week in figures.weeks
+            ],
+        },
+        "categories": {
+            "labels": list(figures.categories),
+            "values": list(figures.categories.values()),
+        },
+        "sla": {
+            "labels": ["Resolved within SLA", "Resolved late", "Not resolved"],
+            "values": [
+                figures.callbacks_within_sla,
+                figures.callbacks_resolved - figures.callbacks_within_sla,
+                unresolved,
+            ],
+        },
+        "skips": {"labels": list(figures.skipped), "values": list(figures.skipped.values())},
+    }
+
+
+@bp.get("")
+@roles_required(*READERS)
+def index():
+    session = db_session()
+    agency = _agency(session)
+    try:
+        report_filter = _report_filter(agency)
+    except reports.ReportError as exc:
+        return _refused(exc)
+    figures = reports.figures(session, agency, report_filter)
+    return render_template(
+        "reports/index.html",
+        agency=agency,
+        report_filter=report_filter,
+        figures=figures,
+        charts=chart_data(figures),
+        choices=reports.choices(session, agency, report_filter),
+        shifts=reports.SHIFTS,
+    )
+
+
+def figure_rows(figures: reports.Figures) -> list[tuple[str, str, object]]:
+    """The figures as (figure, detail, value) rows: the CSV export and the summary page."""
+    rows: list[tuple[str, str, object]] = [
+        ("calls", "", figures.calls),
+        ("followups_scheduled", "", figures.scheduled),
+        ("followups_skipped", "", figures.skipped_total),
+    ]
+    rows += [("skipped_by_reason", reason, n) for reason, n in figures.skipped.items()]
+    rows += [
+        ("followups_cancelled", "", figures.cancelled),
+        ("sent", "", figures.sent),
+        ("delivered", "", figures.delivered),
+        ("failed", "", figures.failed_total),
+    ]
+    rows += [("failed_by_error_code", code, n) for code, n in figures.failed.items()]
+    rows += [
+        ("replied", "", figures.replied),
+        ("reply_rate", "", _round(figures.reply_rate, 4)),
+        ("rating_mean", "", _round(figures.rating_mean, 2)),
+        ("ratings", "", figures.ratings_count),
+    ]
+    rows += [("ratings_by_value", str(value), n) for value, n in figures.ratings.items()]
+    rows += [("replies_by_category", category, n) for category, n in figures.categories.items()]
+    rows += [
+        ("callbacks_opened", "", figures.callbacks_opened),
+        ("callbacks_resolved", "", figures.callbacks_resolved),
+        ("callbacks_resolved_within_sla", "", figures.callbacks_within_sla),
+        ("first_attempt_median_minutes", "", _round(figures.first_attempt_median_minutes, 1)),
+        ("opt_outs", "", figures.opt_outs),
+    ]
+    return rows
+
+
+def _round(value: float | None, digits: int):
+    return "" if value is None else round(value, digits)
+
+
+@bp.get("/figures.csv")
+@roles_required(*READERS)
+def figures_csv():
+    session = db_session()
+    agency = _agency(session)
+    try:
+        report_filter = _report_filter(agency)
+    except reports.ReportError as exc:
+        return _refused(exc)
+    figures = reports.figures(session, agency, report_filter)
+    _audit("export_report_figures", report_filter.describe())
+    period = f"{report_filter.start.isoformat()}_{report_filter.end.isoformat()}"
+    return _csv(f"figures_{period}.csv", ["figure", "detail", "value"], figure_rows(figures))
+
+
+def _comment_context(commendations: bool):
+    session = db_session()
+    agency = _agency(session)
+    report_filter = _report_filter(agency)
+    comment_filter = reports.parse_comment_filter(request.args)
+    if commendations:
+        comment_filter = reports.CommentFilter(commendations=True)
+    return session, agency, report_filter, comment_filter
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def _comment_detail(report_filter, comment_filter: reports.CommentFilter) -> dict:
+    detail = dict(report_filter.describe())
+    if comment_filter.category:
+        detail["category"] = comment_filter.category
+    if comment_filter.rating is not None:
+        detail["rating"] = comment_filter.rating
+    if comment_filter.text:
+        detail["searched"] = True  # what was searched for stays out: it may be personal
+    return detail
+
+
+@bp.get("/comments")
+@roles_required(*READERS)
+def comments_page():
+    return _comments_view(commendations=False)
+
+
+@bp.get("/commendations")
+@roles_required(*READERS)
+def commendations_page():
+    return _comments_view(commendations=True)
+
+
+def _comments_view(commendations: bool):
+    try:
+        session, agency, report_filter, comment_filter = _comment_context(commendations)
+    except reports.ReportError as exc:
+        return _refused(exc)
+    page = _page()
+    rows, total = reports.comments(session, agency, report_filter, comment_filter, page=page)
+    detail = _comment_detail(report_filter, comment_filter) | {"page": page}
+    _audit("view_report_commendations" if commendations else "view_report_comments", detail)
+    args = report_filter.as_args() | {
+        key: request.args[key] for key in ("q", "category", "rating") if request.args.get(key)
+    }
+    pages = max(1, -(-total // reports.PAGE_SIZE))
+    return render_template(
+        "reports/comments.html",
+        agency=agency,
+        commendations=commendations,
+        report_filter=report_filter,
+        comment_filter=comment_filter,
+        comments=[_shown(comment, agency) for comment in rows],
+        total=total,
+        page=page,
+        pages=pages,
+        args=args,
+        categories=reports.categories_seen(),
+        choices=reports.choices(session, agency, report_filter),
+        shifts=reports.SHIFTS,
+    )
+
+
+def _shown(comment: reports.Comment, agency: Agency) -> dict:
+    return {
+        "received": comment.received_at.astimezone(agency.zone),
+        "body": redact_numbers(comment.body, agency.default_region),
+        "category": comment.category or "",
+        "rating": comment.rating,
+        "commendation": comment.commendation or "",
+        "call_type": comment.call_type,
+        "district": comment.district or "",
+        "closed": comment.closed_at.astimezone(agency.zone).date(),
+    }
+
+
+@bp.get("/comments.csv")
+@roles_required(*READERS)
+def comments_csv():
+    return _comments_export(commendations=False)
+
+
+@bp.get("/commendations.csv")
+@roles_required(*READERS)
+def commendations_csv():
+    return _comments_export(commendations=True)
+
+
+def _comments_export(commendations: bool):
+    try:
+        session, agency, report_filter, comment_filter = _comment_context(commendations)
+    except reports.ReportError as exc:
+        return _refused(exc)
+    rows, total = reports.comments(session, agency, report_filter, comment_filter, per_page=0)
+    name = "commendations" if commendations else "comments"
+    _audit(
+        f"export_report_{name}", _comment_detail(report_filter, comment_filter) | {"rows": total}
+    )
+    header = ["received", "call_closed", "call_type", "district", "category", "rating"]
+    header += ["named", "comment"]
+    shown = (_shown(comment, agency) for comment in rows)
+    return _csv(
+        f"{name}_{report_filter.start.isoformat()}_{report_filter.end.isoformat()}.csv",
+        header,
+        (
+            [
+                c["received"].strftime("%Y-%m-%d %H:%M"),
+                c["closed"].isoformat(),
+                c["call_type"],
+                c["district"],
+                c["category"],
+                c["rating"] if c["rating"] is not None else "",
+                c["commendation"],
+                c["body"],
+            ]
+            for c in shown
+        ),
+    )
+
+
+@bp.get("/summary")
+@roles_required(*READERS)
+def summary():
+    """A printable one-page summary of a calendar month (the last full month by default)."""
+    session = db_session()
+    agency = _agency(session)
+    today = _today(agency)
+    default = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month = request.args.get("month") or default
+    try:
+        report_filter = reports.month_filter(month)
+    except reports.ReportError as exc:
+        return _refused(exc)
+    figures = reports.figures(session, agency, report_filter)
+    commendations, commended = reports.comments(
+        session, agency, report_filter, reports.CommentFilter(commendations=True), per_page=10
+    )
+    _audit("view_report_summary", {"month": month})
+    return render_template(
+        "reports/summary.html",
+        agency=agency,
+        month=month,
+        report_filter=report_filter,
+        figures=figures,
+        commendations=[_shown(c, agency) for c in commendations],
+        commended=commended,
+        back=url_for(".index", **report_filter.as_args()),
+    )
