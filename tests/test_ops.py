@@ -6,6 +6,9 @@ import dataclasses
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -15,6 +18,7 @@ from sqlalchemy import select
 
 from followup import create_app, logs, migrate, ops
 from followup.db import Database
+from followup.metrics import Metrics
 from followup.models import (
     Agency,
     CallbackPriority,
@@ -359,3 +363,34 @@ def test_text_format_on_a_terminal_and_json_elsewhere_unless_asked():
 
 def test_the_migration_head_matches_the_files_shipped():
     assert ops.head_revision() == "0006"
+
+
+WORKER = """
+from followup import create_app
+client = create_app().test_client()
+status = client.post("/api/v1/calls", json={}, headers={"Authorization": "Bearer nope"})
+assert status.status_code == 401, status.status_code
+"""
+
+
+def test_with_a_multiprocess_folder_any_worker_reports_every_workers_counts(services, tmp_path):
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FOLLOWUP_", "TWILIO_", "PROMETHEUS_"))
+    }
+    env.update(
+        PROMETHEUS_MULTIPROC_DIR=str(folder),
+        FOLLOWUP_DATABASE_URL=services.settings.database_url,
+        FOLLOWUP_INSTANCE_PATH=str(tmp_path / "instance"),
+        FOLLOWUP_SECRET_KEY="test-secret",
+    )
+    for _ in range(2):  # two gunicorn workers, each answering one request
+        subprocess.run([sys.executable, "-c", WORKER], env=env, check=True, timeout=60)
+    reader = Metrics(services.db, services.clock, multiprocess_dir=str(folder))
+    values = metric_values(reader.exposition().decode())
+    assert values[("followup_intake_events_total", (("outcome", "unauthorized"),))] == 2
+    count = ("followup_webhook_duration_seconds_count", (("endpoint", "intake_api.post_call"),))
+    assert values[count] == 2
