@@ -8,28 +8,35 @@ database on the server named by FOLLOWUP_BENCH_POSTGRES_URL or FOLLOWUP_TEST_DAT
 afterwards; skipped, saying so, when neither is set).
 
 The traffic, open loop (each kind on its own fixed schedule, 50 requests/s together; latency from
-each request's scheduled start, see bench/_harness.py):
-- intake, 10/s: closed calls posted to POST /api/v1/calls with a per-agency bearer token (the
+each request's scheduled start; a request still waiting 3 s after the last was due is not sent,
+counted "unsent", see bench/_harness.py):
+- intake, 12/s: closed calls posted to POST /api/v1/calls with a per-agency bearer token (the
   events of bench/intake.py: fictional callers, a sixth of the calls sensitive);
-- replies, 15/s: signed inbound texts (POST /webhooks/twilio/sms, as bench/inbound.py builds them)
+- replies, 17/s: signed inbound texts (POST /webhooks/twilio/sms, as bench/inbound.py builds them)
   from callers the fake Twilio really texted during the soak, in rounds (a rating, a comment,
   thanks), one in ten from a number never texted; one reply in 25 is posted twice with the same
-  MessageSid (a Twilio retry), half right after the first, half about seven seconds later;
-- statuses, 15/s: signed delivery callbacks (POST /webhooks/twilio/status?m=<id>, MessageSid and
-  MessageStatus) for the texts the fake received: "sent", then "delivered" (one in 25
-  "undelivered" with an error code); when none is waiting, a repeat of an earlier "delivered";
-- dashboard, 10/s: a commander signed in once through the login form (its CSRF token), then the
-  callback queue page (2/s) and its htmx refresh fragment (8/s) with that session cookie.
-A warm-up of the same mix (10 s) comes first; memory "at start" is read after it.
+  MessageSid (a Twilio retry), half right after the first, half about six seconds later;
+- statuses, 17/s: signed delivery callbacks (POST /webhooks/twilio/status?m=<id>, MessageSid and
+  MessageStatus) for the texts the fake received: "sent", then "delivered", or one in 25
+  "undelivered" with 30003 (unreachable handset), which the service answers by sending the
+  check-in again later; when none is waiting, a repeat of an earlier "delivered";
+- dashboard, 4/s (15 commanders refreshing every 5 s): a commander signed in once through the
+  login form (its CSRF token), then the callback queue page (1/s) and its htmx refresh fragment
+  (3/s) with that session cookie.
+A warm-up of the same mix (10 s) comes first; memory "at start" is read after it. The soak runs in
+slices of about a minute (a line each: rate achieved, p99 by kind, memory) to show drift.
 
-Printed per database: requests by kind (sent, p50, p99, max, 5xx, other non-2xx by status); end to
-end, over the warm-up and the soak: intake events accepted against calls and follow-ups stored;
-replies posted (unique MessageSids) against inbound texts stored, none lost, none stored twice,
-each deliberate duplicate one row; check-in texts the fake received against follow-ups sent,
-none texted twice (counted per follow-up, through the status callback's message id, and per
-number), none left due or in doubt once the sender has caught up; the resident memory (VmRSS)
-of each web worker and of the sender after the warm-up and at the end, and its growth (target
-under 10%). The last line is the key figure. No phone number or message body is printed.
+Printed per database: requests by kind (sent, p50, p99, max, 5xx, no answer, other non-2xx by
+status, unsent); the queue page and fragment timed alone afterwards, with the open callbacks;
+end to end, over the warm-up and the soak: intake events accepted against calls and follow-ups
+stored; replies posted (unique MessageSids) against inbound texts stored, none lost, none stored
+twice, each deliberate duplicate one row; check-in texts the fake received against follow-ups
+sent (matched through the status callback's message id): none texted twice (beyond one resend per
+undelivered text), none to another number than its follow-up's, none marked sent without a text
+or texted without being marked sent (unless waiting to retry), none left due or in doubt once
+the sender has caught up; the resident memory (VmRSS) of each web worker and of the sender after
+the warm-up and at the end, and its growth (target under 10%). The last line is the key figure.
+No phone number or message body is printed.
 
 Exit status: 1 when a request got a 5xx or no answer, or a reply or check-in was lost or
 duplicated (or the soak could not run); a missed memory target is reported, exit 0.
@@ -48,6 +55,7 @@ import os
 import queue
 import random
 import re
+import statistics
 import sys
 import threading
 import time
@@ -68,8 +76,8 @@ TARGET_GROWTH = 10.0  # per cent of resident memory, start to end
 WARM_UP = 10.0  # seconds
 SLICE = 60.0  # seconds: the soak's figures over time, a line per slice
 TWILIO_LATENCY = 0.100  # seconds the fake takes to answer a create
-# requests/s of each kind: 50 together
-RATES = {"intake": 10.0, "reply": 15.0, "status": 15.0, "queue page": 2.0, "queue refresh": 8.0}
+# requests/s of each kind, 50 together; the dashboard as 15 commanders polling every 5 s
+RATES = {"intake": 12.0, "reply": 17.0, "status": 17.0, "queue page": 1.0, "queue refresh": 3.0}
 DUPLICATE_EVERY = 50  # reply n % 50 == 1 repeats the one before, == 26 one about 100 before
 UNDELIVERED_EVERY = 25
 USERNAME = "soak-commander"
@@ -176,6 +184,7 @@ class Statuses:
         self.waiting: collections.deque[tuple[str, str, str, int]] = collections.deque()
         self.delivered: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=200)
         self.count = 0
+        self.undelivered: set[str] = set()  # sids reported undelivered
         self.kinds = Counter()
 
     def __call__(self, _i: int) -> bytes:
@@ -193,7 +202,8 @@ class Statuses:
                     status = "sent"
                     self.waiting.append((sid, to, url, 1))
                 elif self.count % UNDELIVERED_EVERY == 0:
-                    status, error = "undelivered", "30003"
+                    status, error = "undelivered", "30003"  # the service retries it later
+                    self.undelivered.add(sid)
                 else:
                     status = "delivered"
                     self.delivered.append((sid, to, url))
@@ -372,12 +382,22 @@ def stored(
     reply_sids: set[str],
     duplicated: list[str],
     texted: dict[str, tuple[str, int]],
+    undelivered: set[str],
 ) -> dict:
-    """What the database holds, in counts; ``texted``: the fake's check-ins (sid: (to, m))."""
+    """What the database holds, in counts; ``texted``: the fake's check-ins (sid: (to, m)),
+    ``undelivered``: the sids of those reported undelivered (30003, retried by the service)."""
     from sqlalchemy import func, select
 
     from followup.db import Database
-    from followup.models import Call, FollowUp, FollowUpStatus, Message, MessageDirection
+    from followup.models import (
+        Call,
+        Callback,
+        CallbackStatus,
+        FollowUp,
+        FollowUpStatus,
+        Message,
+        MessageDirection,
+    )
 
     db = Database(database_url)
     count = func.count()
@@ -390,6 +410,11 @@ def stored(
                     s.execute(select(FollowUp.status, count).group_by(FollowUp.status)).all()
                 ),
                 "inbound": s.scalar(select(count).select_from(Message).where(inbound_)),
+                "open callbacks": s.scalar(
+                    select(count)
+                    .select_from(Callback)
+                    .where(Callback.status != CallbackStatus.RESOLVED)
+                ),
             }
             rows = Counter()  # inbound rows per MessageSid posted
             sids = list(reply_sids)
@@ -421,25 +446,40 @@ def stored(
                         ).all()
                     )
                 )
+            # A text reported undelivered with a transient code (30003) is sent again later:
+            # each such text allows the follow-up one more, and a follow-up waiting to retry.
+            followups = {
+                fid: (status, phone)
+                for fid, status, phone in s.execute(
+                    select(FollowUp.id, FollowUp.status, FollowUp.phone)
+                )
+            }
             per_followup = Counter(followup_of.get(m) for _, m in texted.values())
-            sent = dict(
-                s.execute(
-                    select(FollowUp.id, FollowUp.phone).where(
-                        FollowUp.status == FollowUpStatus.SENT
-                    )
-                ).all()
-            )
-            per_phone = Counter(to for to, _ in texted.values())
-            sent_per_phone = Counter(sent.values())
+            retried = Counter(followup_of.get(texted[sid][1]) for sid in undelivered)
             out["texts"] = len(texted)
             out["texts without a follow-up"] = per_followup.pop(None, 0)
             out["follow-ups texted"] = len(per_followup)
-            out["follow-ups texted twice"] = sum(1 for n in per_followup.values() if n > 1)
-            out["numbers texted more than sent"] = sum(
-                1 for phone, n in per_phone.items() if n > sent_per_phone.get(phone, 0)
+            out["follow-ups texted twice"] = sum(
+                1 for fid, n in per_followup.items() if n > 1 + retried[fid]
             )
+            out["texts to another number"] = sum(
+                1
+                for to, m in texted.values()
+                if (fid := followup_of.get(m)) is not None and followups[fid][1] != to
+            )
+            sent = {fid for fid, (status, _) in followups.items() if status == FollowUpStatus.SENT}
             out["sent, never texted"] = sum(1 for fid in sent if fid not in per_followup)
-            out["texted, not marked sent"] = sum(1 for fid in per_followup if fid not in sent)
+            waiting = {
+                fid
+                for fid in per_followup
+                if fid not in sent
+                and retried[fid]
+                and followups[fid][0] in (FollowUpStatus.SCHEDULED, FollowUpStatus.FAILED)
+            }
+            out["retrying after undelivered"] = len(waiting)
+            out["texted, not marked sent"] = sum(
+                1 for fid in per_followup if fid not in sent and fid not in waiting
+            )
             out["left due or in doubt"] = s.scalar(
                 select(count)
                 .select_from(FollowUp)
@@ -454,6 +494,15 @@ def stored(
             return out
     finally:
         db.dispose()
+
+
+def timed(server: h.Server, request: bytes) -> float:
+    """Seconds one request takes, answered with a 2xx."""
+    started = time.perf_counter()
+    status = h.exchange(server.address, request)
+    if not 200 <= status < 300:
+        raise RuntimeError(f"a dashboard request answered {status}")
+    return time.perf_counter() - started
 
 
 def error_names(log: Path) -> Counter:
@@ -555,6 +604,11 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
             end_memory = trend[-1][1]
             sender_alive = sender.proc.poll() is None
             caught_up = wait_sent(database_url)
+            # What a dashboard request costs once the queue has filled, the server otherwise idle
+            idle = {
+                kind: statistics.median(timed(app, request) for _ in range(5))
+                for kind, request in (("queue page", page), ("queue refresh", refresh))
+            }
         finally:
             if sender is not None:
                 sender.stop()
@@ -608,7 +662,12 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
         print_trend(trend, options.seconds / len(trend))
     print(f"  replies: {dict(replies.kinds)}; statuses: {dict(statuses.kinds)}")
 
-    db = stored(database_url, replies.sids, replies.duplicated, texted)
+    db = stored(database_url, replies.sids, replies.duplicated, texted, statuses.undelivered)
+    print(
+        f"  dashboard alone afterwards ({db['open callbacks']:,} open callbacks; the queue "
+        f"shows at most 200): queue page {h.ms(idle['queue page'])}, queue refresh "
+        f"{h.ms(idle['queue refresh'])} (median of 5, one at a time)"
+    )
     accepted = sum(load.statuses.get(202, 0) for load in (warm["intake"], loads["intake"]))
     repeats = sum(load.statuses.get(200, 0) for load in (warm["intake"], loads["intake"]))
     states = ", ".join(f"{n:,} {s}" for s, n in sorted(db["followups"].items()))
@@ -625,7 +684,7 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
         f"{len(replies.duplicated)} posted twice on purpose, "
         f"{db['duplicates one row']} of them one row each"
     )
-    texts_twice = db["follow-ups texted twice"] + db["numbers texted more than sent"]
+    texts_twice = db["follow-ups texted twice"] + db["texts to another number"]
     texts_lost = (
         db["sent, never texted"]
         + db["texted, not marked sent"]
@@ -636,9 +695,11 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
         f"  texts: the fake Twilio got {creates:,} creates, {db['texts']:,} check-ins for "
         f"{db['follow-ups texted']:,} follow-ups; {db['followups'].get('sent', 0):,} follow-ups "
         f"sent; {db['follow-ups texted twice']} texted twice, "
-        f"{db['numbers texted more than sent']} numbers texted more often than follow-ups "
-        f"sent to them; {db['sent, never texted']} marked sent with no text, "
+        f"{db['texts to another number']} to another number than the follow-up's; "
+        f"{db['sent, never texted']} marked sent with no text, "
         f"{db['texted, not marked sent']} texted but not marked sent, "
+        f"{db['retrying after undelivered']} waiting to retry after an undelivered status "
+        f"({len(statuses.undelivered)} posted, 30003), "
         f"{db['left due or in doubt']} left due or in doubt after {caught_up:.1f} s "
         f"for the sender to catch up"
     )
