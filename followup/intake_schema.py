@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+# Whitespace as pydantic strips it (Unicode White_Space), spelled out so that the schema's
+# patterns mean the same in every regex engine and "blank" means the same everywhere here.
+_WHITESPACE = (
+    " \t\n\x0b\x0c\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_WS = r"[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NOT_BLANK = {"pattern": "[^" + _WS[1:]}  # at least one character that is not whitespace
 
 Short = Annotated[str, Field(max_length=64)]
 
@@ -19,11 +27,18 @@ class CallEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     call_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
-        description="The agency's incident number; events with the same call_id update one call."
+        description="The agency's incident number; events with the same call_id update one call.",
+        json_schema_extra=_NOT_BLANK,
     )
-    closed_at: AwareDatetime = Field(description="When the call closed, ISO 8601 with an offset.")
+    closed_at: AwareDatetime = Field(
+        description=(
+            "When the call closed, ISO 8601 with an offset; not more than 15 minutes ahead of "
+            "the server's clock."
+        )
+    )
     call_type: Annotated[str, Field(min_length=1, max_length=200)] = Field(
-        description="The agency's own call type label or code, e.g. 'THEFT-CAR PROWL'."
+        description="The agency's own call type label or code, e.g. 'THEFT-CAR PROWL'.",
+        json_schema_extra=_NOT_BLANK,
     )
     disposition: Annotated[str, Field(max_length=200)] | None = None
     caller_phone: Annotated[str, Field(max_length=40)] | None = Field(
@@ -32,14 +47,20 @@ class CallEvent(BaseModel):
     )
     caller_name: Annotated[str, Field(max_length=200)] | None = None
     language: Annotated[str, Field(max_length=35)] | None = Field(
-        default=None, description="The caller's language as a BCP 47 tag, e.g. 'es' or 'es-MX'."
+        default=None,
+        description="The caller's language as a BCP 47 tag, e.g. 'es' or 'es-MX'.",
+        # Surrounding whitespace is stripped, and a blank value means "not given".
+        json_schema_extra={"pattern": rf"^{_WS}*([A-Za-z]{{2,3}}(-[A-Za-z0-9]{{1,8}})*)?{_WS}*$"},
     )
     district: Short | None = None
     beat: Short | None = None
     unit: Short | None = None
     officer_id: Short | None = None
-    self_initiated: bool = Field(default=False, description="Officer-initiated: no caller to text.")
-    do_not_contact: bool = Field(default=False, description="Never text about this call.")
+    # Strict: JSON true or false only (lax parsing took "no" as false and 1 as true).
+    self_initiated: StrictBool = Field(
+        default=False, description="Officer-initiated: no caller to text."
+    )
+    do_not_contact: StrictBool = Field(default=False, description="Never text about this call.")
     status: Literal["closed", "reopened"] = "closed"
 
     @field_validator(
@@ -56,9 +77,26 @@ class CallEvent(BaseModel):
     @classmethod
     def _blank_is_none(cls, value):
         # Dispatch exports send "" for an empty field; that means "not given", not an error.
-        if isinstance(value, str) and not value.strip():
+        if isinstance(value, str) and not value.strip(_WHITESPACE):
             return None
         return value
+
+    @field_validator("closed_at", mode="before")
+    @classmethod
+    def _text_only(cls, value):
+        # Lax parsing would read a number as seconds since 1970; the schema says a string.
+        if not isinstance(value, str | datetime):
+            raise ValueError("must be an ISO 8601 date and time string with an offset")
+        return value
+
+    @field_validator("closed_at")
+    @classmethod
+    def _in_utc_range(cls, value: datetime) -> datetime:
+        # 0001-01-01T00:00+05:00 parses but has no UTC equivalent (it was a 500).
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range") from None
 
     @field_validator("language")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from followup.models import AuditEvent, Call, FollowUp
@@ -294,3 +295,21 @@ def test_a_call_updated_with_a_new_number_names_the_field_but_never_the_number(a
     assert "555" not in repr(event.detail)
     assert followup_for(db, "24-021").phone == "+12025550124"
     assert count(db, FollowUp) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("closed_at", "0001-01-01T00:00:00+05:00"),  # no UTC equivalent: was a 500
+        ("closed_at", 1795446000),  # seconds since 1970: the schema says a string
+        ("self_initiated", "no"),  # lax parsing read this as False
+        ("do_not_contact", 1),
+        ("language", "AA\x1f"),
+    ],
+)
+def test_values_the_schema_does_not_allow_are_a_400_naming_the_field(api, db, field, value):
+    response = api.post_call(call_event(**{field: value}))
+
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json["errors"]] == [field]
+    assert count(db, Call) == 0
