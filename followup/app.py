@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = services.settings
 
     resources = resource_dir()
+    https = bool(settings.public_url and settings.public_url.startswith("https://"))
     app = Flask(
         __name__,
         template_folder=str(resources),
@@ -38,7 +39,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Secure cookies need HTTPS; the local demo runs on plain http://127.0.0.1.
-        SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https")),
+        SESSION_COOKIE_SECURE=https,
+        # On https the __Host- prefix makes the browser insist on Secure, Path=/ and no Domain,
+        # so no other host or path can set or shadow it. Browsers drop a __Host- cookie that is
+        # not Secure, so plain http (the local demo) keeps the plain name.
+        SESSION_COOKIE_NAME="__Host-session" if https else "session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
         WTF_CSRF_TIME_LIMIT=None,  # the session's idle limit already bounds a form's life
     )
     app.json.sort_keys = False  # keep fields in the order the API documents them

@@ -19,9 +19,12 @@ _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
 LOCK_AFTER = 5  # failed sign-ins in a row lock the account...
-LOCK_FOR = timedelta(minutes=15)  # ...for this long
-IP_LIMIT = 20  # failed sign-ins from one address within IP_WINDOW are refused outright
+LOCK_FOR = timedelta(minutes=10)  # ...for this long
+# Failed sign-ins from one address, across all usernames, within IP_WINDOW: past IP_LIMIT the
+# address is refused outright. Counted from the audit trail, so every web worker agrees.
+IP_LIMIT = 20
 IP_WINDOW = timedelta(minutes=15)
+TYPED_USERNAME = 64  # the audit trail keeps what was typed, cut to the column's length
 
 
 class UserError(ValueError):
@@ -82,18 +85,15 @@ def authenticate(
     now: datetime,
     ip: str | None,
 ) -> SignIn:
-    """Check a sign-in; record it in the audit trail either way. The caller commits."""
+    """Check a sign-in; record it in the audit trail either way. The caller commits.
+
+    Every attempt leaves one audit row: ``sign_in``, ``sign_in_failed`` (with the reason, the
+    refusals of a rate-limited address included, so an address that keeps trying stays
+    refused), or ``sign_in_code_asked`` (the password was right; the code comes next).
+    """
     username = (username or "").strip().lower()
-    recent_failures = session.scalar(
-        select(func.count()).where(
-            AuditEvent.action == "sign_in_failed",
-            AuditEvent.ip == ip,
-            AuditEvent.at >= now - IP_WINDOW,
-        )
-    )
-    if ip and recent_failures >= IP_LIMIT:
-        return SignIn(None, "Too many failed sign-ins from this address. Wait 15 minutes.")
-    user = session.scalar(select(User).where(User.username == username))
+    typed = username[:TYPED_USERNAME] or "-"
+    user = None
 
     def fail(message: str, reason: str) -> SignIn:
         audit.record(
@@ -101,33 +101,47 @@ def authenticate(
             "sign_in_failed",
             now=now,
             user=user,
-            username=username or "-",
+            username=typed,
             detail={"reason": reason},
             ip=ip,
         )
         return SignIn(None, message)
 
+    if ip and failures_from(session, ip, now=now) >= IP_LIMIT:
+        return fail(
+            "Too many failed sign-ins from this address. Wait 15 minutes.",
+            "too many failures from this address",
+        )
+    user = session.scalar(select(User).where(User.username == username))
+
     generic = "Wrong username or password."
+    locked = "This account is locked after repeated failures. Try again later."
     if user is None or not user.active:
         _hasher.hash("a password to spend the same time")  # no timing hint that it exists
         return fail(generic, "unknown or disabled account")
     if user.locked_until and user.locked_until > now:
-        return fail("This account is locked after repeated failures. Try again later.", "locked")
-    if not _verify(user, password):
+        return fail(locked, "locked")
+
+    def count_failure() -> bool:
+        """Count a wrong password or code; True when this one locks the account."""
         user.failed_logins += 1
         if user.failed_logins >= LOCK_AFTER:
             user.locked_until = now + LOCK_FOR
             user.failed_logins = 0
-            return fail(
-                "This account is locked after repeated failures. Try again later.",
-                "wrong password; locked",
-            )
+            return True
+        return False
+
+    if not _verify(user, password):
+        if count_failure():
+            return fail(locked, "wrong password; locked")
         return fail(generic, "wrong password")
     if user.totp_secret:
         if not code:
+            audit.record(session, "sign_in_code_asked", now=now, user=user, ip=ip)
             return SignIn(None, None, needs_code=True)
         if not pyotp.TOTP(user.totp_secret).verify(code.strip(), for_time=now, valid_window=1):
-            user.failed_logins += 1
+            if count_failure():
+                return fail(locked, "wrong code; locked")
             return fail(
                 "That code is not right. Use the current code from your authenticator.",
                 "wrong code",
@@ -146,6 +160,24 @@ def authenticate(
     return SignIn(user)
 
 
+def failures_from(session: Session, ip: str, *, now: datetime) -> int:
+    """Failed sign-ins from ``ip`` within the window, whatever username they tried."""
+    return session.scalar(
+        select(func.count()).where(
+            AuditEvent.action == "sign_in_failed",
+            AuditEvent.ip == ip,
+            AuditEvent.at >= now - IP_WINDOW,
+        )
+    )
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie issued to ``user`` so far stop working (the caller commits).
+
+    A session carries the version it was signed in with; each request compares it."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def _verify(user: User, password: str) -> bool:
     try:
         return _hasher.verify(user.password_hash, password or "")
@@ -157,11 +189,13 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(user)
 
 
 def enable_totp(user: User, issuer: str) -> str:
     """Give ``user`` a new TOTP secret; return the otpauth:// URI for an authenticator app."""
     user.totp_secret = pyotp.random_base32()
+    end_sessions(user)  # sessions signed in without the factor end
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 

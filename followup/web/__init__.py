@@ -27,9 +27,12 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if getattr(g, "user", None) is not None:
-            # Pages with callers' words on them stay out of shared caches and the back button.
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static":
+            # Pages with callers' words or numbers on them (the signed-in pages, the simulator,
+            # the API's answers) stay out of shared caches and the back button.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.get("/")

@@ -79,6 +79,7 @@ def user_action(user_id: int, action: str):
             flash("You cannot disable your own account.", "error")
             return redirect(url_for(".user_list")), 303
         user.active = False
+        users.end_sessions(user)
     elif action == "enable":
         user.active = True
     elif action == "reset-password":

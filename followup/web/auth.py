@@ -1,4 +1,10 @@
-"""Signing in and out, the 30-minute idle limit, and who may see which screen."""
+"""Signing in and out, the 30-minute idle and 12-hour limits, and who may see which screen.
+
+The session is Flask's signed cookie: the user's id, when they signed in, when they were last
+active, and their account's ``session_version`` at sign-in. Nothing lives in a worker's memory.
+Signing out, disabling the account or changing its password bumps the version in the database,
+so every copy of an older cookie is refused from then on.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from webhooks.context import db_session, services
 bp = Blueprint("auth", __name__)
 
 IDLE_LIMIT = timedelta(minutes=30)  # CJIS: end the session after 30 minutes without activity
+ABSOLUTE_LIMIT = timedelta(hours=12)  # and 12 hours after signing in, active or not
 POLL_HEADER = "X-Followup-Poll"  # background refreshes carry this; they are not activity
 
 
@@ -39,11 +46,20 @@ def load_user() -> None:
         session.clear()
         flash("You were signed out after 30 minutes without activity.", "info")
         return
+    if now - session.get("signed_in", 0) > ABSOLUTE_LIMIT.total_seconds():
+        session.clear()
+        flash("You were signed out 12 hours after signing in. Sign in again.", "info")
+        return
     user = db_session().get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("version") != user.session_version:
+        # Signed out elsewhere, disabled, or the password changed: this cookie is spent.
         session.clear()
         return
     g.user = user
+    # End the read: on SQLite every transaction holds the write lock, and a page that works in
+    # transactions of its own (the simulator's send-due, readiness, reports) must not wait on
+    # this one. g.user reloads on first use.
+    db_session().rollback()
     if not request.headers.get(POLL_HEADER):
         session["seen"] = now
 
@@ -102,7 +118,8 @@ def login():
         ), 401
     session.clear()
     session["user_id"] = result.user.id
-    session["seen"] = svc.clock.now().timestamp()
+    session["version"] = result.user.session_version
+    session["signed_in"] = session["seen"] = svc.clock.now().timestamp()
     target = request.args.get("next", "")
     # Only ever a path on this site: never an open redirect.
     if not target.startswith("/") or target.startswith("//"):
@@ -113,6 +130,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if g.user is not None:
+        # Every copy of this session's cookie (and the user's other sessions) stops working.
+        users.end_sessions(g.user)
         audit.record(
             db_session(), "sign_out", now=services().clock.now(), user=g.user, ip=client_ip()
         )

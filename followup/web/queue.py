@@ -248,7 +248,20 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
 @bp.get("/<int:callback_id>")
 @login_required
 def detail(callback_id: int):
-    return render_template("callback.html", **_detail_context(_callback(callback_id)))
+    callback = _callback(callback_id)
+    page = render_template("callback.html", **_detail_context(callback))
+    # The whole thread and the caller's name are on this page: every view is in the audit trail.
+    audit.record(
+        db_session(),
+        "view_callback",
+        now=services().clock.now(),
+        user=g.user,
+        object_type="callback",
+        object_id=callback.id,
+        ip=client_ip(),
+    )
+    db_session().commit()
+    return page
 
 
 @bp.post("/<int:callback_id>/reveal")
