@@ -283,32 +283,7 @@ def _sum(condition):
 def figures(session: Session, agency: Agency, report_filter: ReportFilter) -> Figures:
     """Compute every figure of the report for ``agency`` under ``report_filter``."""
     scope = Scope(agency, report_filter)
-    status = FollowUp.status
-    funnel = session.execute(
-        scope.calls(
-            func.count(Call.id),
-            _sum(status.is_not(None) & (status != FollowUpStatus.SKIPPED)),
-            _sum(status == FollowUpStatus.CANCELLED),
-            _sum(status == FollowUpStatus.SENT),
-        )
-    ).one()
-    skipped = dict(
-        session.execute(
-            scope.calls(FollowUp.reason, func.count())
-            .where(status == FollowUpStatus.SKIPPED)
-            .group_by(FollowUp.reason)
-        ).all()
-    )
-    replies = session.execute(
-        scope.conversations(_sum(status == FollowUpStatus.SENT), func.avg(Conversation.rating))
-    ).one()
-    ratings = dict(
-        session.execute(
-            scope.conversations(Conversation.rating, func.count())
-            .where(Conversation.rating.is_not(None))
-            .group_by(Conversation.rating)
-        ).all()
-    )
+    counts = _main_pass(session, scope)
     categories = dict(
         session.execute(
             scope.conversations(Message.category, func.count())
@@ -317,66 +292,147 @@ def figures(session: Session, agency: Agency, report_filter: ReportFilter) -> Fi
             .group_by(Message.category)
         ).all()
     )
+    failed = counts["refused"]  # refused by the gateway, and undelivered after it took them
+    rated = sum(counts["ratings"].values())
     return Figures(
-        calls=funnel[0],
-        scheduled=funnel[1],
-        skipped={str(k or "unknown"): v for k, v in skipped.items()},
-        cancelled=funnel[2],
-        sent=funnel[3],
-        replied=replies[0],
-        rating_mean=float(replies[1]) if replies[1] is not None else None,
-        ratings={r: ratings.get(r, 0) for r in range(1, 6)},
+        calls=counts["calls"],
+        scheduled=counts["calls"] - sum(counts["skipped"].values()),
+        skipped=dict(sorted(counts["skipped"].items(), key=_by_count)),
+        cancelled=counts["cancelled"],
+        sent=counts["sent"],
+        delivered=counts["delivered"],
+        failed=dict(sorted(failed.items(), key=_by_count)),
+        replied=counts["replied"],
+        rating_mean=counts["rating_sum"] / rated if rated else None,
+        ratings={r: counts["ratings"].get(r, 0) for r in range(1, 6)},
         categories={str(k or "none"): v for k, v in sorted(categories.items(), key=_by_count)},
-        **_delivery(session, scope),
         **_callbacks(session, scope),
         opt_outs=_opt_outs(session, scope),
-        weeks=_weeks(session, scope),
+        weeks=_week_list(scope, counts["weeks"]),
     )
+
+
+def _main_pass(session: Session, scope: Scope) -> dict:
+    """One pass over the calls, their follow-ups and conversations, grouped by week, outcome
+    and rating: every count of the funnel, the ratings and the weekly series come from its
+    few hundred rows at most. (Every call has a follow-up: intake creates one, skipped or
+    scheduled, with the call.)"""
+    first_monday = scope.filter.start - timedelta(days=scope.filter.start.weekday())
+    origin = int(datetime.combine(first_monday, time(), UTC).timestamp())
+    week = ((scope.local(Call.closed_at) - origin) // SECONDS_PER_WEEK).label("week")
+    replied = Conversation.id.is_not(None).label("replied")
+    rows = session.execute(
+        select(
+            week,
+            FollowUp.status,
+            FollowUp.reason,
+            FollowUp.error_code,
+            replied,
+            Conversation.rating,
+            Message.status,
+            Message.error_code,
+            func.count(),
+        )
+        .select_from(FollowUp)
+        .join(Call, FollowUp.call_id == Call.id)
+        .outerjoin(Conversation, Conversation.followup_id == FollowUp.id)
+        .outerjoin(Message, _delivery_outcome())
+        .where(*scope.conditions())
+        .group_by(
+            week,
+            FollowUp.status,
+            FollowUp.reason,
+            FollowUp.error_code,
+            replied,
+            Conversation.rating,
+            Message.status,
+            Message.error_code,
+        )
+    ).all()
+    counts = {
+        "delivered": 0,
+        "calls": 0,
+        "cancelled": 0,
+        "sent": 0,
+        "replied": 0,
+        "rating_sum": 0,
+        "skipped": {},
+        "refused": {},
+        "ratings": {},
+        "weeks": {},
+    }
+    for week_index, status, reason, code, has_reply, rating, outcome, carrier_code, n in rows:
+        counts["calls"] += n
+        weekly = counts["weeks"].setdefault(week_index, [0, 0, 0, 0])  # sent, replied, Σ, rated
+        if status == FollowUpStatus.SKIPPED:
+            key = str(reason or "unknown")
+            counts["skipped"][key] = counts["skipped"].get(key, 0) + n
+        elif status == FollowUpStatus.CANCELLED:
+            counts["cancelled"] += n
+        elif status == FollowUpStatus.FAILED:
+            key = str(code) if code is not None else (reason or "no code")
+            counts["refused"][key] = counts["refused"].get(key, 0) + n
+        elif status == FollowUpStatus.SENT:
+            counts["sent"] += n
+            weekly[0] += n
+            if outcome == MessageStatus.DELIVERED:
+                counts["delivered"] += n
+            elif outcome is not None:
+                key = str(carrier_code) if carrier_code is not None else "no code"
+                counts["refused"][key] = counts["refused"].get(key, 0) + n
+            if has_reply:
+                counts["replied"] += n
+                weekly[1] += n
+        if has_reply and rating is not None:
+            counts["ratings"][rating] = counts["ratings"].get(rating, 0) + n
+            counts["rating_sum"] += rating * n
+            weekly[2] += rating * n
+            weekly[3] += n
+    return counts
+
+
+def _week_list(scope: Scope, found: dict) -> list[dict]:
+    """Sent, replied and ratings per week (Mondays, agency time), empty weeks included."""
+    first_monday = scope.filter.start - timedelta(days=scope.filter.start.weekday())
+    weeks = []
+    for index in range((scope.filter.end - first_monday).days // 7 + 1):
+        sent, replied, rating_sum, rated = found.get(index, (0, 0, 0, 0))
+        weeks.append(
+            {
+                "week": (first_monday + timedelta(weeks=index)).isoformat(),
+                "sent": sent,
+                "replied": replied,
+                "reply_rate": round(replied / sent, 4) if sent else None,
+                "rating_mean": round(rating_sum / rated, 2) if rated else None,
+                "ratings": rated,
+            }
+        )
+    return weeks
 
 
 def _by_count(item):
     return (-item[1], str(item[0]))
 
 
-def _delivery(session: Session, scope: Scope) -> dict:
-    """Delivered, and failed by error code: refused by the gateway, or accepted and then
-    reported failed or undelivered by the carrier (its last accepted text, not earlier tries)."""
-    refused = session.execute(
-        scope.calls(FollowUp.error_code, FollowUp.reason, func.count())
-        .where(FollowUp.status == FollowUpStatus.FAILED)
-        .group_by(FollowUp.error_code, FollowUp.reason)
-    ).all()
+def _delivery_outcome():
+    """Join a sent check-in to the text that says how it ended: delivered, or failed or
+    undelivered after the gateway took it. A check-in tried again after a carrier error counts
+    by its last accepted text; a delivered text is always the last (nothing follows delivery),
+    so at most one text joins each check-in."""
     checkin = aliased(Message)
     latest = select(func.max(checkin.id)).where(
         checkin.followup_id == FollowUp.id, checkin.sid.is_not(None)
     )
-    carrier = session.execute(
-        scope.calls(Message.status, Message.error_code, func.count(func.distinct(FollowUp.id)))
-        .join(Message, Message.followup_id == FollowUp.id)
-        .where(
-            FollowUp.status == FollowUpStatus.SENT,
-            Message.direction == MessageDirection.OUTBOUND,
-            Message.sid.is_not(None),
-            # A check-in tried again after a carrier error: its last text is the one that counts.
-            Message.id == latest.scalar_subquery(),
-            Message.status.in_(
-                (MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
-            ),
-        )
-        .group_by(Message.status, Message.error_code)
-    ).all()
-    failed: dict[str, int] = {}
-    delivered = 0
-    for code, reason, count in refused:
-        key = str(code) if code is not None else (reason or "no code")
-        failed[key] = failed.get(key, 0) + count
-    for message_status, code, count in carrier:
-        if message_status == MessageStatus.DELIVERED:
-            delivered += count
-        else:
-            key = str(code) if code is not None else "no code"
-            failed[key] = failed.get(key, 0) + count
-    return {"delivered": delivered, "failed": dict(sorted(failed.items(), key=_by_count))}
+    return and_(
+        FollowUp.status == FollowUpStatus.SENT,
+        Message.followup_id == FollowUp.id,
+        Message.sid.is_not(None),
+        Message.status.in_(
+            (MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
+        ),
+        # Only failures need the (per-row) check that no later text was accepted.
+        or_(Message.status == MessageStatus.DELIVERED, Message.id == latest.scalar_subquery()),
+    )
 
 
 def _callbacks(session: Session, scope: Scope) -> dict:
@@ -433,53 +489,28 @@ def _opt_outs(session: Session, scope: Scope) -> int:
     )
 
 
-def _weeks(session: Session, scope: Scope) -> list[dict]:
-    """Check-ins sent, replies and ratings per week (weeks start on Monday, agency time)."""
-    first_monday = scope.filter.start - timedelta(days=scope.filter.start.weekday())
-    origin = int(datetime.combine(first_monday, time(), UTC).timestamp())
-    week = ((scope.local(Call.closed_at) - origin) // SECONDS_PER_WEEK).label("week")
-    rows = session.execute(
-        scope.calls(
-            week,
-            _sum(FollowUp.status == FollowUpStatus.SENT),
-            _sum((FollowUp.status == FollowUpStatus.SENT) & Conversation.id.is_not(None)),
-            func.avg(Conversation.rating),
-            func.count(Conversation.rating),
-        )
-        .outerjoin(Conversation, Conversation.followup_id == FollowUp.id)
-        .group_by(week)
-    ).all()
-    found = {row[0]: row for row in rows}
-    weeks = []
-    count = (scope.filter.end - first_monday).days // 7 + 1
-    for index in range(count):
-        _, sent, replied, mean, rated = found.get(index, (index, 0, 0, None, 0))
-        weeks.append(
-            {
-                "week": (first_monday + timedelta(weeks=index)).isoformat(),
-                "sent": sent,
-                "replied": replied,
-                "reply_rate": round(replied / sent, 4) if sent else None,
-                "rating_mean": round(float(mean), 2) if mean is not None else None,
-                "ratings": rated,
-            }
-        )
-    return weeks
+RECENT_CALLS = 5000  # the filter form offers the districts and call types of this many
 
 
 def choices(session: Session, agency: Agency, report_filter: ReportFilter) -> dict[str, list]:
-    """The districts, call types and languages seen in the period, for the filter form."""
-    scope = Scope(agency, ReportFilter(report_filter.start, report_filter.end))
+    """Districts and call types for the filter form (those of the agency's latest calls, a
+    bounded read whatever the table's size, plus any chosen now) and the agency's languages."""
+    recent = (
+        select(Call.district, Call.call_type)
+        .where(Call.agency_id == agency.id)
+        .order_by(Call.id.desc())
+        .limit(RECENT_CALLS)
+        .subquery()
+    )
 
-    def distinct(column, limit: int = 300) -> list[str]:
-        return session.scalars(
-            scope.calls(column).where(column.is_not(None)).distinct().order_by(column).limit(limit)
-        ).all()
+    def distinct(column, chosen: str | None) -> list[str]:
+        found = set(session.scalars(select(column).where(column.is_not(None)).distinct()))
+        return sorted(found | ({chosen} if chosen else set()))
 
     return {
-        "districts": distinct(Call.district),
-        "call_types": distinct(Call.call_type),
-        "languages": distinct(FollowUp.language),
+        "districts": distinct(recent.c.district, report_filter.district),
+        "call_types": distinct(recent.c.call_type, report_filter.call_type),
+        "languages": sorted(set(agency.languages or []) | {agency.default_language}),
     }
 
 

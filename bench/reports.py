@@ -1,0 +1,341 @@
+"""Benchmark the reports page: a year of a large agency rendered in under 2 s.
+
+Seeds 1,000,000 calls closed over the last year (a follow-up each: 85% sent, the rest skipped,
+failed or cancelled; a check-in text per sent one) and 300,000 replies (a conversation each,
+a rating on most, a callback on one in ten) with SQLAlchemy Core bulk inserts, then times
+``GET /reports`` for the whole year through the Flask test client, signed in as a viewer:
+one warm-up, then the median of three. Also shown: the default 30 days, the comments page for
+the year, and the figures CSV. Target: the year's page under 2 s; the last line prints its ratio
+to that target.
+
+Runs on SQLite in a temporary directory and, when FOLLOWUP_BENCH_POSTGRES_URL (or
+FOLLOWUP_TEST_DATABASE_URL) names a PostgreSQL server, on a fresh database there (dropped
+after). A benchmark reports; it exits 0 when the target is missed.
+`.venv/bin/python bench/reports.py [--quick]` from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import re
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runnable as a script without the editable install
+
+from sqlalchemy import select, text  # noqa: E402
+
+from bench._harness import (  # noqa: E402
+    postgres_database,
+    postgres_server_url,
+    shown,
+    temporary_folder,
+)
+from followup import create_app, migrate, users  # noqa: E402
+from followup.clock import FrozenClock  # noqa: E402
+from followup.config import Settings  # noqa: E402
+from followup.db import Database  # noqa: E402
+from followup.models import (  # noqa: E402
+    Agency,
+    Call,
+    Callback,
+    Conversation,
+    FollowUp,
+    Message,
+)
+from followup.services import Services  # noqa: E402
+from followup.setup import prepare_database  # noqa: E402
+
+TARGET_SECONDS = 2.0
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+CHUNK = 50_000
+DISTRICTS = ["North", "South", "East", "West", "Central", "Harbor"]
+CALL_TYPES = [f"TYPE {n:02d}" for n in range(20)]
+SKIPS = ["no_phone", "sensitive_call_type", "self_initiated", "recently_contacted"]
+CATEGORIES = ["positive"] * 6 + ["neutral"] * 2 + ["negative", "unresolved", "question"]
+PHONES = [f"+1202555{n:04d}" for n in range(100, 200)]  # fictional
+
+
+def seed(db: Database, agency_id: int, calls: int, replies: int) -> float:
+    """Bulk-insert the data set; return the seconds it took."""
+    started = time.perf_counter()
+    rng = random.Random(7)
+    span = 365 * 86400
+    sent_every = calls // replies  # every n-th call's check-in gets a reply
+    with db.engine.begin() as conn:
+        conversation_id = message_id = callback_id = 0
+        for first in range(1, calls + 1, CHUNK):
+            call_rows, followup_rows, out_rows = [], [], []
+            conversation_rows, in_rows, callback_rows = [], [], []
+            for i in range(first, min(first + CHUNK, calls + 1)):
+                closed = NOW - timedelta(seconds=rng.randrange(span))
+                phone = PHONES[i % len(PHONES)]
+                call_rows.append(
+                    {
+                        "id": i,
+                        "agency_id": agency_id,
+                        "external_id": f"B-{i}",
+                        "status": "closed",
+                        "call_type": CALL_TYPES[i % len(CALL_TYPES)],
+                        "disposition": "REPORT",
+                        "closed_at": closed,
+                        "caller_phone": phone,
+                        "district": DISTRICTS[i % len(DISTRICTS)],
+                        "self_initiated": False,
+                        "do_not_contact": False,
+                        "fingerprint": "x",
+                        "received_at": closed,
+                        "updated_at": closed,
+                    }
+                )
+                roll = i % 100
+                replied = i % sent_every == 0 and conversation_id < replies
+                if replied or roll < 85:
+                    status, reason = "sent", None
+                elif roll < 97:
+                    status, reason = "skipped", SKIPS[roll % len(SKIPS)]
+                elif roll < 99:
+                    status, reason = "failed", "gateway_rejected"
+                else:
+                    status, reason = "cancelled", "call_reopened"
+                sent_at = closed + timedelta(hours=2)
+                followup_rows.append(
+                    {
+                        "id": i,
+                        "agency_id": agency_id,
+                        "call_id": i,
+                        "phone": phone,
+                        "language": "es" if i % 10 == 0 else "en",
+                        "status": status,
+                        "reason": reason,
+                        "send_at": sent_at,
+                        "attempts": 1,
+                        "error_code": 21614 if status == "failed" else None,
+                        "sent_at": sent_at if status == "sent" else None,
+                        "created_at": closed,
+                        "updated_at": sent_at,
+                    }
+                )
+                if status != "sent":
+                    continue
+                message_id += 1
+                out_rows.append(
+                    {
+                        "id": message_id,
+                        "agency_id": agency_id,
+                        "followup_id": i,
+                        "direction": "outbound",
+                        "phone": phone,
+                        "body": "check-in",
+                        "status": "delivered" if roll < 80 else "undelivered",
+                        "gateway": "twilio",
+                        "sid": f"SM{message_id:032d}",
+                        "error_code": None if roll < 80 else 30006,
+                        "media_urls": [],
+                        "created_at": sent_at,
+                        "updated_at": sent_at,
+                    }
+                )
+                if not replied:
+                    continue
+                conversation_id += 1
+                at = sent_at + timedelta(minutes=20)
+                category = CATEGORIES[conversation_id % len(CATEGORIES)]
+                rating = None if conversation_id % 5 == 0 else 1 + conversation_id % 5
+                conversation_rows.append(
+                    {
+                        "id": conversation_id,
+                        "agency_id": agency_id,
+                        "followup_id": i,
+                        "phone": phone,
+                        "language": "en",
+                        "step": "closed",
+                        "rating": rating,
+                        "auto_texts": 2,
+                        "opened_at": at,
+                        "last_inbound_at": at,
+                    }
+                )
+                message_id += 1
+                in_rows.append(
+                    {
+                        "id": message_id,
+                        "agency_id": agency_id,
+                        "direction": "inbound",
+                        "phone": phone,
+                        "body": f"reply {conversation_id} thanks officer",
+                        "status": "received",
+                        "gateway": "twilio",
+                        "sid": f"SM{message_id:032d}",
+                        "conversation_id": conversation_id,
+                        "media_urls": [],
+                        "category": category,
+                        "triage": {"category": category, "rating": rating},
+                        "commendation": "Officer Lee" if conversation_id % 50 == 0 else None,
+                        "created_at": at,
+                        "updated_at": at,
+                    }
+                )
+                if conversation_id % 10 == 0:
+                    callback_id += 1
+                    callback_rows.append(
+                        {
+                            "id": callback_id,
+                            "agency_id": agency_id,
+                            "conversation_id": conversation_id,
+                            "message_id": message_id,
+                            "category": "unresolved",
+                            "priority": "normal",
+                            "status": "resolved" if callback_id % 3 else "open",
+                            "due_by": at + timedelta(days=1),
+                            "reasons": [],
+                            "resolved_at": at + timedelta(hours=callback_id % 40)
+                            if callback_id % 3
+                            else None,
+                            "outcome": "resolved_by_phone" if callback_id % 3 else None,
+                            "created_at": at,
+                            "updated_at": at,
+                        }
+                    )
+            for table, rows in (
+                (Call, call_rows),
+                (FollowUp, followup_rows),
+                (Message, out_rows),
+                (Conversation, conversation_rows),
+                (Message, in_rows),
+                (Callback, callback_rows),
+            ):
+                bulk_insert(conn, table.__tablename__, rows)
+        if conn.dialect.name == "postgresql":
+            for table in ("calls", "followups", "messages", "conversations", "callbacks"):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+    with db.engine.connect() as conn:  # what a database that has run a while knows
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    return time.perf_counter() - started
+
+
+def bulk_insert(conn, table: str, rows: list[dict]) -> None:
+    """executemany straight to the driver: the ORM types' per-value processing would cost more
+    than the insert (times as SQLite stores them: naive UTC text; JSON as text)."""
+    if not rows:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    names = list(rows[0])
+
+    def value(v):
+        if isinstance(v, datetime):
+            if not sqlite:
+                return v
+            text = v.replace(tzinfo=None).isoformat(sep=" ")  # all UTC here
+            return text if v.microsecond else text + ".000000"  # as SQLAlchemy writes it
+        if isinstance(v, list | dict):
+            return json.dumps(v)
+        return v
+
+    marks = ", ".join(["?" if sqlite else "%s"] * len(names))
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
+        [tuple(value(row[name]) for name in names) for row in rows],
+    )
+
+
+def timed(client, path: str, rounds: int = 3) -> tuple[float, int]:
+    response = client.get(path)  # warm-up (and the status to show)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = client.get(path)
+        response.get_data()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), response.status_code
+
+
+def run(url: str, instance: Path, calls: int, replies: int) -> dict:
+    migrate.upgrade(url)
+    settings = Settings.from_env(
+        {},
+        database_url=url,
+        instance_path=instance,
+        secret_key="bench",
+        agency_name="Westlake Police",
+        timezone="America/New_York",
+    )
+    db = Database(url)
+    try:
+        services = Services.build(settings, clock=FrozenClock(NOW), db=db)
+        prepare_database(services)
+        with db.begin() as session:
+            agency = session.scalar(select(Agency))
+            users.create_user(session, agency, "bench_viewer", "viewer", PASSWORD, now=NOW)
+            agency_id = agency.id
+        seconds = seed(db, agency_id, calls, replies)
+        client = create_app({"SERVICES": services}).test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        client.post(
+            "/login", data={"csrf_token": token, "username": "bench_viewer", "password": PASSWORD}
+        )
+        year = "from=2025-11-24&to=2026-11-23"
+        rows = [
+            ("report page, a year", *timed(client, f"/reports?{year}")),
+            (
+                "report page, a year, one district",
+                *timed(client, f"/reports?{year}&district=North"),
+            ),
+            ("report page, a year, night shift", *timed(client, f"/reports?{year}&shift=night")),
+            ("report page, last 30 days", *timed(client, "/reports")),
+            ("comments page, a year", *timed(client, f"/reports/comments?{year}")),
+            ("figures CSV, a year", *timed(client, f"/reports/figures.csv?{year}")),
+        ]
+        return {"seed_seconds": seconds, "rows": rows}
+    finally:
+        db.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)  # the app's access log would drown the table
+    calls, replies = (100_000, 30_000) if args.quick else (1_000_000, 300_000)
+    results = {}
+    server, variable = postgres_server_url()
+    with temporary_folder("followup-bench-reports-") as folder:
+        results["sqlite"] = run(f"sqlite:///{folder / 'reports.sqlite3'}", folder, calls, replies)
+        if server:
+            print(f"PostgreSQL from {variable}: {shown(server)}")
+            with postgres_database(server) as url:
+                results["postgresql"] = run(url, folder / "pg", calls, replies)
+        else:
+            print("PostgreSQL half skipped: set FOLLOWUP_BENCH_POSTGRES_URL to a server URL")
+    for kind, result in results.items():
+        print(
+            f"\n== {kind}: {calls:,} calls, {replies:,} replies "
+            f"(seeded in {result['seed_seconds']:.0f} s)"
+        )
+        print(f"{'page':<40}{'median of 3':>14}{'status':>8}")
+        for name, seconds, status in result["rows"]:
+            print(f"{name:<40}{seconds * 1000:>11.0f} ms{status:>8}")
+    ratios = ", ".join(
+        f"{kind} {result['rows'][0][1] / TARGET_SECONDS:.2f}" for kind, result in results.items()
+    )
+    print(f"\nreport page for a year / {TARGET_SECONDS:.0f} s target: {ratios} (target <= 1.00)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
