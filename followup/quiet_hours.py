@@ -74,6 +74,10 @@ def next_allowed(at: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> date
         # later. Step back minute by minute from the (too late) fold=0 reading to find it.
         while (earlier := allowed - timedelta(minutes=1)).astimezone(zone).time() > quiet.end:
             allowed = earlier
+    if allowed < at:
+        # The end time occurs twice (01:30 on the fall-back night) and ``at`` is already past
+        # its first occurrence: the window ends at the second one, not in the past.
+        allowed = end_local.replace(fold=1).astimezone(UTC)
     return allowed
 
 
