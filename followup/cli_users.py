@@ -100,6 +100,7 @@ def user_disable(lazy: _Lazy, username: str) -> None:
     with services.db.begin() as session:
         row = _user(session, username)
         row.active = False
+        users.end_sessions(row)  # its open sessions end now, and stay ended if re-enabled
         _audited(session, services, "user_disable", row)
         click.echo(f"{row.username} disabled")
 

@@ -202,7 +202,10 @@ class Call(Base):
     """A call for service as the dispatch or records system reported it (latest event wins)."""
 
     __tablename__ = "calls"
-    __table_args__ = (UniqueConstraint("agency_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "external_id"),
+        Index("ix_calls_agency_closed", "agency_id", "closed_at"),  # reports read by period
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

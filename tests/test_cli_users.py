@@ -51,6 +51,8 @@ def test_totp_reset_and_disable(cli, db, clock):  # noqa: F811
 
     uri = cli("user", "totp", "lee").stdout.strip()
     new_password = cli("user", "reset-password", "lee").stdout.strip()
+    with db.begin() as session:
+        version = session.scalar(select(User.session_version).where(User.username == "lee"))
     cli("user", "disable", "lee")
 
     assert uri.startswith("otpauth://totp/") and "Westlake" in uri
@@ -58,6 +60,7 @@ def test_totp_reset_and_disable(cli, db, clock):  # noqa: F811
         user = session.scalar(select(User).where(User.username == "lee"))
         assert pyotp.parse_uri(uri).secret == user.totp_secret
         assert not user.active
+        assert user.session_version == version + 1  # cookies issued before stop working
         assert (
             authenticate(session, "lee", new_password, None, now=clock.now(), ip=None).user is None
         )
