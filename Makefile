@@ -33,6 +33,8 @@ lint: $(STAMP)
 # bench/soak.py soaks 45 s per database here (every benchmark together stays under 10
 # minutes); its full 10-minute soak is `.venv/bin/python bench/soak.py` alone.
 bench: export FOLLOWUP_SOAK_SECONDS ?= 45
+# bench/reports.py seeds 200,000 calls here; its full size (1,000,000) is the script alone.
+bench: export FOLLOWUP_REPORTS_CALLS ?= 200000
 bench: $(STAMP)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
