@@ -1,7 +1,8 @@
 """Import closed calls from a dispatch system's CSV export, for agencies whose CAD cannot post.
 
 Each row becomes the payload the intake API would receive and goes through the API's own code:
-``CallEvent`` validation, then ``intake.record_call_event`` (idempotency, update, eligibility).
+``CallEvent`` validation, then ``intake.record_call_events`` (the batch form of the API's
+``record_call_event``, same decisions: idempotency, update, eligibility).
 So a row is scheduled, skipped with a named reason, a duplicate (the call is known and
 unchanged), an update of a known call, or rejected (with its physical line number, the header
 being line 1, and why). Re-importing a file schedules nothing twice.
@@ -31,7 +32,7 @@ from followup.cad_mapping import CallMapping, MappingError, RowError, RowReader
 from followup.clock import Clock
 from followup.db import Database
 from followup.intake_schema import CallEvent
-from followup.models import Agency, Call, FollowUpStatus
+from followup.models import Agency, FollowUpStatus
 
 logger = logging.getLogger(__name__)
 
@@ -164,12 +165,11 @@ def import_calls(
             raise MappingError(f"no agency with slug {agency_slug!r}")
         zone = source.mapping.zone(agency.zone)
         reader = RowReader.for_header(source.mapping, source.header, zone)
-        known: set[str] = set()  # call ids that were in the database before their row
         committed = 0
         try:
             for batch in _batches(source.records(), batch_size):
                 try:
-                    _import_batch(session, agency, reader, batch, known, report, clock)
+                    _import_batch(session, agency, reader, batch, report, clock)
                     if not dry_run:
                         session.commit()
                         committed = report.rows
@@ -208,7 +208,6 @@ def _import_batch(
     agency: Agency,
     reader: RowReader,
     batch: list[tuple[int, list[str]]],
-    known: set[str],
     report: ImportReport,
     clock: Clock,
 ) -> None:
@@ -221,30 +220,19 @@ def _import_batch(
             report.rejected.append(Rejected(line, record, str(exc)))
         except ValidationError as exc:
             report.rejected.append(Rejected(line, record, _describe(exc, reader)))
-    # Which calls the database already holds: one query per batch, not one per row.
-    ids = {event.call_id for _, _, event in events} - known
-    if ids:
-        known.update(
-            session.scalars(
-                select(Call.external_id).where(
-                    Call.agency_id == agency.id, Call.external_id.in_(ids)
-                )
-            )
-        )
-    for line, record, event in events:
-        was_known = event.call_id in known
-        try:
+    # One batch of statements for the whole batch, deciding each row as the API would.
+    results = intake.record_call_events(
+        session, agency, [event for _, _, event in events], now=clock.now()
+    )
+    for (line, record, _event), result in zip(events, results, strict=True):
+        if isinstance(result, intake.EventRejected):
             # Checked before anything is written, as the API relies on too.
-            result = intake.record_call_event(session, agency, event, now=clock.now())
-        except intake.EventRejected as exc:
             report.rejected.append(
-                Rejected(line, record, _join(((e.field, e.message) for e in exc.errors), reader))
+                Rejected(line, record, _join(((e.field, e.message) for e in result.errors), reader))
             )
-            continue
-        known.add(event.call_id)
-        if not result.changed:
+        elif not result.changed:
             report.duplicates += 1
-        elif was_known:
+        elif not result.created:
             report.updated += 1
         elif result.followup.status == FollowUpStatus.SCHEDULED:
             report.scheduled += 1

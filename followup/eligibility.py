@@ -86,21 +86,46 @@ def recently_contacted(
     exclude_followup_id: int | None,
     count_scheduled: bool,
 ) -> bool:
-    since = now - timedelta(days=agency.frequency_cap_days)
-    contacted = FollowUp.status.in_(_CONTACTED) & (
-        func.coalesce(FollowUp.sent_at, FollowUp.claimed_at) >= since
-    )
-    condition = (
-        or_(contacted, FollowUp.status == FollowUpStatus.SCHEDULED)
-        if count_scheduled
-        else contacted
-    )
     query = select(FollowUp.id).where(
-        FollowUp.agency_id == agency.id, FollowUp.phone == phone, condition
+        FollowUp.agency_id == agency.id,
+        FollowUp.phone == phone,
+        _counts_for_cap(agency, now=now, count_scheduled=count_scheduled),
     )
     if exclude_followup_id is not None:
         query = query.where(FollowUp.id != exclude_followup_id)
     return session.scalar(query.limit(1)) is not None
+
+
+def recently_contacted_numbers(
+    session: Session, agency: Agency, phones: Iterable[str], *, now: datetime
+) -> set[str]:
+    """Of ``phones``, those ``recently_contacted`` (at intake: scheduled counts) says yes for, in
+    one query: for a batch of new calls, which have no follow-up of their own to exclude."""
+    phones = set(phones)
+    if not phones:
+        return set()
+    return set(
+        session.scalars(
+            select(FollowUp.phone)
+            .where(
+                FollowUp.agency_id == agency.id,
+                FollowUp.phone.in_(phones),
+                _counts_for_cap(agency, now=now, count_scheduled=True),
+            )
+            .distinct()
+        )
+    )
+
+
+def _counts_for_cap(agency: Agency, *, now: datetime, count_scheduled: bool):
+    """The follow-ups that make their number "recently contacted" for the frequency cap."""
+    since = now - timedelta(days=agency.frequency_cap_days)
+    contacted = FollowUp.status.in_(_CONTACTED) & (
+        func.coalesce(FollowUp.sent_at, FollowUp.claimed_at) >= since
+    )
+    if count_scheduled:
+        return or_(contacted, FollowUp.status == FollowUpStatus.SCHEDULED)
+    return contacted
 
 
 @dataclass

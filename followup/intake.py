@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from followup import audit, eligibility, message_templates
 from followup.intake_schema import CallEvent, CallOut, FieldError, FollowUpOut
-from followup.models import Agency, Call, CallStatus, FollowUp, FollowUpStatus, SkipReason
+from followup.models import (
+    Agency,
+    Call,
+    CallStatus,
+    Contact,
+    FollowUp,
+    FollowUpStatus,
+    SkipReason,
+)
 from followup.phones import to_e164
 
 logger = logging.getLogger(__name__)
@@ -59,20 +69,14 @@ class IntakeResult:
     call: Call
     followup: FollowUp
     changed: bool  # False when the event repeated what was already recorded
+    created: bool = False  # True when this event recorded the call for the first time
 
 
 def record_call_event(
     session: Session, agency: Agency, event: CallEvent, *, now: datetime
 ) -> IntakeResult:
     """Record ``event`` for ``agency`` and decide its check-in. The caller commits."""
-    if event.closed_at - now > _FUTURE_TOLERANCE:
-        raise EventRejected(
-            [
-                FieldError(
-                    field="closed_at", message="is in the future; send it once the call closes"
-                )
-            ]
-        )
+    _check_not_future(event, now)
     fingerprint = _fingerprint(event)
     call = find_call(session, agency, event.call_id)
     if call is None:
@@ -108,7 +112,224 @@ def record_call_event(
         followup.status,
         followup.reason,
     )
-    return IntakeResult(call, followup, changed=True)
+    return IntakeResult(call, followup, changed=True, created=inserted)
+
+
+def _check_not_future(event: CallEvent, now: datetime) -> None:
+    if event.closed_at - now > _FUTURE_TOLERANCE:
+        raise EventRejected(
+            [
+                FieldError(
+                    field="closed_at", message="is in the future; send it once the call closes"
+                )
+            ]
+        )
+
+
+def record_call_events(
+    session: Session, agency: Agency, events: Sequence[CallEvent], *, now: datetime
+) -> list[IntakeResult | EventRejected]:
+    """Record ``events`` in order, as ``record_call_event`` would one by one; return, for each,
+    its result or why it was rejected (a rejected event changes nothing). The caller commits.
+
+    For a file import: the decisions are the same, in far fewer statements. Events for new calls
+    are decided from facts read once per run of them (contacts, numbers within the frequency cap,
+    the agency's languages), a number scheduled by one counting for the cap of the next, and
+    inserted together. An event for a call already recorded (before or earlier in ``events``) is
+    a duplicate when its fingerprint matches, else goes through ``record_call_event``.
+    """
+    results: list[IntakeResult | EventRejected | None] = [None] * len(events)
+    recorded = _calls_with_followups(session, agency, {event.call_id for event in events})
+    new: list[tuple[int, CallEvent, str]] = []  # (index, event, fingerprint): not yet inserted
+    new_ids: set[str] = set()
+    for index, event in enumerate(events):
+        try:
+            _check_not_future(event, now)
+        except EventRejected as exc:
+            results[index] = exc
+            continue
+        fingerprint = _fingerprint(event)
+        if event.call_id not in recorded and event.call_id not in new_ids:
+            new.append((index, event, fingerprint))
+            new_ids.add(event.call_id)
+            continue
+        # A call already recorded: the new calls before this event come first, as one by one.
+        for result_index, result in _record_new_calls(session, agency, new, now):
+            results[result_index] = result
+            if isinstance(result, IntakeResult):
+                recorded[result.call.external_id] = result.call
+        new, new_ids = [], set()
+        call = recorded[event.call_id]
+        if call.fingerprint == fingerprint:
+            results[index] = IntakeResult(call, call.followup, changed=False)
+        else:
+            results[index] = record_call_event(session, agency, event, now=now)
+    for result_index, result in _record_new_calls(session, agency, new, now):
+        results[result_index] = result
+    return results  # type: ignore[return-value]  # every index is set above
+
+
+def _calls_with_followups(session: Session, agency: Agency, ids: set[str]) -> dict[str, Call]:
+    if not ids:
+        return {}
+    return {
+        call.external_id: call
+        for call in session.scalars(
+            select(Call)
+            .where(Call.agency_id == agency.id, Call.external_id.in_(ids))
+            .options(selectinload(Call.followup))
+        )
+    }
+
+
+def _record_new_calls(
+    session: Session, agency: Agency, new: list[tuple[int, CallEvent, str]], now: datetime
+) -> list[tuple[int, IntakeResult | EventRejected]]:
+    """Decide and insert the calls of ``new`` (none recorded yet, ids distinct) at once."""
+    if not new:
+        return []
+    numbers: dict[str, str | None] = {}  # a caller often calls again: parse each number once
+
+    def e164(raw: str, region: str) -> str | None:
+        if raw not in numbers:
+            numbers[raw] = to_e164(raw, region)
+        return numbers[raw]
+
+    calls = []
+    for _index, event, fingerprint in new:
+        call = Call(agency_id=agency.id, external_id=event.call_id, received_at=now)
+        _apply(call, agency, event, fingerprint, now, e164=e164)
+        calls.append(call)
+    # What record_call_event reads per call, read once: each rule sees the same rows it would.
+    phones = {call.caller_phone for call in calls if call.caller_phone}
+    facts = eligibility.BatchFacts()
+    if phones:
+        facts.contacts = {
+            (agency.id, contact.phone): contact
+            for contact in session.scalars(
+                select(Contact).where(Contact.agency_id == agency.id, Contact.phone.in_(phones))
+            )
+        }
+        facts.texted = {
+            (agency.id, phone)
+            for phone in eligibility.recently_contacted_numbers(session, agency, phones, now=now)
+        }
+    available = (
+        message_templates.languages_for(session, agency)
+        if any(event.language for _index, event, _fingerprint in new)
+        else set()
+    )
+    followups = []
+    for call, (_index, event, _fingerprint) in zip(calls, new, strict=True):
+        followup = FollowUp(
+            agency_id=agency.id,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+            phone=call.caller_phone,
+            language=_language(agency, event.language, available),
+            status=FollowUpStatus.SKIPPED,
+            reason=None,
+            send_at=None,  # every row sets the same columns, so one INSERT takes them all
+        )
+        if call.status == CallStatus.CLOSED:
+            decision = eligibility.evaluate(
+                session,
+                agency,
+                call,
+                now=now,
+                phone_given=bool(event.caller_phone),
+                facts=facts,
+            )
+            if decision.eligible:
+                followup.status = FollowUpStatus.SCHEDULED
+                followup.send_at = eligibility.send_time(
+                    agency, call.closed_at, now=now, call_type=call.call_type
+                )
+                # Scheduled counts for the cap at intake: a later event to this number waits.
+                facts.texted.add((agency.id, call.caller_phone))
+            followup.reason = decision.reason
+        else:  # reopened before it was ever reported closed: nothing to send
+            followup.reason = SkipReason.CALL_REOPENED
+        followups.append(followup)
+    try:
+        with session.begin_nested():
+            calls, followups = _insert_all(session, calls, followups)
+    except IntegrityError:
+        # One of these calls was inserted since they were looked up (the API, a twin import):
+        # nothing of the batch's new calls was kept; record them one by one, which copes.
+        return [(index, _one(session, agency, event, now)) for index, event, _fingerprint in new]
+    results = []
+    for call, followup, (index, _event, _fingerprint) in zip(calls, followups, new, strict=True):
+        logger.info(
+            "call event recorded: agency=%s call=%s followup=%s status=%s reason=%s",
+            agency.slug,
+            call.id,
+            followup.id,
+            followup.status,
+            followup.reason,
+        )
+        results.append((index, IntakeResult(call, followup, changed=True, created=True)))
+    return results
+
+
+def _insert_all(
+    session: Session, calls: list[Call], followups: list[FollowUp]
+) -> tuple[list[Call], list[FollowUp]]:
+    """Insert ``calls`` and their ``followups`` (same order, not yet in the session) with one
+    multi-row INSERT each; return the rows as the session now holds them, in the same order.
+
+    (Adding the objects to the session would insert them one by one on SQLite, which the ORM
+    does when it cannot match the ids RETURNING gives back to the objects by their order.)
+    """
+    inserted = {
+        call.external_id: call
+        for call in session.scalars(
+            insert(Call).returning(Call),
+            [_column_values(Call, call) for call in calls],
+            execution_options=_ONE_STATEMENT,
+        )
+    }
+    calls = [inserted[call.external_id] for call in calls]
+    for call, followup in zip(calls, followups, strict=True):
+        followup.call_id = call.id
+    inserted_followups = {
+        followup.call_id: followup
+        for followup in session.scalars(
+            insert(FollowUp).returning(FollowUp),
+            [_column_values(FollowUp, followup) for followup in followups],
+            execution_options=_ONE_STATEMENT,
+        )
+    }
+    followups = [inserted_followups[call.id] for call in calls]
+    # Each new call has exactly this follow-up: say so without the query a lazy load would make.
+    for call, followup in zip(calls, followups, strict=True):
+        set_committed_value(call, "followup", followup)
+        set_committed_value(followup, "call", call)
+    return calls, followups
+
+
+# A None is written as NULL rather than leaving the column out, so every row has the same columns
+# and the rows go in one INSERT (the ORM starts a new statement whenever the columns change).
+_ONE_STATEMENT = {"render_nulls": True}
+
+
+def _column_values(model: type, obj: object) -> dict:
+    """The column attributes set on the transient ``obj`` (unset ones get the column default)."""
+    return {
+        attr.key: obj.__dict__[attr.key]
+        for attr in sa_inspect(model).column_attrs
+        if attr.key in obj.__dict__
+    }
+
+
+def _one(
+    session: Session, agency: Agency, event: CallEvent, now: datetime
+) -> IntakeResult | EventRejected:
+    try:
+        return record_call_event(session, agency, event, now=now)
+    except EventRejected as exc:
+        return exc
 
 
 def find_call(session: Session, agency: Agency, external_id: str) -> Call | None:
@@ -136,13 +357,21 @@ def _insert_call(
     return call, True
 
 
-def _apply(call: Call, agency: Agency, event: CallEvent, fingerprint: str, now: datetime) -> None:
+def _apply(
+    call: Call,
+    agency: Agency,
+    event: CallEvent,
+    fingerprint: str,
+    now: datetime,
+    *,
+    e164: Callable[[str, str], str | None] = to_e164,
+) -> None:
     call.status = CallStatus(event.status)
     call.call_type = event.call_type
     call.disposition = event.disposition
     call.closed_at = event.closed_at
     call.caller_phone = (
-        to_e164(event.caller_phone, agency.default_region) if event.caller_phone else None
+        e164(event.caller_phone, agency.default_region) if event.caller_phone else None
     )
     call.caller_name = event.caller_name
     call.language = event.language
@@ -250,9 +479,16 @@ def _first_decision(
 def choose_language(session: Session, agency: Agency, tag: str | None) -> str:
     """Return the event's language if the agency has texts in it, else the agency default."""
     if tag:
+        return _language(agency, tag, message_templates.languages_for(session, agency))
+    return agency.default_language
+
+
+def _language(agency: Agency, tag: str | None, available: set[str]) -> str:
+    """``choose_language`` with the agency's text languages (``available``) already read."""
+    if tag:
         primary = tag.split("-")[0].lower()
         supported = set(agency.languages or ()) or {agency.default_language}
-        if primary in supported and primary in message_templates.languages_for(session, agency):
+        if primary in supported and primary in available:
             return primary
     return agency.default_language
 

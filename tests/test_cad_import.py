@@ -26,13 +26,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
+from followup import contacts, intake
 from followup.cad_import import CsvFile, import_calls
 from followup.cad_mapping import MappingError, load_mapping
 from followup.cli import EXIT_ROWS_REJECTED, main
 from followup.cli_context import _Lazy
-from followup.models import Call, FollowUp, FollowUpStatus
+from followup.intake_schema import CallEvent
+from followup.models import Agency, Call, FollowUp, FollowUpStatus
+from tests.factories import call_event
 
 DATA = Path(__file__).parent / "data" / "cad"
 EXPECTED_FIRST = {
@@ -230,3 +234,161 @@ def test_a_file_in_another_encoding_is_refused_before_any_row(services, export):
     with pytest.raises(MappingError, match="is not utf-8-sig text"):
         run_import(services, export)
     assert stored(services.db)["calls"] == 0
+
+
+# The batch path (record_call_events, which the import uses) and the API's one-by-one path
+# (record_call_event) on the same mixed rows, from the same database state.
+OPTED_OUT, UNREACHABLE, SCHEDULED_BEFORE = "202-555-0150", "202-555-0151", "202-555-0152"
+UPDATED_NUMBER, REOPENED_NUMBER, FRESH, SPANISH = (
+    "202-555-0153",
+    "202-555-0154",
+    "202-555-0160",
+    "202-555-0161",
+)
+
+
+def mixed_events() -> list[CallEvent]:
+    def event(call_id, **overrides):
+        return CallEvent.model_validate(call_event(call_id=call_id, **overrides))
+
+    return [
+        event("m-01", caller_phone=OPTED_OUT),  # opted_out
+        event("m-02", caller_phone=UNREACHABLE),  # unreachable
+        event("m-03", caller_phone=SCHEDULED_BEFORE),  # recently_contacted (scheduled before)
+        event("m-04", caller_phone=FRESH, closed_at="2026-11-23T08:05:00-05:00"),  # scheduled
+        event("m-05", caller_phone=FRESH),  # recently_contacted: m-04, earlier in the batch
+        event("m-06", caller_phone=...),  # no_phone
+        event("m-07", caller_phone="12345"),  # invalid_phone
+        event("m-08", call_type="DV A/B I/P", caller_phone="202-555-0162"),  # sensitive
+        event("m-09", self_initiated=True, caller_phone="202-555-0163"),  # self_initiated
+        event("m-10", caller_phone=SPANISH, language="es-MX"),  # scheduled, in Spanish
+        event("old-update", caller_phone=UPDATED_NUMBER, disposition="ADVISED"),  # updated
+        event("m-11", caller_phone=REOPENED_NUMBER),  # recently_contacted: old-reopen scheduled
+        event("old-reopen", caller_phone=REOPENED_NUMBER, status="reopened"),  # cancelled
+        event("m-12", caller_phone=REOPENED_NUMBER),  # scheduled: the reopen freed the number
+        event("m-13", caller_phone="202-555-0164"),  # scheduled
+        event("m-13", caller_phone="202-555-0164", disposition="ADVISED"),  # updated, in batch
+        event("old-dup", caller_phone="202-555-0165"),  # duplicate
+        event("m-14", caller_phone="202-555-0166", status="reopened"),  # call_reopened
+        event("m-15", closed_at="2026-11-24T09:30:00-05:00"),  # rejected: in the future
+        event("m-16", caller_phone="202-555-0167", closed_at="2026-11-01T09:30:00-05:00"),  # old
+        event("m-17", caller_phone="202-555-0168", closed_at="2026-11-23T09:55:00-05:00"),
+    ]
+
+
+def seed_before(services):
+    """Committed state the rows meet: contacts, and calls recorded earlier through the API path."""
+    now = services.clock.now()
+    with services.db.begin() as session:
+        agency = session.scalar(select(Agency))
+        contacts.opt_out(session, agency.id, "+12025550150", source="reply", now=now)
+        contacts.get_or_create(session, agency.id, "+12025550151", now=now).unreachable_code = 30004
+        for call_id, phone in (
+            ("old-sched", SCHEDULED_BEFORE),
+            ("old-update", UPDATED_NUMBER),
+            ("old-reopen", REOPENED_NUMBER),
+            ("old-dup", "202-555-0165"),
+        ):
+            event = CallEvent.model_validate(call_event(call_id=call_id, caller_phone=phone))
+            intake.record_call_event(session, agency, event, now=now)
+
+
+def outcomes(session, results) -> tuple[list, dict]:
+    """Per row: what happened and the check-in it left; per call: its check-in at the end."""
+    rows = []
+    for result in results:
+        if isinstance(result, intake.EventRejected):
+            rows.append(("rejected", [e.field for e in result.errors]))
+        else:
+            followup = result.followup
+            kind = "duplicate" if not result.changed else "new" if result.created else "updated"
+            rows.append((kind, followup.status, followup.reason, followup.send_at))
+    calls = {
+        call.external_id: (
+            call.followup.status,
+            call.followup.reason,
+            call.followup.send_at,
+            call.followup.language,
+            call.followup.phone,
+            call.fingerprint,
+        )
+        for call in session.scalars(select(Call))
+    }
+    return rows, calls
+
+
+def test_batch_and_one_by_one_make_the_same_decisions(services):
+    seed_before(services)
+    events, now = mixed_events(), services.clock.now()
+
+    with services.db.Session() as session:
+        agency = session.scalar(select(Agency))
+        one_by_one = []
+        for event in events:
+            try:
+                one_by_one.append(intake.record_call_event(session, agency, event, now=now))
+            except intake.EventRejected as exc:
+                one_by_one.append(exc)
+        session.flush()
+        expected_rows, expected_calls = outcomes(session, one_by_one)
+        session.rollback()
+    with services.db.Session() as session:
+        agency = session.scalar(select(Agency))
+        batch = intake.record_call_events(session, agency, events, now=now)
+        session.flush()
+        rows, calls = outcomes(session, batch)
+        session.rollback()
+
+    assert rows == expected_rows
+    assert calls == expected_calls
+    # The mix covers what it is meant to (else agreeing would prove little).
+    reasons = [row[2] if row[0] != "rejected" else "rejected" for row in rows]
+    assert reasons[:10] == [
+        "opted_out",
+        "unreachable",
+        "recently_contacted",
+        None,
+        "recently_contacted",
+        "no_phone",
+        "invalid_phone",
+        "sensitive_call_type",
+        "self_initiated",
+        None,
+    ]
+    assert [row[0] for row in rows[10:17]] == [
+        "updated",
+        "new",
+        "updated",
+        "new",
+        "new",
+        "updated",
+        "duplicate",
+    ]
+    assert reasons[11:14] == ["recently_contacted", "call_reopened", None]
+    assert reasons[17:] == ["call_reopened", "rejected", "too_old", None]
+    assert calls["old-reopen"][0] == FollowUpStatus.CANCELLED
+    assert calls["m-10"][3] == "es"
+    assert len({row[3] for row in rows if row[0] == "new" and row[3] is not None}) >= 2
+
+
+def test_a_batch_of_new_calls_takes_a_few_statements_not_some_per_row(services):
+    events = [
+        CallEvent.model_validate(
+            call_event(call_id=f"s-{i:03d}", caller_phone=f"202-555-01{i:02d}")
+        )
+        for i in range(100)
+    ]
+    statements = []
+    with services.db.Session() as session:
+        agency = session.scalar(select(Agency))
+        listen = lambda *args: statements.append(1)  # noqa: E731
+        sa_event.listen(session.get_bind(), "before_cursor_execute", listen)
+        try:
+            results = intake.record_call_events(session, agency, events, now=services.clock.now())
+        finally:
+            sa_event.remove(session.get_bind(), "before_cursor_execute", listen)
+        session.commit()
+
+    assert [r.followup.status for r in results].count(FollowUpStatus.SCHEDULED) == 100
+    assert len(statements) <= 12
+    assert stored(services.db) == {"calls": 100, "followups": 100, "scheduled": 100}
