@@ -240,6 +240,8 @@ class FollowUp(Base):
         # of how many follow-ups wait for later.
         Index("ix_followups_status_send_at", "status", "send_at"),
         Index("ix_followups_agency_phone", "agency_id", "phone"),
+        # Reports read a call's follow-up from this index alone (no table row).
+        Index("ix_followups_call_report", "call_id", "status", "reason", "error_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -266,7 +268,12 @@ class Message(Base):
     """One text, either way. Outbound texts carry the gateway's id (`sid`) and delivery status."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_agency_phone", "agency_id", "phone"),)
+    __table_args__ = (
+        Index("ix_messages_agency_phone", "agency_id", "phone"),
+        # Reports: a check-in's outcome and a reply's category, read from the index alone.
+        Index("ix_messages_followup_outcome", "followup_id", "status", "sid", "error_code"),
+        Index("ix_messages_conversation_category", "conversation_id", "direction", "category"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -327,7 +334,10 @@ class Conversation(Base):
     """The texts about one check-in (or, when unsolicited, from one number) and what they said."""
 
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_agency_phone", "agency_id", "phone"),)
+    __table_args__ = (
+        Index("ix_conversations_agency_phone", "agency_id", "phone"),
+        Index("ix_conversations_followup_rating", "followup_id", "rating"),  # reports
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

@@ -49,7 +49,6 @@ PAGE_SIZE = 25
 # Keywords are not comments: STOP, START, HELP say nothing about the service.
 NOT_COMMENTS = ("opt_out", "opt_in", "help")
 SECONDS_PER_DAY = 86400
-SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
 
 
 class ReportError(ValueError):
@@ -196,6 +195,30 @@ class Scope:
     def local(self, column):
         return local_seconds(column, self.agency.zone, self.since, self.until)
 
+    def week_starts(self) -> list[datetime]:
+        """Each Monday 00:00 (agency time) from the week holding the first day, in UTC."""
+        zone = self.agency.zone
+        first_monday = self.filter.start - timedelta(days=self.filter.start.weekday())
+        weeks = (self.filter.end - first_monday).days // 7 + 1
+        return [
+            datetime.combine(first_monday + timedelta(weeks=n), time(), zone).astimezone(UTC)
+            for n in range(weeks)
+        ]
+
+    def week(self, column):
+        """The index of the week (in ``week_starts``) that ``column`` falls in: a binary search
+        over the weeks' UTC starts as nested CASEs, a few comparisons of the stored value per
+        row instead of time zone arithmetic (the period's bounds keep every row in range)."""
+        starts = self.week_starts()
+
+        def search(low: int, high: int):  # the week is in [low, high)
+            if high - low == 1:
+                return literal(low)
+            middle = (low + high) // 2
+            return case((column < starts[middle], search(low, middle)), else_=search(middle, high))
+
+        return search(0, len(starts))
+
     def conditions(self) -> list:
         f = self.filter
         found = [
@@ -317,10 +340,8 @@ def _main_pass(session: Session, scope: Scope) -> dict:
     and rating: every count of the funnel, the ratings and the weekly series come from its
     few hundred rows at most. (Every call has a follow-up: intake creates one, skipped or
     scheduled, with the call.)"""
-    first_monday = scope.filter.start - timedelta(days=scope.filter.start.weekday())
-    origin = int(datetime.combine(first_monday, time(), UTC).timestamp())
-    week = ((scope.local(Call.closed_at) - origin) // SECONDS_PER_WEEK).label("week")
-    replied = Conversation.id.is_not(None).label("replied")
+    week = scope.week(Call.closed_at).label("week")
+    replied = Conversation.followup_id.is_not(None).label("replied")  # the covering index
     rows = session.execute(
         select(
             week,
