@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
@@ -195,9 +196,11 @@ def _record_new_calls(
             numbers[raw] = to_e164(raw, region)
         return numbers[raw]
 
+    # The rows are drafted as plain objects with a Call's and a FollowUp's attributes (the rules
+    # only read those): an ORM object's change tracking costs more than the decision itself.
     calls = []
     for _index, event, fingerprint in new:
-        call = Call(agency_id=agency.id, external_id=event.call_id, received_at=now)
+        call = SimpleNamespace(agency_id=agency.id, external_id=event.call_id, received_at=now)
         _apply(call, agency, event, fingerprint, now, e164=e164)
         calls.append(call)
     # What record_call_event reads per call, read once: each rule sees the same rows it would.
@@ -221,7 +224,7 @@ def _record_new_calls(
     )
     followups = []
     for call, (_index, event, _fingerprint) in zip(calls, new, strict=True):
-        followup = FollowUp(
+        followup = SimpleNamespace(
             agency_id=agency.id,
             attempts=0,
             created_at=now,
@@ -274,10 +277,10 @@ def _record_new_calls(
 
 
 def _insert_all(
-    session: Session, calls: list[Call], followups: list[FollowUp]
+    session: Session, calls: list[SimpleNamespace], followups: list[SimpleNamespace]
 ) -> tuple[list[Call], list[FollowUp]]:
-    """Insert ``calls`` and their ``followups`` (same order, not yet in the session) with one
-    multi-row INSERT each; return the rows as the session now holds them, in the same order.
+    """Insert the drafted ``calls`` and their ``followups`` (same order) with one multi-row
+    INSERT each; return the rows as the session now holds them, in the same order.
 
     (Adding the objects to the session would insert them one by one on SQLite, which the ORM
     does when it cannot match the ids RETURNING gives back to the objects by their order.)
@@ -314,8 +317,8 @@ def _insert_all(
 _ONE_STATEMENT = {"render_nulls": True}
 
 
-def _column_values(model: type, obj: object) -> dict:
-    """The column attributes set on the transient ``obj`` (unset ones get the column default)."""
+def _column_values(model: type, obj: SimpleNamespace) -> dict:
+    """The ``model`` columns set on the draft ``obj`` (unset ones get the column default)."""
     return {
         attr.key: obj.__dict__[attr.key]
         for attr in sa_inspect(model).column_attrs
@@ -358,7 +361,7 @@ def _insert_call(
 
 
 def _apply(
-    call: Call,
+    call: Call | SimpleNamespace,
     agency: Agency,
     event: CallEvent,
     fingerprint: str,
