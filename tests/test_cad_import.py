@@ -392,3 +392,24 @@ def test_a_batch_of_new_calls_takes_a_few_statements_not_some_per_row(services):
     assert [r.followup.status for r in results].count(FollowUpStatus.SCHEDULED) == 100
     assert len(statements) <= 12
     assert stored(services.db) == {"calls": 100, "followups": 100, "scheduled": 100}
+
+
+def test_a_call_inserted_since_the_batch_looked_it_up_falls_back_to_one_by_one(
+    services, monkeypatch
+):
+    # Another writer (the API) recorded old-dup after the batch read which calls exist: the
+    # batch's INSERT meets the unique index, keeps none of its new rows and redoes them singly.
+    seed_before(services)
+    monkeypatch.setattr(intake, "_calls_with_followups", lambda *args: {})
+    events = [
+        CallEvent.model_validate(call_event(call_id="late-1", caller_phone="202-555-0170")),
+        CallEvent.model_validate(call_event(call_id="old-dup", caller_phone="202-555-0165")),
+    ]
+    with services.db.Session() as session:
+        agency = session.scalar(select(Agency))
+        results = intake.record_call_events(session, agency, events, now=services.clock.now())
+        session.commit()
+
+    assert [(r.changed, r.created) for r in results] == [(True, True), (False, False)]
+    assert results[0].followup.status == FollowUpStatus.SCHEDULED
+    assert stored(services.db)["calls"] == 5  # the 4 seeded and late-1, old-dup once
