@@ -474,7 +474,9 @@ def stored(
                 for fid in per_followup
                 if fid not in sent
                 and retried[fid]
-                and followups[fid][0] in (FollowUpStatus.SCHEDULED, FollowUpStatus.FAILED)
+                # waiting, given up, or cancelled since (the caller opted out meanwhile)
+                and followups[fid][0]
+                in (FollowUpStatus.SCHEDULED, FollowUpStatus.FAILED, FollowUpStatus.CANCELLED)
             }
             out["retrying after undelivered"] = len(waiting)
             out["texted, not marked sent"] = sum(
