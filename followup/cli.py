@@ -631,10 +631,11 @@ def purge(lazy: _Lazy, slug: str | None, dry_run: bool) -> None:
 
 
 def _register() -> None:
-    from followup import cli_replies, cli_users
+    from followup import cli_replies, cli_reports, cli_users
     from followup.triage.cli import triage_command
 
     main.add_command(triage_command)
+    main.add_command(cli_reports.reports_group)
     main.add_command(cli_users.user)
     main.add_command(cli_users.templates)
     cli_replies.register(main, agency)

@@ -10,8 +10,10 @@ agency-wide.
 Shifts follow the call's closed time in the agency's zone: day 07-15, evening 15-23, night 23-07.
 (The roster's shift names are free text, so they cannot define one.)
 
-Every query here groups and counts in the database; Python only ever sees a handful of rows
-(the weekly series has one row per week, the median reads at most two values).
+The figures are read from the report facts (``followup.report_facts``): one row per call, kept
+current by database triggers, so a year of a large agency is one range of one index. Every query
+groups and counts in the database, by day in the index's order; Python adds up those per-day
+rows (a few thousand for a year) into weeks and totals, and the median reads at most two values.
 """
 
 from __future__ import annotations
@@ -19,36 +21,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
 
+from followup import report_facts
 from followup.models import (
     Agency,
     Call,
-    Callback,
-    CallbackEvent,
-    CallbackEventKind,
-    CallbackStatus,
     Contact,
     Conversation,
     FollowUp,
     FollowUpStatus,
     Message,
     MessageDirection,
-    MessageStatus,
+    ReportFact,
+    ReportReply,
 )
+from followup.report_facts import SHIFTS, day_number
 
-SHIFTS = {"day": (7, 15), "evening": (15, 23), "night": (23, 7)}  # local hours, [start, end)
 MAX_DAYS = 3 * 366  # a longer period is refused: each figure reads every call in it
 DEFAULT_DAYS = 30
 PAGE_SIZE = 25
 # Keywords are not comments: STOP, START, HELP say nothing about the service.
 NOT_COMMENTS = ("opt_out", "opt_in", "help")
-SECONDS_PER_DAY = 86400
 
 
 class ReportError(ValueError):
@@ -119,70 +115,17 @@ def month_filter(month: str) -> ReportFilter:
     return ReportFilter(first, following - timedelta(days=1))
 
 
-# --- time in the agency's zone, in SQL ------------------------------------------------------
-
-
-class epoch_seconds(FunctionElement):  # noqa: N801 (an SQL function reads best in lower case)
-    """Seconds since 1970 of a UTC timestamp column, as an integer, on SQLite and PostgreSQL."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    # Stored as naive UTC text ("2026-11-23 15:00:00.000000"): strftime reads it as UTC.
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
-
-
-def _offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
-    """The zone's UTC offset (seconds) from ``start``, and each instant before ``end`` it
-    changes (DST), as [(from, offset), ...]; found day by day, then to the minute."""
-
-    def offset(at: datetime) -> int:
-        return int(at.astimezone(zone).utcoffset().total_seconds())
-
-    spans = [(start, offset(start))]
-    day = start
-    while day < end:
-        following = min(day + timedelta(days=1), end)
-        if offset(following) != spans[-1][1]:
-            low, high = day, following  # offset(low) is the old one, offset(high) the new
-            while high - low > timedelta(minutes=1):
-                middle = low + (high - low) / 2
-                low, high = (middle, high) if offset(middle) == spans[-1][1] else (low, middle)
-            spans.append((high.replace(second=0, microsecond=0), offset(following)))
-        day = following
-    return spans
-
-
-def local_seconds(column, zone: ZoneInfo, start: datetime, end: datetime):
-    """``column`` as seconds since 1970 on the agency's wall clock (DST-correct in the period)."""
-    spans = _offsets(zone, start, end)
-    if len(spans) == 1:
-        offset = literal(spans[0][1])
-    else:
-        # Each span's offset holds until the next span starts.
-        whens = [(column < spans[i + 1][0], spans[i][1]) for i in range(len(spans) - 1)]
-        offset = case(*whens, else_=spans[-1][1])
-    return epoch_seconds(column) + offset
-
-
 # --- the calls a report counts --------------------------------------------------------------
 
 
 @dataclass
 class Scope:
-    """An agency's calls under a filter, as SQL conditions on Call and FollowUp."""
+    """An agency's calls under a filter, as conditions on the report facts (``ReportFact`` or
+    ``ReportReply``: both carry the call's agency, day, shift, district, type and language)."""
 
     agency: Agency
     filter: ReportFilter
-    since: datetime = field(init=False)  # UTC
+    since: datetime = field(init=False)  # UTC: the period's bounds, for opt-outs
     until: datetime = field(init=False)
 
     def __post_init__(self):
@@ -192,71 +135,26 @@ class Scope:
             UTC
         )
 
-    def local(self, column):
-        return local_seconds(column, self.agency.zone, self.since, self.until)
+    @property
+    def first_monday(self) -> date:
+        """The Monday of the week holding the period's first day (the weekly series starts)."""
+        return self.filter.start - timedelta(days=self.filter.start.weekday())
 
-    def week_starts(self) -> list[datetime]:
-        """Each Monday 00:00 (agency time) from the week holding the first day, in UTC."""
-        zone = self.agency.zone
-        first_monday = self.filter.start - timedelta(days=self.filter.start.weekday())
-        weeks = (self.filter.end - first_monday).days // 7 + 1
-        return [
-            datetime.combine(first_monday + timedelta(weeks=n), time(), zone).astimezone(UTC)
-            for n in range(weeks)
-        ]
+    def week_of(self, day: int) -> int:
+        """The index of the week (from ``first_monday``) of a fact's day number."""
+        return (day - day_number(self.first_monday)) // 7
 
-    def week(self, column):
-        """The index of the week (in ``week_starts``) that ``column`` falls in: a binary search
-        over the weeks' UTC starts as nested CASEs, a few comparisons of the stored value per
-        row instead of time zone arithmetic (the period's bounds keep every row in range)."""
-        starts = self.week_starts()
-
-        def search(low: int, high: int):  # the week is in [low, high)
-            if high - low == 1:
-                return literal(low)
-            middle = (low + high) // 2
-            return case((column < starts[middle], search(low, middle)), else_=search(middle, high))
-
-        return search(0, len(starts))
-
-    def conditions(self) -> list:
+    def where(self, table) -> list:
         f = self.filter
         found = [
-            Call.agency_id == self.agency.id,
-            Call.closed_at >= self.since,
-            Call.closed_at < self.until,
+            table.agency_id == self.agency.id,
+            table.day >= day_number(f.start),
+            table.day <= day_number(f.end),
         ]
-        if f.district:
-            found.append(Call.district == f.district)
-        if f.call_type:
-            found.append(Call.call_type == f.call_type)
-        if f.language:
-            found.append(FollowUp.language == f.language)
-        if f.shift:
-            first, last = SHIFTS[f.shift]
-            second_of_day = self.local(Call.closed_at) % SECONDS_PER_DAY
-            after, before = second_of_day >= first * 3600, second_of_day < last * 3600
-            found.append(and_(after, before) if first < last else or_(after, before))
+        for name in ("district", "call_type", "shift", "language"):
+            if getattr(f, name):
+                found.append(getattr(table, name) == getattr(f, name))
         return found
-
-    def calls(self, *columns):
-        """SELECT ``columns`` FROM the scoped calls (outer-joined to their follow-up)."""
-        return (
-            select(*columns)
-            .select_from(Call)
-            .outerjoin(FollowUp, FollowUp.call_id == Call.id)
-            .where(*self.conditions())
-        )
-
-    def conversations(self, *columns):
-        """SELECT over the scoped calls' check-in conversations (calls that got a reply)."""
-        return (
-            select(*columns)
-            .select_from(Conversation)
-            .join(FollowUp, Conversation.followup_id == FollowUp.id)
-            .join(Call, FollowUp.call_id == Call.id)
-            .where(*self.conditions())
-        )
 
 
 # --- the figures ----------------------------------------------------------------------------
@@ -281,6 +179,7 @@ class Figures:
     first_attempt_median_minutes: float | None  # callback opened -> first call attempt
     opt_outs: int  # numbers that opted out in the period (agency-wide)
     weeks: list[dict] = field(default_factory=list)
+    uncounted: int = 0  # changes logged and not yet in the figures (more than a page works off)
 
     @property
     def skipped_total(self) -> int:
@@ -299,24 +198,26 @@ class Figures:
         return sum(self.ratings.values())
 
 
-def _sum(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def figures(session: Session, agency: Agency, report_filter: ReportFilter) -> Figures:
-    """Compute every figure of the report for ``agency`` under ``report_filter``."""
+    """Compute every figure of the report for ``agency`` under ``report_filter``.
+
+    Brings the report facts up to date first, in ``session``'s transaction (commit it to keep
+    that work)."""
+    uncounted = report_facts.catch_up(session)
     scope = Scope(agency, report_filter)
     counts = _main_pass(session, scope)
-    categories = dict(
-        session.execute(
-            scope.conversations(Message.category, func.count())
-            .join(Message, Message.conversation_id == Conversation.id)
-            .where(Message.direction == MessageDirection.INBOUND)
-            .group_by(Message.category)
-        ).all()
-    )
-    failed = counts["refused"]  # refused by the gateway, and undelivered after it took them
+    categories: dict[str, int] = {}
+    for category, replies in session.execute(
+        # Grouped by day first, in the index's order: no sort of the period's rows.
+        select(ReportReply.category, func.sum(ReportReply.replies))
+        .where(*scope.where(ReportReply))
+        .group_by(ReportReply.day, ReportReply.category)
+    ):
+        categories[category] = categories.get(category, 0) + replies
     rated = sum(counts["ratings"].values())
+    attempted = select(ReportFact.first_attempt_seconds).where(
+        *scope.where(ReportFact), ReportFact.first_attempt_seconds.is_not(None)
+    )
     return Figures(
         calls=counts["calls"],
         scheduled=counts["calls"] - sum(counts["skipped"].values()),
@@ -324,97 +225,97 @@ def figures(session: Session, agency: Agency, report_filter: ReportFilter) -> Fi
         cancelled=counts["cancelled"],
         sent=counts["sent"],
         delivered=counts["delivered"],
-        failed=dict(sorted(failed.items(), key=_by_count)),
+        failed=dict(sorted(counts["refused"].items(), key=_by_count)),
         replied=counts["replied"],
         rating_mean=counts["rating_sum"] / rated if rated else None,
         ratings={r: counts["ratings"].get(r, 0) for r in range(1, 6)},
-        categories={str(k or "none"): v for k, v in sorted(categories.items(), key=_by_count)},
-        **_callbacks(session, scope),
+        categories=dict(sorted(categories.items(), key=_by_count)),
+        callbacks_opened=counts["callbacks"],
+        callbacks_resolved=counts["callbacks_resolved"],
+        callbacks_within_sla=counts["callbacks_in_sla"],
+        first_attempt_median_minutes=_median(
+            session, attempted, ReportFact.first_attempt_seconds, scale=60
+        ),
         opt_outs=_opt_outs(session, scope),
         weeks=_week_list(scope, counts["weeks"]),
+        uncounted=uncounted,
     )
 
 
 def _main_pass(session: Session, scope: Scope) -> dict:
-    """One pass over the calls, their follow-ups and conversations, grouped by week, outcome
-    and rating: every count of the funnel, the ratings and the weekly series come from its
-    few hundred rows at most. (Every call has a follow-up: intake creates one, skipped or
-    scheduled, with the call.)"""
-    week = scope.week(Call.closed_at).label("week")
-    replied = Conversation.followup_id.is_not(None).label("replied")  # the covering index
+    """One pass over the period's facts, grouped by day and outcome in the order of their index
+    (so the database streams them without sorting): every count of the funnel, the ratings, the
+    callbacks and the weekly series add up from its rows (a few thousand for a year)."""
+    fact = ReportFact
     rows = session.execute(
         select(
-            week,
-            FollowUp.status,
-            FollowUp.reason,
-            FollowUp.error_code,
-            replied,
-            Conversation.rating,
-            Message.status,
-            Message.error_code,
+            fact.day,
+            fact.status,
+            fact.delivery,
+            fact.detail,
             func.count(),
+            func.sum(fact.replied),
+            *(func.sum(case((fact.rating == r, 1), else_=0)) for r in range(1, 6)),
+            func.sum(fact.callback),
+            func.sum(fact.callback_resolved),
+            func.sum(fact.callback_in_sla),
         )
-        .select_from(FollowUp)
-        .join(Call, FollowUp.call_id == Call.id)
-        .outerjoin(Conversation, Conversation.followup_id == FollowUp.id)
-        .outerjoin(Message, _delivery_outcome())
-        .where(*scope.conditions())
-        .group_by(
-            week,
-            FollowUp.status,
-            FollowUp.reason,
-            FollowUp.error_code,
-            replied,
-            Conversation.rating,
-            Message.status,
-            Message.error_code,
-        )
+        .where(*scope.where(fact))
+        .group_by(fact.day, fact.status, fact.delivery, fact.detail)
     ).all()
     counts = {
-        "delivered": 0,
         "calls": 0,
         "cancelled": 0,
         "sent": 0,
+        "delivered": 0,
         "replied": 0,
         "rating_sum": 0,
+        "callbacks": 0,
+        "callbacks_resolved": 0,
+        "callbacks_in_sla": 0,
         "skipped": {},
         "refused": {},
         "ratings": {},
         "weeks": {},
     }
-    for week_index, status, reason, code, has_reply, rating, outcome, carrier_code, n in rows:
+
+    def add(kind: str, key: str, n: int) -> None:
+        counts[kind][key] = counts[kind].get(key, 0) + n
+
+    for day, status, delivery, detail, n, replied, *by_rating, opened, resolved, in_sla in rows:
         counts["calls"] += n
-        weekly = counts["weeks"].setdefault(week_index, [0, 0, 0, 0])  # sent, replied, Σ, rated
+        # sent, replied, sum of ratings, ratings given
+        weekly = counts["weeks"].setdefault(scope.week_of(day), [0, 0, 0, 0])
         if status == FollowUpStatus.SKIPPED:
-            key = str(reason or "unknown")
-            counts["skipped"][key] = counts["skipped"].get(key, 0) + n
+            add("skipped", detail or "unknown", n)
         elif status == FollowUpStatus.CANCELLED:
             counts["cancelled"] += n
         elif status == FollowUpStatus.FAILED:
-            key = str(code) if code is not None else (reason or "no code")
-            counts["refused"][key] = counts["refused"].get(key, 0) + n
+            add("refused", detail or "no code", n)
         elif status == FollowUpStatus.SENT:
             counts["sent"] += n
             weekly[0] += n
-            if outcome == MessageStatus.DELIVERED:
+            if delivery == "delivered":
                 counts["delivered"] += n
-            elif outcome is not None:
-                key = str(carrier_code) if carrier_code is not None else "no code"
-                counts["refused"][key] = counts["refused"].get(key, 0) + n
-            if has_reply:
-                counts["replied"] += n
-                weekly[1] += n
-        if has_reply and rating is not None:
-            counts["ratings"][rating] = counts["ratings"].get(rating, 0) + n
-            counts["rating_sum"] += rating * n
-            weekly[2] += rating * n
-            weekly[3] += n
+            elif delivery == "failed":  # undelivered after the gateway took it
+                add("refused", detail or "no code", n)
+            counts["replied"] += replied
+            weekly[1] += replied
+        for rating, given in enumerate(by_rating, start=1):
+            if given:
+                counts["ratings"][rating] = counts["ratings"].get(rating, 0) + given
+                counts["rating_sum"] += rating * given
+                weekly[2] += rating * given
+                weekly[3] += given
+        counts["callbacks"] += opened
+        counts["callbacks_resolved"] += resolved
+        counts["callbacks_in_sla"] += in_sla
     return counts
 
 
 def _week_list(scope: Scope, found: dict) -> list[dict]:
     """Sent, replied and ratings per week (Mondays, agency time), empty weeks included."""
-    first_monday = scope.filter.start - timedelta(days=scope.filter.start.weekday())
+    first_monday = scope.first_monday
     weeks = []
     for index in range((scope.filter.end - first_monday).days // 7 + 1):
         sent, replied, rating_sum, rated = found.get(index, (0, 0, 0, 0))
@@ -433,59 +334,6 @@ def _week_list(scope: Scope, found: dict) -> list[dict]:
 
 def _by_count(item):
     return (-item[1], str(item[0]))
-
-
-def _delivery_outcome():
-    """Join a sent check-in to the text that says how it ended: delivered, or failed or
-    undelivered after the gateway took it. A check-in tried again after a carrier error counts
-    by its last accepted text; a delivered text is always the last (nothing follows delivery),
-    so at most one text joins each check-in."""
-    checkin = aliased(Message)
-    latest = select(func.max(checkin.id)).where(
-        checkin.followup_id == FollowUp.id, checkin.sid.is_not(None)
-    )
-    return and_(
-        FollowUp.status == FollowUpStatus.SENT,
-        Message.followup_id == FollowUp.id,
-        Message.sid.is_not(None),
-        Message.status.in_(
-            (MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
-        ),
-        # Only failures need the (per-row) check that no later text was accepted.
-        or_(Message.status == MessageStatus.DELIVERED, Message.id == latest.scalar_subquery()),
-    )
-
-
-def _callbacks(session: Session, scope: Scope) -> dict:
-    resolved = Callback.status == CallbackStatus.RESOLVED
-    opened, done, in_time = session.execute(
-        scope.conversations(
-            func.count(Callback.id),
-            _sum(resolved),
-            _sum(resolved & (Callback.resolved_at <= Callback.due_by)),
-        ).join(Callback, Callback.conversation_id == Conversation.id)
-    ).one()
-    first = (
-        select(
-            CallbackEvent.callback_id.label("callback_id"),
-            func.min(CallbackEvent.created_at).label("first_at"),
-        )
-        .where(CallbackEvent.kind == CallbackEventKind.ATTEMPT)
-        .group_by(CallbackEvent.callback_id)
-        .subquery()
-    )
-    waited = (epoch_seconds(first.c.first_at) - epoch_seconds(Callback.created_at)).label("s")
-    attempted = (
-        scope.conversations(waited)
-        .join(Callback, Callback.conversation_id == Conversation.id)
-        .join(first, first.c.callback_id == Callback.id)
-    )
-    return {
-        "callbacks_opened": opened,
-        "callbacks_resolved": done,
-        "callbacks_within_sla": in_time,
-        "first_attempt_median_minutes": _median(session, attempted, waited, scale=60),
-    }
 
 
 def _median(session: Session, query, value, *, scale: float = 1) -> float | None:
@@ -573,17 +421,25 @@ class Comment:
 
 
 def _comments_query(scope: Scope, comment_filter: CommentFilter):
-    query = scope.conversations(
-        Message.id,
-        Message.created_at,
-        Message.body,
-        Message.category,
-        Conversation.rating,
-        Message.commendation,
-        Call.call_type,
-        Call.district,
-        Call.closed_at,
-    ).join(Message, Message.conversation_id == Conversation.id)
+    query = (
+        select(
+            Message.id,
+            Message.created_at,
+            Message.body,
+            Message.category,
+            Conversation.rating,
+            Message.commendation,
+            Call.call_type,
+            Call.district,
+            Call.closed_at,
+        )
+        .select_from(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .join(FollowUp, Conversation.followup_id == FollowUp.id)
+        .join(Call, FollowUp.call_id == Call.id)
+        .join(ReportFact, ReportFact.call_id == Call.id)
+        .where(*scope.where(ReportFact))
+    )
     query = query.where(
         Message.direction == MessageDirection.INBOUND,
         or_(Message.category.is_(None), Message.category.not_in(NOT_COMMENTS)),
@@ -614,7 +470,9 @@ def comments(
     page: int = 1,
     per_page: int = PAGE_SIZE,
 ) -> tuple[list[Comment], int]:
-    """One page of replies, newest first, and how many match in all. ``per_page=0``: all."""
+    """One page of replies, newest first, and how many match in all. ``per_page=0``: all.
+    (Brings the report facts up to date first, as ``figures`` does.)"""
+    report_facts.catch_up(session)
     query = _comments_query(Scope(agency, report_filter), comment_filter)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     query = query.order_by(Message.created_at.desc(), Message.id.desc())

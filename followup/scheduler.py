@@ -80,4 +80,17 @@ def build_scheduler(
     scheduler.add_job(
         purge_job, "interval", hours=1, id="purge", next_run_time=datetime.now(UTC)
     )
+
+    def report_job() -> None:
+        from followup.report_facts import refresh_all
+
+        try:
+            refresh_all(sender.db)
+        except Exception:
+            logger.exception("report facts refresh failed")
+
+    # Report facts: count what changed since the last run (a page counts any rest itself).
+    scheduler.add_job(
+        report_job, "interval", seconds=60, id="report-facts", next_run_time=datetime.now(UTC)
+    )
     return scheduler

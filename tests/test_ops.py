@@ -371,7 +371,7 @@ def newest_shipped() -> str:
 
 
 def test_the_migration_head_matches_the_files_shipped():
-    assert ops.head_revision() == newest_shipped() == "0008"
+    assert ops.head_revision() == newest_shipped() == "0009"
 
 
 WORKER = """

@@ -125,6 +125,7 @@ def index():
     except reports.ReportError as exc:
         return _refused(exc)
     figures = reports.figures(session, agency, report_filter)
+    session.commit()  # keep the facts the page brought up to date
     return render_template(
         "reports/index.html",
         agency=agency,
