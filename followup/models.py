@@ -274,6 +274,8 @@ class Message(Base):
         # Reports: a check-in's outcome and a reply's category, read from the index alone.
         Index("ix_messages_followup_outcome", "followup_id", "status", "sid", "error_code"),
         Index("ix_messages_conversation_category", "conversation_id", "direction", "category"),
+        # Report comments, newest first.
+        Index("ix_messages_agency_direction_created", "agency_id", "direction", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -609,6 +611,7 @@ class ReportLog(Base):
     call, its follow-up, texts, conversation, callback or agency time zone changes."""
 
     __tablename__ = "report_log"
+    __table_args__ = (Index("ix_report_log_call", "call_id"),)  # a call's rows are taken together
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     call_id: Mapped[int] = mapped_column(Integer)

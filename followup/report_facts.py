@@ -50,8 +50,8 @@ logger = logging.getLogger(__name__)
 
 SHIFTS = {"day": (7, 15), "evening": (15, 23), "night": (23, 7)}  # local hours, [start, end)
 EPOCH = date(1970, 1, 1)
-BATCH = 2000  # log rows taken per transaction
-PAGE_LIMIT = 10_000  # log rows a report page works off before reading; the job does the rest
+BATCH = 2000  # calls (at most) rebuilt per transaction
+PAGE_LIMIT = 5000  # log rows a report page works off before reading; the job does the rest
 _LOCK_KEY = 0x5245504F  # PostgreSQL advisory lock: one refresher at a time ("REPO")
 _FINAL_FAILURES = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 
@@ -74,7 +74,8 @@ def pending(session: Session) -> int:
 
 
 def refresh_batch(session: Session, size: int = BATCH) -> int:
-    """Take up to ``size`` log rows and rebuild their calls' facts, in the caller's transaction.
+    """Take the log rows of up to ``size`` calls and rebuild those calls' facts, in the caller's
+    transaction.
 
     Returns how many log rows were taken: 0 when the log is empty, or on PostgreSQL when another
     process holds the refresh (it will finish the work)."""
@@ -82,10 +83,12 @@ def refresh_batch(session: Session, size: int = BATCH) -> int:
         if not session.scalar(select(func.pg_try_advisory_xact_lock(_LOCK_KEY))):
             return 0
     log = ReportLog.__table__
-    oldest = select(log.c.id).order_by(log.c.id).limit(size).scalar_subquery()
-    # DELETE .. RETURNING claims the rows: a change committed after it logs its call again.
+    # The calls of the oldest log rows, with every log row of theirs: one rebuild per call
+    # however many changes it had. DELETE .. RETURNING claims the rows, then the rebuild reads
+    # the tables: a change committed after the claim logs its call again, for the next refresh.
+    oldest = select(log.c.call_id).order_by(log.c.id).limit(size).scalar_subquery()
     taken = (
-        session.execute(delete(log).where(log.c.id.in_(oldest)).returning(log.c.call_id))
+        session.execute(delete(log).where(log.c.call_id.in_(oldest)).returning(log.c.call_id))
         .scalars()
         .all()
     )

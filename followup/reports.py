@@ -144,12 +144,18 @@ class Scope:
         """The index of the week (from ``first_monday``) of a fact's day number."""
         return (day - day_number(self.first_monday)) // 7
 
-    def where(self, table) -> list:
+    def where(self, table, *, by_index: bool = True) -> list:
+        """The scope's conditions. ``by_index=False`` writes the period as expressions no index
+        serves, so the database walks another table's index instead (newest replies first) and
+        checks each row's fact by its key."""
         f = self.filter
+        agency_id, day = (
+            (table.agency_id, table.day) if by_index else (table.agency_id + 0, table.day + 0)
+        )
         found = [
-            table.agency_id == self.agency.id,
-            table.day >= day_number(f.start),
-            table.day <= day_number(f.end),
+            agency_id == self.agency.id,
+            day >= day_number(f.start),
+            day <= day_number(f.end),
         ]
         for name in ("district", "call_type", "shift", "language"):
             if getattr(f, name):
@@ -420,7 +426,10 @@ class Comment:
     closed_at: datetime
 
 
-def _comments_query(scope: Scope, comment_filter: CommentFilter):
+def _comments_query(scope: Scope, comment_filter: CommentFilter, *, newest_first: bool = False):
+    """The matching replies. ``newest_first``: for a page of them in time order, walked from
+    the newest reply of the agency (a page needs a few rows, not the whole period sorted);
+    otherwise from the period's facts (to count them all)."""
     query = (
         select(
             Message.id,
@@ -438,9 +447,10 @@ def _comments_query(scope: Scope, comment_filter: CommentFilter):
         .join(FollowUp, Conversation.followup_id == FollowUp.id)
         .join(Call, FollowUp.call_id == Call.id)
         .join(ReportFact, ReportFact.call_id == Call.id)
-        .where(*scope.where(ReportFact))
+        .where(*scope.where(ReportFact, by_index=not newest_first), ReportFact.replied == 1)
     )
     query = query.where(
+        Message.agency_id == scope.agency.id,  # newest first: the agency's replies by time
         Message.direction == MessageDirection.INBOUND,
         or_(Message.category.is_(None), Message.category.not_in(NOT_COMMENTS)),
     )
@@ -473,8 +483,20 @@ def comments(
     """One page of replies, newest first, and how many match in all. ``per_page=0``: all.
     (Brings the report facts up to date first, as ``figures`` does.)"""
     report_facts.catch_up(session)
-    query = _comments_query(Scope(agency, report_filter), comment_filter)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    scope = Scope(agency, report_filter)
+    query = _comments_query(scope, comment_filter)
+    if comment_filter.text or comment_filter.rating is not None or comment_filter.commendations:
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+    else:  # replies by category are counted already
+        counted = select(func.coalesce(func.sum(ReportReply.replies), 0)).where(
+            *scope.where(ReportReply)
+        )
+        if comment_filter.category:
+            counted = counted.where(ReportReply.category == comment_filter.category)
+        else:  # "none": a reply not triaged is a comment too
+            counted = counted.where(ReportReply.category.not_in(NOT_COMMENTS))
+        total = session.scalar(counted)
+    query = _comments_query(scope, comment_filter, newest_first=True)
     query = query.order_by(Message.created_at.desc(), Message.id.desc())
     if per_page:
         query = query.offset((max(page, 1) - 1) * per_page).limit(per_page)

@@ -135,6 +135,14 @@ def upgrade() -> None:
         sa.Column("call_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_report_log_call", "report_log", ["call_id"], unique=False)
+    # Report comments, newest first: the agency's replies by time.
+    op.create_index(
+        "ix_messages_agency_direction_created",
+        "messages",
+        ["agency_id", "direction", "created_at"],
+        unique=False,
+    )
     postgresql = op.get_bind().dialect.name == "postgresql"
     for name, table, event, watched, insert in _triggers():
         of = f" OF {', '.join(watched)}" if watched else ""
@@ -171,6 +179,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgresql else ""))
         if postgresql:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    op.drop_index("ix_messages_agency_direction_created", table_name="messages")
+    op.drop_index("ix_report_log_call", table_name="report_log")
     op.drop_table("report_log")
     op.drop_index("ix_report_replies_period", table_name="report_replies")
     op.drop_table("report_replies")
