@@ -37,6 +37,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 
+from followup import report_facts
 from followup.clock import Clock
 from followup.db import Database
 from followup.models import (
@@ -165,7 +166,13 @@ class BusinessCollector:
                 "Age of the oldest due check-in not yet sent (0 when none waits)",
             )
             lag.add_metric([], sender_lag(session, now))
-        return [followups, outbound, replies, open_, overdue, lag]
+            uncounted = GaugeMetricFamily(
+                "followup_report_changes_waiting",
+                "Changes logged for the reports and not yet counted (the sender counts them "
+                "every minute: a growing figure means no sender is running)",
+            )
+            uncounted.add_metric([], report_facts.pending(session))
+        return [followups, outbound, replies, open_, overdue, lag, uncounted]
 
 
 class Metrics:

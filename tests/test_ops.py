@@ -17,7 +17,7 @@ from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from followup import create_app, logs, migrate, ops
+from followup import create_app, logs, migrate, ops, report_facts
 from followup.db import Database
 from followup.metrics import Metrics
 from followup.models import (
@@ -232,6 +232,11 @@ def test_metrics_match_the_seeded_data(client, db):
     assert value("followup_callbacks_overdue", **a, priority="normal") == 1
     assert value("followup_callbacks_overdue", **a, priority="high") == 0
     assert value("followup_sender_lag_seconds") == 90
+    # The seven calls were logged for the reports; once counted, nothing waits.
+    assert value("followup_report_changes_waiting") > 0
+    report_facts.refresh_all(db)
+    values = metric_values(client.get("/metrics").get_data(as_text=True))
+    assert value("followup_report_changes_waiting") == 0
     # Counts only: no number from the seeded rows appears anywhere.
     assert "555" not in response.get_data(as_text=True)
 
