@@ -607,11 +607,14 @@ class ReportReply(Base):
 
 
 class ReportLog(Base):
-    """Calls whose report facts are out of date: database triggers append a row whenever a
-    call, its follow-up, texts, conversation, callback or agency time zone changes."""
+    """Rows whose calls' report facts are out of date: database triggers append the keys a
+    changed row has at hand (its call, follow-up, conversation or callback) whenever a call, its
+    follow-up, texts, conversation, callback or agency time zone changes."""
 
     __tablename__ = "report_log"
-    __table_args__ = (Index("ix_report_log_call", "call_id"),)  # a call's rows are taken together
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    call_id: Mapped[int] = mapped_column(Integer)
+    call_id: Mapped[int | None] = mapped_column(Integer)
+    followup_id: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[int | None] = mapped_column(Integer)
+    callback_id: Mapped[int | None] = mapped_column(Integer)

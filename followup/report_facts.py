@@ -5,11 +5,11 @@ callbacks row by row in under two seconds. So each call is kept, ready to count,
 row of ``report_facts`` (and its replies by category in ``report_replies``), and the reports
 read one index range.
 
-How it stays right: database triggers (schema 0009) append a call's id to ``report_log``
-whenever a column a figure depends on changes, whatever code made the change. ``refresh`` takes
-logged ids off the log and rebuilds those calls' rows from the tables themselves, so a fact row
-is never patched, only recomputed, and a change that lands while a refresh runs is logged again
-and picked up by the next one. The sender's scheduler refreshes every minute; a report page
+How it stays right: database triggers (schema 0009) append the changed row's keys to
+``report_log`` whenever a column a figure depends on changes, whatever code made the change.
+A refresh takes rows off the log, finds their calls and rebuilds those calls' rows from the
+tables themselves, so a fact row is never patched, only recomputed, and a change that lands
+while a refresh runs is logged again and picked up by the next one. The sender's scheduler refreshes every minute; a report page
 refreshes what is left before it reads (up to a bound, and says so when more is waiting).
 
 Counting rules (the same as ``followup.reports`` documents): a call belongs to the day it closed
@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 SHIFTS = {"day": (7, 15), "evening": (15, 23), "night": (23, 7)}  # local hours, [start, end)
 EPOCH = date(1970, 1, 1)
-BATCH = 2000  # calls (at most) rebuilt per transaction
+BATCH = 2000  # log rows taken (so calls rebuilt, at most) per transaction
 PAGE_LIMIT = 5000  # log rows a report page works off before reading; the job does the rest
 _LOCK_KEY = 0x5245504F  # PostgreSQL advisory lock: one refresher at a time ("REPO")
 _FINAL_FAILURES = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
@@ -74,7 +74,7 @@ def pending(session: Session) -> int:
 
 
 def refresh_batch(session: Session, size: int = BATCH) -> int:
-    """Take the log rows of up to ``size`` calls and rebuild those calls' facts, in the caller's
+    """Take the oldest ``size`` log rows and rebuild their calls' facts, in the caller's
     transaction.
 
     Returns how many log rows were taken: 0 when the log is empty, or on PostgreSQL when another
@@ -83,18 +83,40 @@ def refresh_batch(session: Session, size: int = BATCH) -> int:
         if not session.scalar(select(func.pg_try_advisory_xact_lock(_LOCK_KEY))):
             return 0
     log = ReportLog.__table__
-    # The calls of the oldest log rows, with every log row of theirs: one rebuild per call
-    # however many changes it had. DELETE .. RETURNING claims the rows, then the rebuild reads
-    # the tables: a change committed after the claim logs its call again, for the next refresh.
-    oldest = select(log.c.call_id).order_by(log.c.id).limit(size).scalar_subquery()
-    taken = (
-        session.execute(delete(log).where(log.c.call_id.in_(oldest)).returning(log.c.call_id))
-        .scalars()
-        .all()
-    )
+    oldest = select(log.c.id).order_by(log.c.id).limit(size).scalar_subquery()
+    # DELETE .. RETURNING claims the rows, then the rebuild reads the tables: a change committed
+    # after the claim is logged again, for the next refresh.
+    taken = session.execute(
+        delete(log)
+        .where(log.c.id.in_(oldest))
+        .returning(log.c.call_id, log.c.followup_id, log.c.conversation_id, log.c.callback_id)
+    ).all()
     if taken:
-        rebuild(session, sorted(set(taken)))
+        rebuild(session, sorted(_calls_of(session, taken)))
     return len(taken)
+
+
+def _calls_of(session: Session, logged) -> set[int]:
+    """The calls that log rows name, directly or through a follow-up, conversation or callback."""
+    calls = {row.call_id for row in logged if row.call_id is not None}
+    followups = {row.followup_id for row in logged if row.followup_id is not None}
+    conversations = {row.conversation_id for row in logged if row.conversation_id is not None}
+    callbacks = {row.callback_id for row in logged if row.callback_id is not None}
+    if callbacks:
+        conversations |= set(
+            session.scalars(select(Callback.conversation_id).where(Callback.id.in_(callbacks)))
+        )
+    if conversations:
+        followups |= set(
+            session.scalars(
+                select(Conversation.followup_id).where(
+                    Conversation.id.in_(conversations), Conversation.followup_id.is_not(None)
+                )
+            )
+        )
+    if followups:
+        calls |= set(session.scalars(select(FollowUp.call_id).where(FollowUp.id.in_(followups))))
+    return calls
 
 
 def catch_up(session: Session, limit: int = PAGE_LIMIT) -> int:

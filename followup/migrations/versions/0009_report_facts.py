@@ -4,10 +4,11 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-23 18:00:00
 
-Triggers on the tables a report reads append the call's id to ``report_log`` whenever a column
-a figure depends on changes; ``followup.report_facts.refresh`` rebuilds those calls' facts (the
-sender's scheduler does so every minute, and a report page before it reads). Every existing call
-is logged here, so the first refresh after this upgrade counts the whole history.
+Triggers on the tables a report reads append the changed row's keys (call, follow-up,
+conversation or callback id) to ``report_log`` whenever a column a figure depends on changes;
+``followup.report_facts`` rebuilds those calls' facts (the sender's scheduler every minute, and
+a report page before it reads). Every existing call is logged here, so the first refresh after
+this upgrade counts the whole history.
 """
 
 from collections.abc import Sequence
@@ -20,51 +21,58 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_VIA_CONVERSATION = (
-    "SELECT f.call_id FROM conversations c JOIN followups f ON f.id = c.followup_id "
-    "WHERE c.id = {row}.conversation_id"
-)
-# table: (columns whose update matters, the calls a row belongs to, as SELECT over {row})
+# table: (columns whose update matters, {report_log column: the row's column}). A trigger writes
+# the keys the row has at hand, without looking anything up (a lookup in a trigger runs on every
+# write, with a plan cached from whenever the connection first ran it); the refresh resolves
+# them to calls in bulk.
 WATCHED = {
-    "calls": (("status", "closed_at", "district", "call_type", "agency_id"), "SELECT {row}.id"),
+    "calls": (("status", "closed_at", "district", "call_type", "agency_id"), {"call_id": "id"}),
     "followups": (
         ("status", "reason", "error_code", "language", "call_id"),
-        "SELECT {row}.call_id",
+        {"call_id": "call_id"},
     ),
-    "conversations": (
-        ("rating", "followup_id"),
-        "SELECT call_id FROM followups WHERE id = {row}.followup_id",
-    ),
+    "conversations": (("rating", "followup_id"), {"followup_id": "followup_id"}),
     "messages": (
         ("status", "error_code", "sid", "category", "followup_id", "conversation_id"),
-        "SELECT call_id FROM followups WHERE id = {row}.followup_id UNION " + _VIA_CONVERSATION,
+        {"followup_id": "followup_id", "conversation_id": "conversation_id"},
     ),
     "callbacks": (
         ("status", "resolved_at", "due_by", "created_at", "conversation_id"),
-        _VIA_CONVERSATION,
+        {"conversation_id": "conversation_id"},
     ),
-    "callback_events": (
-        ("kind", "created_at", "callback_id"),
-        "SELECT f.call_id FROM callbacks b JOIN conversations c ON c.id = b.conversation_id "
-        "JOIN followups f ON f.id = c.followup_id WHERE b.id = {row}.callback_id",
-    ),
+    "callback_events": (("kind", "created_at", "callback_id"), {"callback_id": "callback_id"}),
 }
-# An agency's new time zone moves its calls' dates and shifts (updates only).
-ZONE = (("timezone",), "SELECT id FROM calls WHERE agency_id = {row}.id")
+# An agency's new time zone moves its calls' dates and shifts (updates only; rare).
+ZONE_CHANGE = "INSERT INTO report_log (call_id) SELECT id FROM calls WHERE agency_id = NEW.id"
 
 
-def _triggers():
-    """(name, table, event, update columns or (), the INSERT the trigger runs)."""
-    for table, (columns, select) in [*WATCHED.items(), ("agencies", ZONE)]:
-        events = ("UPDATE",) if table == "agencies" else ("INSERT", "UPDATE", "DELETE")
-        for event in events:
-            if event == "UPDATE":  # a row moved between calls counts for both
-                rows = select.format(row="NEW") + " UNION " + select.format(row="OLD")
-            else:
-                rows = select.format(row="OLD" if event == "DELETE" else "NEW")
-            watched = columns if event == "UPDATE" else ()
-            name = f"report_log_{table}_{event.lower()}"
-            yield name, table, event, watched, f"INSERT INTO report_log (call_id) {rows}"
+def _log(keys: dict[str, str], row: str, also: str | None = None) -> str:
+    """INSERT the ``row``'s keys into report_log (when it has any; ``also``: a further
+    condition)."""
+    present = " OR ".join(f"{row}.{column} IS NOT NULL" for column in keys.values())
+    condition = f"({present})" + (f" AND ({also})" if also else "")
+    return (
+        f"INSERT INTO report_log ({', '.join(keys)}) "
+        f"SELECT {', '.join(f'{row}.{column}' for column in keys.values())} WHERE {condition}"
+    )
+
+
+def _triggers(postgresql: bool):
+    """(name, table, event, update columns or (), the statements the trigger runs)."""
+    differs = "IS DISTINCT FROM" if postgresql else "IS NOT"
+    for table, (columns, keys) in WATCHED.items():
+        moved = " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in keys.values())
+        yield f"report_log_{table}_insert", table, "INSERT", (), [_log(keys, "NEW")]
+        # A row that moved to another call counts for both.
+        yield (
+            f"report_log_{table}_update",
+            table,
+            "UPDATE",
+            columns,
+            [_log(keys, "NEW"), _log(keys, "OLD", moved)],
+        )
+        yield f"report_log_{table}_delete", table, "DELETE", (), [_log(keys, "OLD")]
+    yield "report_log_agencies_update", "agencies", "UPDATE", ("timezone",), [ZONE_CHANGE]
 
 
 def upgrade() -> None:
@@ -132,10 +140,12 @@ def upgrade() -> None:
     op.create_table(
         "report_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=True),
+        sa.Column("followup_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_id", sa.Integer(), nullable=True),
+        sa.Column("callback_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_report_log_call", "report_log", ["call_id"], unique=False)
     # Report comments, newest first: the agency's replies by time.
     op.create_index(
         "ix_messages_agency_direction_created",
@@ -144,8 +154,9 @@ def upgrade() -> None:
         unique=False,
     )
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for name, table, event, watched, insert in _triggers():
+    for name, table, event, watched, statements in _triggers(postgresql):
         of = f" OF {', '.join(watched)}" if watched else ""
+        body = "; ".join(statements)
         if postgresql:
             when = (
                 " WHEN (" + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched) + ")"
@@ -154,7 +165,7 @@ def upgrade() -> None:
             )
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN {insert}; RETURN NULL; END $$"
+                f"$$ BEGIN {body}; RETURN NULL; END $$"
             )
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
@@ -168,19 +179,18 @@ def upgrade() -> None:
             )
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
-                f"BEGIN {insert}; END"
+                f"BEGIN {body}; END"
             )
     op.execute("INSERT INTO report_log (call_id) SELECT id FROM calls ORDER BY id")
 
 
 def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for name, table, _event, _watched, _insert in _triggers():
+    for name, table, _event, _watched, _statements in _triggers(postgresql):
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgresql else ""))
         if postgresql:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     op.drop_index("ix_messages_agency_direction_created", table_name="messages")
-    op.drop_index("ix_report_log_call", table_name="report_log")
     op.drop_table("report_log")
     op.drop_index("ix_report_replies_period", table_name="report_replies")
     op.drop_table("report_replies")
