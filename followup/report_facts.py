@@ -134,8 +134,10 @@ def _calls_of(session: Session, logged) -> set[int]:
     return calls
 
 
-def catch_up(session: Session, limit: int = PAGE_LIMIT) -> int:
-    """Work off up to ``limit`` log rows in the caller's transaction; return what is left."""
+def catch_up(session: Session, limit: int | None = None) -> int:
+    """Work off up to ``limit`` (default ``PAGE_LIMIT``) log rows in the caller's transaction;
+    return what is left."""
+    limit = PAGE_LIMIT if limit is None else limit
     done = 0
     while done < limit:
         taken = refresh_batch(session, min(BATCH, limit - done))
@@ -161,7 +163,10 @@ def log_all(session: Session, agency_id: int | None = None) -> int:
     calls = select(Call.id).order_by(Call.id)
     if agency_id is not None:
         calls = calls.where(Call.agency_id == agency_id)
-    result = session.execute(insert(ReportLog).from_select(["call_id"], calls))
+    result = session.execute(
+        insert(ReportLog).from_select(["call_id"], calls),
+        execution_options={"preserve_rowcount": True},  # else -1 on PostgreSQL (psycopg)
+    )
     return result.rowcount
 
 
@@ -265,7 +270,9 @@ def _delivery_outcomes(session: Session, followup_ids: Iterable[int]) -> dict:
     last: dict[int, tuple] = {}
     for followup_id, message_id, status, code in session.execute(
         select(Message.followup_id, Message.id, Message.status, Message.error_code).where(
-            _among(session, Message.followup_id, followup_ids), Message.sid.is_not(None)
+            _among(session, Message.followup_id, followup_ids),
+            Message.sid.is_not(None),
+            Message.direction == MessageDirection.OUTBOUND,
         )
     ):
         if followup_id not in last or message_id > last[followup_id][0]:

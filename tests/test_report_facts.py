@@ -773,22 +773,6 @@ def test_the_refresh_and_rebuild_commands(world, db, database_url, tmp_path, clo
     assert "555" not in done.output + rebuilt.output + unknown.output
 
 
-@pytest.mark.parametrize(
-    "database_url",
-    [
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="log_all returns CursorResult.rowcount of INSERT .. SELECT, which "
-                "SQLAlchemy 2.1 with psycopg leaves at -1 (no preserve_rowcount): "
-                "'recounted -1 call(s)'",
-            ),
-        ),
-    ],
-    indirect=True,
-)
 def test_rebuild_says_how_many_calls_it_recounted(world, db, database_url, tmp_path):
     world.post("N1", "2026-11-20T08:00:00-05:00", _phone(98))
     world.post("N2", "2026-11-20T09:00:00-05:00", _phone(99))
