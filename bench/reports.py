@@ -2,7 +2,10 @@
 
 Seeds 1,000,000 calls closed over the last year (a follow-up each: 85% sent, the rest skipped,
 failed or cancelled; a check-in text per sent one) and 300,000 replies (a conversation each,
-a rating on most, a callback on one in ten) with SQLAlchemy Core bulk inserts, then times
+a rating on most, a callback on one in ten) with SQLAlchemy Core bulk inserts (the report
+triggers fire as they would). Then it counts the whole history into the report facts, as the
+first refresh after the upgrade to schema 0009 does, and a day's share of delivery changes,
+as the sender's minute job does; both are timed. Then it times
 ``GET /reports`` for the whole year through the Flask test client, signed in as a viewer:
 one warm-up, then the median of three. Also shown: the default 30 days, the comments page for
 the year, and the figures CSV. Target: the year's page under 2 s; the last line prints its ratio
@@ -12,7 +15,7 @@ Runs on SQLite in a temporary directory and, when FOLLOWUP_BENCH_POSTGRES_URL (o
 FOLLOWUP_TEST_DATABASE_URL) names a PostgreSQL server, on a fresh database there (dropped
 after). A benchmark reports; it exits 0 when the target is missed.
 `.venv/bin/python bench/reports.py [--quick] [--calls N]` from the repository root (replies are
-30% of calls). FOLLOWUP_REPORTS_CALLS sets the default count: `make bench` uses 200,000 so that
+30% of calls). FOLLOWUP_REPORTS_CALLS sets the default count: `make bench` uses 100,000 so that
 every benchmark together stays under 10 minutes; the full-size run is this script alone.
 """
 
