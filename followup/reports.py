@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
@@ -135,14 +136,18 @@ class Scope:
             UTC
         )
 
-    @property
+    @cached_property
     def first_monday(self) -> date:
         """The Monday of the week holding the period's first day (the weekly series starts)."""
         return self.filter.start - timedelta(days=self.filter.start.weekday())
 
+    @cached_property
+    def _first_monday_number(self) -> int:
+        return day_number(self.first_monday)
+
     def week_of(self, day: int) -> int:
         """The index of the week (from ``first_monday``) of a fact's day number."""
-        return (day - day_number(self.first_monday)) // 7
+        return (day - self._first_monday_number) // 7
 
     def where(self, table, *, by_index: bool = True) -> list:
         """The scope's conditions. ``by_index=False`` writes the period as expressions no index

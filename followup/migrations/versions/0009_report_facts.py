@@ -57,11 +57,16 @@ def _log(keys: dict[str, str], row: str, also: str | None = None) -> str:
     )
 
 
+def _changed(columns, postgresql: bool) -> str:
+    """SQL that is true when any of ``columns`` differs between OLD and NEW (NULL-safe)."""
+    differs = "IS DISTINCT FROM" if postgresql else "IS NOT"
+    return " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in columns)
+
+
 def _triggers(postgresql: bool):
     """(name, table, event, update columns or (), the statements the trigger runs)."""
-    differs = "IS DISTINCT FROM" if postgresql else "IS NOT"
     for table, (columns, keys) in WATCHED.items():
-        moved = " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in keys.values())
+        moved = _changed(keys.values(), postgresql)
         yield f"report_log_{table}_insert", table, "INSERT", (), [_log(keys, "NEW")]
         # A row that moved to another call counts for both.
         yield (
@@ -156,13 +161,9 @@ def upgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
     for name, table, event, watched, statements in _triggers(postgresql):
         of = f" OF {', '.join(watched)}" if watched else ""
+        when = f" WHEN ({_changed(watched, postgresql)})" if watched else ""
         body = "; ".join(statements)
         if postgresql:
-            when = (
-                " WHEN (" + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched) + ")"
-                if watched
-                else ""
-            )
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
                 f"$$ BEGIN {body}; RETURN NULL; END $$"
@@ -172,11 +173,6 @@ def upgrade() -> None:
                 f"EXECUTE FUNCTION {name}()"
             )
         else:
-            when = (
-                " WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
-                if watched
-                else ""
-            )
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} FOR EACH ROW{when} "
                 f"BEGIN {body}; END"
