@@ -285,31 +285,29 @@ def _insert_all(
     (Adding the objects to the session would insert them one by one on SQLite, which the ORM
     does when it cannot match the ids RETURNING gives back to the objects by their order.)
     """
-    inserted = {
-        call.external_id: call
-        for call in session.scalars(
-            insert(Call).returning(Call),
-            [_column_values(Call, call) for call in calls],
-            execution_options=_ONE_STATEMENT,
-        )
-    }
-    calls = [inserted[call.external_id] for call in calls]
+    calls = _insert_in_order(session, Call, calls, key="external_id")
     for call, followup in zip(calls, followups, strict=True):
         followup.call_id = call.id
-    inserted_followups = {
-        followup.call_id: followup
-        for followup in session.scalars(
-            insert(FollowUp).returning(FollowUp),
-            [_column_values(FollowUp, followup) for followup in followups],
-            execution_options=_ONE_STATEMENT,
-        )
-    }
-    followups = [inserted_followups[call.id] for call in calls]
+    followups = _insert_in_order(session, FollowUp, followups, key="call_id")
     # Each new call has exactly this follow-up: say so without the query a lazy load would make.
     for call, followup in zip(calls, followups, strict=True):
         set_committed_value(call, "followup", followup)
         set_committed_value(followup, "call", call)
     return calls, followups
+
+
+def _insert_in_order(session: Session, model, drafts: list[SimpleNamespace], *, key: str) -> list:
+    """Insert ``drafts`` as ``model`` rows in one statement; return the rows in the drafts'
+    order, matched by ``key`` (a column unique among them)."""
+    inserted = {
+        getattr(row, key): row
+        for row in session.scalars(
+            insert(model).returning(model),
+            [_column_values(model, draft) for draft in drafts],
+            execution_options=_ONE_STATEMENT,
+        )
+    }
+    return [inserted[getattr(draft, key)] for draft in drafts]
 
 
 # A None is written as NULL rather than leaving the column out, so every row has the same columns
