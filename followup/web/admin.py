@@ -10,9 +10,9 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from followup import audit, users
+from followup import users
 from followup.models import Agency, AuditEvent, Role, User
-from followup.web.auth import client_ip, roles_required
+from followup.web.auth import record_action, roles_required
 from webhooks.context import db_session, services
 
 bp = Blueprint("admin", __name__)
@@ -50,15 +50,11 @@ def user_create():
         session.rollback()
         flash(f"Not created: {exc}.", "error")
         return redirect(url_for(".user_list")), 303
-    audit.record(
-        session,
+    record_action(
         "user_created",
-        now=now,
-        user=g.user,
         object_type="user",
         object_id=user.id,
         detail={"username": user.username, "role": user.role},
-        ip=client_ip(),
     )
     session.commit()
     flash(f"Account {user.username} created.", "success")
@@ -69,7 +65,6 @@ def user_create():
 @roles_required(Role.ADMIN)
 def user_action(user_id: int, action: str):
     session = db_session()
-    now = services().clock.now()
     user = session.get(User, user_id)
     if user is None or user.agency_id != g.user.agency_id:
         abort(404)
@@ -89,15 +84,11 @@ def user_action(user_id: int, action: str):
         shown = users.enable_totp(user, issuer=session.get(Agency, user.agency_id).name)
     else:
         abort(404)
-    audit.record(
-        session,
+    record_action(
         f"user_{action.replace('-', '_')}",
-        now=now,
-        user=g.user,
         object_type="user",
         object_id=user.id,
         detail={"username": user.username},
-        ip=client_ip(),
     )
     session.commit()
     if shown:
@@ -163,7 +154,7 @@ def audit_csv():
                 event.ip or "",
             ]
         )
-    audit.record(session, "audit_exported", now=services().clock.now(), user=g.user, ip=client_ip())
+    record_action("audit_exported")
     session.commit()
     return Response(
         buffer.getvalue(),

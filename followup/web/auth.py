@@ -94,6 +94,14 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def record_action(action: str, **kwargs) -> None:
+    """Put what the signed-in user does now in the audit trail, with the request's address,
+    in this request's session (the caller commits)."""
+    audit.record(
+        db_session(), action, now=services().clock.now(), user=g.user, ip=client_ip(), **kwargs
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from followup import audit, callback_work, message_templates
+from followup import callback_work, message_templates
 from followup.callback_work import AttemptOutcome, ResolutionOutcome, WorkError
 from followup.models import (
     Agency,
@@ -26,7 +26,7 @@ from followup.models import (
 )
 from followup.phones import mask
 from followup.users import commanders
-from followup.web.auth import client_ip, login_required
+from followup.web.auth import login_required, record_action
 from webhooks.context import db_session, services
 
 bp = Blueprint("queue", __name__, url_prefix="/callbacks")
@@ -251,15 +251,7 @@ def detail(callback_id: int):
     callback = _callback(callback_id)
     page = render_template("callback.html", **_detail_context(callback))
     # The whole thread and the caller's name are on this page: every view is in the audit trail.
-    audit.record(
-        db_session(),
-        "view_callback",
-        now=services().clock.now(),
-        user=g.user,
-        object_type="callback",
-        object_id=callback.id,
-        ip=client_ip(),
-    )
+    record_action("view_callback", object_type="callback", object_id=callback.id)
     db_session().commit()
     return page
 
@@ -271,15 +263,7 @@ def reveal(callback_id: int):
     callback = _callback(callback_id)
     if g.user.role not in (Role.COMMANDER, Role.ADMIN):
         abort(403)
-    audit.record(
-        db_session(),
-        "reveal_number",
-        now=services().clock.now(),
-        user=g.user,
-        object_type="callback",
-        object_id=callback.id,
-        ip=client_ip(),
-    )
+    record_action("reveal_number", object_type="callback", object_id=callback.id)
     db_session().commit()
     return render_template(
         "callback.html", **_detail_context(callback, revealed=callback.conversation.phone)

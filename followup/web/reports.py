@@ -17,9 +17,9 @@ import phonenumbers
 from flask import Blueprint, Response, g, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from followup import audit, reports
+from followup import reports
 from followup.models import Agency, Role
-from followup.web.auth import client_ip, roles_required
+from followup.web.auth import record_action, roles_required
 from webhooks.context import db_session, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -67,11 +67,8 @@ def _refused(exc: reports.ReportError):
 
 
 def _audit(action: str, detail: dict) -> None:
-    session = db_session()
-    audit.record(
-        session, action, now=services().clock.now(), user=g.user, detail=detail, ip=client_ip()
-    )
-    session.commit()
+    record_action(action, detail=detail)
+    db_session().commit()
 
 
 def _csv(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from followup import agency_rules, audit, message_templates, template_admin, tokens
+from followup import agency_rules, message_templates, template_admin, tokens
 from followup.gateways.base import GatewayError
 from followup.models import Agency, ApiToken, MessageTemplate, Role, RosterMember
 from followup.phones import mask, to_e164
 from followup.sensitive import match_sensitive
-from followup.web.auth import client_ip, roles_required
+from followup.web.auth import record_action, roles_required
 from webhooks.context import db_session, services
 
 bp = Blueprint("settings_admin", __name__, url_prefix="/admin")
@@ -18,12 +18,6 @@ bp = Blueprint("settings_admin", __name__, url_prefix="/admin")
 
 def _agency() -> Agency:
     return db_session().get(Agency, g.user.agency_id)
-
-
-def _record(action: str, **kwargs) -> None:
-    audit.record(
-        db_session(), action, now=services().clock.now(), user=g.user, ip=client_ip(), **kwargs
-    )
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -216,7 +210,7 @@ def template_test(template_id: int):
     except (template_admin.TemplateRejected, GatewayError) as exc:
         flash(f"Not sent: {exc}", "error")
         return back
-    _record(
+    record_action(
         "template_test_sent",
         object_type="template",
         object_id=template.id,
@@ -308,7 +302,7 @@ def roster_add():
     )
     session.add(member)
     session.flush()
-    _record("roster_added", object_type="roster_member", object_id=member.id)
+    record_action("roster_added", object_type="roster_member", object_id=member.id)
     session.commit()
     flash(f"{member.name} added to the roster, on duty.", "success")
     return redirect(url_for(".rules")), 303
@@ -327,7 +321,7 @@ def roster_change(member_id: int, action: str):
         member.on_duty = not member.on_duty
     else:
         abort(404)
-    _record(f"roster_{action}", object_type="roster_member", object_id=member_id)
+    record_action(f"roster_{action}", object_type="roster_member", object_id=member_id)
     session.commit()
     return redirect(url_for(".rules")), 303
 
@@ -355,7 +349,7 @@ def token_create():
     session = db_session()
     name = (request.form.get("name") or "").strip()[:100] or "cad"
     row, plain = tokens.create_token(session, _agency(), name, now=services().clock.now())
-    _record("token_created", object_type="api_token", object_id=row.id, detail={"name": name})
+    record_action("token_created", object_type="api_token", object_id=row.id, detail={"name": name})
     session.commit()
     # Shown in this response only: never put in a redirect, a flash or a log.
     return _agency_page(new_token=plain)
@@ -369,7 +363,7 @@ def token_revoke(token_id: int):
     if row is None or row.agency_id != g.user.agency_id:
         abort(404)
     tokens.revoke_token(session, token_id, now=services().clock.now())
-    _record("token_revoked", object_type="api_token", object_id=token_id)
+    record_action("token_revoked", object_type="api_token", object_id=token_id)
     session.commit()
     flash(f"Token {row.prefix}… revoked: the intake API refuses it from now on.", "success")
     return redirect(url_for(".agency")), 303
