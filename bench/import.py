@@ -48,12 +48,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from followup import cad_import, create_app, migrate  # noqa: E402
-from followup.agencies import ensure_default_agency  # noqa: E402
-from followup.cad_mapping import parse_mapping  # noqa: E402
-from followup.clock import SystemClock  # noqa: E402
-from followup.config import Settings  # noqa: E402
-from followup.db import Database  # noqa: E402
+from followup import create_app
+from followup.agencies.registry import ensure_default_agency  # noqa: E402
+from followup.core import migrate  # noqa: E402
+from followup.core.clock import SystemClock  # noqa: E402
+from followup.core.config import Settings  # noqa: E402
+from followup.core.db import Database  # noqa: E402
+from followup.intake import cad_import
+from followup.intake.cad_mapping import parse_mapping  # noqa: E402
 from followup.models import Call  # noqa: E402
 from followup.services import Services  # noqa: E402
 

@@ -217,7 +217,7 @@ def stored(database_url: str) -> dict[str, int]:
     """What the database holds, in counts."""
     from sqlalchemy import func, select
 
-    from followup.db import Database
+    from followup.core.db import Database
     from followup.models import Callback, Conversation, Message, MessageDirection
 
     db = Database(database_url)

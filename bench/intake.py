@@ -112,7 +112,7 @@ def stored(database_url: str) -> tuple[int, dict[str, int]]:
     """Calls in the database, and follow-ups by status."""
     from sqlalchemy import func, select
 
-    from followup.db import Database
+    from followup.core.db import Database
     from followup.models import Call, FollowUp
 
     db = Database(database_url)

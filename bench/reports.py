@@ -44,10 +44,11 @@ from bench._harness import (  # noqa: E402
     shown,
     temporary_folder,
 )
-from followup import create_app, migrate, report_facts, users  # noqa: E402
-from followup.clock import FrozenClock  # noqa: E402
-from followup.config import Settings  # noqa: E402
-from followup.db import Database  # noqa: E402
+from followup import create_app  # noqa: E402
+from followup.core import migrate  # noqa: E402
+from followup.core.clock import FrozenClock  # noqa: E402
+from followup.core.config import Settings  # noqa: E402
+from followup.core.db import Database  # noqa: E402
 from followup.models import (  # noqa: E402
     Agency,
     Call,
@@ -57,8 +58,10 @@ from followup.models import (  # noqa: E402
     Message,
     ReportLog,
 )
+from followup.reports import facts  # noqa: E402
 from followup.services import Services  # noqa: E402
 from followup.setup import prepare_database  # noqa: E402
+from followup.staff import users  # noqa: E402
 
 TARGET_SECONDS = 2.0
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -308,16 +311,16 @@ def run(url: str, instance: Path, calls: int, replies: int) -> dict:
         # (the triggers logged each seeded row; a year arriving in one go is not the real case).
         with db.begin() as session:
             session.execute(delete(ReportLog))
-            report_facts.log_all(session)
+            facts.log_all(session)
         started = time.perf_counter()
-        report_facts.refresh_all(db)
+        facts.refresh_all(db)
         history = time.perf_counter() - started
         with db.engine.connect() as conn:
             conn.execute(text("ANALYZE"))
             conn.commit()
         changes = a_days_changes(db, calls)
         started = time.perf_counter()
-        report_facts.refresh_all(db)
+        facts.refresh_all(db)
         day = time.perf_counter() - started
         client = create_app({"SERVICES": services}).test_client()
         page = client.get("/login").get_data(as_text=True)

@@ -41,15 +41,15 @@ sys.path.insert(0, str(ROOT))  # runnable as a script without the editable insta
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from followup import migrate  # noqa: E402
-from followup.clock import FrozenClock  # noqa: E402
-from followup.config import Settings  # noqa: E402
-from followup.db import Database  # noqa: E402
+from followup.core import migrate  # noqa: E402
+from followup.core.clock import FrozenClock  # noqa: E402
+from followup.core.config import Settings  # noqa: E402
+from followup.core.db import Database  # noqa: E402
 from followup.models import Agency, FollowUp  # noqa: E402
 from followup.services import Services  # noqa: E402
 from followup.setup import prepare_database  # noqa: E402
-from tests.load_seed import seed_due_followups  # noqa: E402
-from tests.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, twilio_error  # noqa: E402
+from followup.testing.load_seed import seed_due_followups  # noqa: E402
+from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, twilio_error  # noqa: E402
 
 LIMIT = 100  # the account's messages per second
 LATENCY = 0.150  # seconds Twilio takes to answer a create

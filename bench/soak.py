@@ -70,7 +70,7 @@ import _harness as h  # noqa: E402
 import inbound  # noqa: E402  (its signed replies)
 import intake  # noqa: E402  (its closed-call events)
 
-from tests.twilio_fake import ACCOUNT_SID, FakeTwilio  # noqa: E402
+from followup.testing.twilio_fake import ACCOUNT_SID, FakeTwilio  # noqa: E402
 
 TARGET_GROWTH = 10.0  # per cent of resident memory, start to end
 WARM_UP = 10.0  # seconds
@@ -248,9 +248,9 @@ class Statuses:
 def create_commander(database_url: str) -> None:
     from sqlalchemy import select
 
-    from followup import users
-    from followup.db import Database
+    from followup.core.db import Database
     from followup.models import Agency
+    from followup.staff import users
 
     db = Database(database_url)
     try:
@@ -350,7 +350,7 @@ def wait_sent(database_url: str, timeout: float = 60.0) -> float:
     """Wait until the sender has caught up (nothing due is left waiting or being sent)."""
     from sqlalchemy import func, or_, select
 
-    from followup.db import Database
+    from followup.core.db import Database
     from followup.models import FollowUp, FollowUpStatus
 
     db = Database(database_url)
@@ -388,7 +388,7 @@ def stored(
     ``undelivered``: the sids of those reported undelivered (30003, retried by the service)."""
     from sqlalchemy import func, select
 
-    from followup.db import Database
+    from followup.core.db import Database
     from followup.models import (
         Call,
         Callback,

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))  # runnable as a script without the editable insta
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
-from followup.triage import language, triage  # noqa: E402
-from followup.triage.evaluate import evaluate, load_jsonl  # noqa: E402
+from followup.replies.triage import language, triage  # noqa: E402
+from followup.replies.triage.evaluate import evaluate, load_jsonl  # noqa: E402
 
 FILES = ("triage_dev", "triage_holdout", "triage_fresh")
 TARGET_RATE = 5000  # replies/s on one core
@@ -117,8 +117,8 @@ except OSError:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 LOADED = (
-    "from followup.triage import triage\n"
-    "from followup.triage.evaluate import load_jsonl\n"
+    "from followup.replies.triage import triage\n"
+    "from followup.replies.triage.evaluate import load_jsonl\n"
     f"for name in {FILES!r}:\n"
     "    with open(f'tests/data/{name}.jsonl', encoding='utf-8') as f:\n"
     "        for row in load_jsonl(f): triage(row['text'])\n"
@@ -152,12 +152,12 @@ def main() -> None:
 
     # Check the French reply really takes the statistical path, or its timing means nothing.
     _, detected = run_child(
-        f"from followup.triage import language, triage\nprint(triage({FRENCH!r}).language, "
+        f"from followup.replies.triage import language, triage\nprint(triage({FRENCH!r}).language, "
         "'lingua' if language._detector.cache_info().currsize else 'NO lingua')"
     )
     bare = startup("pass")
-    first = startup("from followup.triage import triage; triage('thanks')")
-    french = startup(f"from followup.triage import triage; triage({FRENCH!r})")
+    first = startup("from followup.replies.triage import triage; triage('thanks')")
+    french = startup(f"from followup.replies.triage import triage; triage({FRENCH!r})")
     print("\nstart-up to the first answer, fresh process, median of 5")
     print(f"  bare python          {bare * 1000:7.0f} ms")
     for label, took in (("triage('thanks')", first), (f"French: {detected}", french)):

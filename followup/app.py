@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from followup.config import Settings, resource_dir
+from followup.core.config import Settings, resource_dir
 from followup.services import Services
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -60,23 +60,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     configure_logging()
 
-    from followup import metrics, ops
-
-    # First, so the request id is set before any other hook can log.
-    ops.init_app(app)  # /healthz, /readyz, X-Request-Id
-    metrics.init_app(app)  # /metrics
-
     from flask_wtf.csrf import CSRFProtect
 
     from followup import web
-    from webhooks import intake_api, twilio_hooks
+    from followup.web import context
+    from webhooks import health, intake_api, metrics, twilio_hooks
 
+    # First, so the request id is set before any other hook can log.
+    context.init_app(app)
+    metrics.init_app(app)  # /metrics, and the timing of other systems' requests
     csrf = CSRFProtect(app)
     # Other systems call these; they authenticate by bearer token or Twilio's signature.
     csrf.exempt(intake_api.bp)
     csrf.exempt(twilio_hooks.bp)
-    app.register_blueprint(intake_api.bp)
-    app.register_blueprint(twilio_hooks.bp)
+    for blueprint in (health.bp, intake_api.bp, twilio_hooks.bp):
+        app.register_blueprint(blueprint)
     web.init_app(app)
 
     @app.teardown_appcontext
@@ -88,10 +86,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def make_local_server(app: Flask, host: str, port: int):
+    """A threaded development server for ``followup run`` (production runs gunicorn); bound
+    now, so the caller can print its port before serving."""
+    from werkzeug.serving import make_server
+
+    return make_server(host, port, app, threaded=True)
+
+
 def configure_logging() -> None:
     """Set up logging once (JSON or text lines, request ids, numbers redacted: followup.logs);
     third-party loggers that echo request data stay quiet."""
-    from followup import logs
+    from followup.core import logs
 
     logs.configure()
     # The Twilio SDK logs request URLs at INFO; list requests carry phone numbers in them.

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from followup.alerts import AlertSender
-from followup.clock import Clock, SystemClock
-from followup.config import Settings
-from followup.db import Database
-from followup.gateways import build_gateway
-from followup.gateways.base import SmsGateway
-from followup.gateways.guard import OptOutGuard
-from followup.rate_limit import TokenBucket
-from followup.sender import Sender
+from followup.callbacks.alerts import AlertSender
+from followup.core.clock import Clock, SystemClock
+from followup.core.config import Settings
+from followup.core.db import Database
+from followup.sending.gateways import build_gateway
+from followup.sending.gateways.base import SmsGateway
+from followup.sending.gateways.guard import OptOutGuard
+from followup.sending.rate_limit import TokenBucket
+from followup.sending.sender import Sender
 
 
 @dataclass

@@ -6,9 +6,12 @@ import secrets
 
 from sqlalchemy import select
 
-from followup import agencies, message_templates, migrate, users
+from followup.agencies import registry
+from followup.core import migrate
 from followup.models import Agency, Role, User
 from followup.services import Services
+from followup.staff import users
+from followup.texts import message_templates
 
 DEMO_ACCOUNTS = (
     ("commander", Role.COMMANDER, "Demo Commander"),
@@ -23,7 +26,7 @@ def prepare_database(services: Services) -> Agency:
     migrate.upgrade(services.settings.database_url)
     now = services.clock.now()
     with services.db.begin() as session:
-        default = agencies.ensure_default_agency(session, services.settings, now=now)
+        default = registry.ensure_default_agency(session, services.settings, now=now)
         for agency in session.scalars(select(Agency)):
             message_templates.seed_defaults(session, agency, now=now)
         return default

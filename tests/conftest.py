@@ -17,16 +17,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from followup import create_app, migrate
-from followup.agencies import ensure_default_agency
-from followup.clock import FrozenClock
-from followup.config import Settings
-from followup.db import Base, Database
+from followup import create_app
+from followup.agencies.registry import ensure_default_agency
+from followup.core import migrate
+from followup.core.clock import FrozenClock
+from followup.core.config import Settings
+from followup.core.db import Base, Database
 from followup.services import Services
-from tests.factories import ApiClient, FakeGateway
-
-# The browser fixtures (Chromium, the live server, pages) for the Playwright test modules.
-pytest_plugins = ["tests.browser_support"]
+from tests.support.factories import ApiClient, FakeGateway
 
 # Monday 23 November 2026, 10:00 in New York (EST, UTC-5): outside quiet hours.
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -9,10 +9,11 @@ from flask import Blueprint, Response, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from followup import intake, tokens
-from followup.intake_schema import CallEvent
+from followup.intake import tokens
+from followup.intake.calls import EventRejected, describe, find_call, record_call_event
+from followup.intake.schema import CallEvent
 from followup.models import Agency
-from webhooks.context import db_session, services
+from followup.web.context import db_session, services
 from webhooks.openapi import openapi_document
 from webhooks.problems import problem, validation_errors
 
@@ -82,11 +83,11 @@ def post_call():
     session = db_session()
     svc = services()
     try:
-        result = intake.record_call_event(session, agency, event, now=svc.clock.now())
-    except intake.EventRejected as exc:
+        result = record_call_event(session, agency, event, now=svc.clock.now())
+    except EventRejected as exc:
         session.rollback()
         return problem(400, "Some fields are invalid.", errors=exc.errors)
-    body = intake.describe(result.call).model_dump(mode="json")
+    body = describe(result.call).model_dump(mode="json")
     session.commit()
     return body, (202 if result.changed else 200)
 
@@ -96,10 +97,10 @@ def get_call(call_id: str):
     agency = _authenticate()
     if isinstance(agency, Response):
         return agency
-    call = intake.find_call(db_session(), agency, call_id)
+    call = find_call(db_session(), agency, call_id)
     if call is None:
         return problem(404, f"No call {call_id!r} has been reported for this agency.")
-    body = intake.describe(call).model_dump(mode="json")
+    body = describe(call).model_dump(mode="json")
     db_session().commit()  # keeps the token's last-used time
     return body
 

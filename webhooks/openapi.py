@@ -6,7 +6,7 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
-from followup.intake_schema import CallEvent, CallOut, Problem
+from followup.intake.schema import CallEvent, CallOut, Problem
 
 _REF = "#/components/schemas/{model}"
 

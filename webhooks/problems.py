@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, json
 from werkzeug.http import HTTP_STATUS_CODES
 
-from followup.intake_schema import FieldError, Problem
+from followup.intake.schema import FieldError, Problem
 
 PROBLEM_JSON = "application/problem+json"
 

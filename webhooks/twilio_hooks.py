@@ -15,10 +15,11 @@ from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from followup import delivery, inbound
-from followup.alerts import AlertSender
-from followup.spool import DATABASE_DOWN, Spool, SpooledWebhook
-from webhooks.context import db_session, services
+from followup.callbacks.alerts import AlertSender
+from followup.replies import inbound
+from followup.replies.spool import DATABASE_DOWN, Spool, SpooledWebhook
+from followup.sending import delivery
+from followup.web.context import db_session, services
 
 logger = logging.getLogger(__name__)
 

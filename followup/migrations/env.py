@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from followup import models  # noqa: F401  (registers every table on Base.metadata)
-from followup.db import Base, make_engine
+from followup.core.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

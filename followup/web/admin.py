@@ -10,10 +10,10 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from followup import users
 from followup.models import Agency, AuditEvent, Role, User
+from followup.staff import users
 from followup.web.auth import record_action, roles_required
-from webhooks.context import db_session, services
+from followup.web.context import db_session, services
 
 bp = Blueprint("admin", __name__)
 

@@ -24,9 +24,9 @@ from flask import (
     url_for,
 )
 
-from followup import audit, users
 from followup.models import Role, User
-from webhooks.context import db_session, services
+from followup.staff import audit, users
+from followup.web.context import db_session, services
 
 bp = Blueprint("auth", __name__)
 

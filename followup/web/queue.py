@@ -8,8 +8,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from followup import callback_work, message_templates
-from followup.callback_work import AttemptOutcome, ResolutionOutcome, WorkError
+from followup.callbacks import work
+from followup.callbacks.work import AttemptOutcome, ResolutionOutcome, WorkError
+from followup.core.phones import mask
 from followup.models import (
     Agency,
     Alert,
@@ -24,10 +25,10 @@ from followup.models import (
     Role,
     User,
 )
-from followup.phones import mask
-from followup.users import commanders
+from followup.staff.users import commanders
+from followup.texts import message_templates
 from followup.web.auth import login_required, record_action
-from webhooks.context import db_session, services
+from followup.web.context import db_session, services
 
 bp = Blueprint("queue", __name__, url_prefix="/callbacks")
 
@@ -147,7 +148,7 @@ def _queue_context() -> dict:
 
 
 def _categories():
-    from followup.triage import CALLBACK, Category
+    from followup.replies.triage import CALLBACK, Category
 
     return {*CALLBACK, Category.OTHER}
 
@@ -225,12 +226,12 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "prior_callbacks": prior_callbacks,
         "events": events,
         "alerts": alerts,
-        "attempts": callback_work.attempts(session, callback),
+        "attempts": work.attempts(session, callback),
         "commanders": commanders(session, agency.id),
         # As the caller would read them, not as template source.
         "staff_texts": {
             purpose: rendered.body
-            for purpose in callback_work.staff_texts(session, agency, conversation.language)
+            for purpose in work.staff_texts(session, agency, conversation.language)
             if (
                 rendered := message_templates.render_for_call(
                     session, agency, call, purpose, conversation.language
@@ -280,39 +281,39 @@ def act(callback_id: int, action: str):
     form = request.form
     try:
         if action == "claim":
-            callback_work.claim(session, callback, g.user, now=now)
+            work.claim(session, callback, g.user, now=now)
             done = "You have this callback."
         elif action == "unclaim":
-            callback_work.unclaim(session, callback, g.user, now=now)
+            work.unclaim(session, callback, g.user, now=now)
             done = "Released to the queue."
         elif action == "assign":
             assignee = session.get(User, int(form.get("user_id") or 0))
             if assignee is None:
                 raise WorkError("Choose a commander.")
-            callback_work.assign(session, callback, g.user, assignee, now=now)
+            work.assign(session, callback, g.user, assignee, now=now)
             done = f"Assigned to {assignee.display_name}."
         elif action == "attempt":
-            callback_work.log_attempt(
+            work.log_attempt(
                 session, callback, g.user, form.get("outcome", ""), form.get("note", ""), now=now
             )
             done = "Call attempt logged."
         elif action == "note":
-            callback_work.add_note(session, callback, g.user, form.get("note", ""), now=now)
+            work.add_note(session, callback, g.user, form.get("note", ""), now=now)
             done = "Note added."
         elif action == "resolve":
-            callback_work.resolve(
+            work.resolve(
                 session, callback, g.user, form.get("outcome", ""), form.get("note", ""), now=now
             )
             done = "Resolved."
         elif action == "reopen":
-            callback_work.reopen(session, callback, g.user, form.get("note", ""), now=now)
+            work.reopen(session, callback, g.user, form.get("note", ""), now=now)
             done = "Reopened."
         elif action == "text":
             user_id = g.user.id  # read before the rollback expires it
             # The text runs in its own transactions, none left open while sending (on SQLite
             # an open one would hold the write lock the opt-out guard needs to read).
             session.rollback()
-            callback_work.send_staff_text(
+            work.send_staff_text(
                 svc.db, callback_id, user_id, form.get("purpose", ""), svc.gateway, now=now
             )
             done = "Text sent."

@@ -17,10 +17,25 @@ import phonenumbers
 from flask import Blueprint, Response, g, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from followup import reports
 from followup.models import Agency, Role
+from followup.reports.comments import (
+    Comment,
+    CommentFilter,
+    categories_seen,
+    comments,
+    parse_comment_filter,
+)
+from followup.reports.facts import SHIFTS
+from followup.reports.figures import Figures, choices, report_figures
+from followup.reports.filters import (
+    PAGE_SIZE,
+    ReportError,
+    ReportFilter,
+    month_filter,
+    parse_filter,
+)
 from followup.web.auth import record_action, roles_required
-from webhooks.context import db_session, services
+from followup.web.context import db_session, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -58,11 +73,11 @@ def _today(agency: Agency):
     return services().clock.now().astimezone(agency.zone).date()
 
 
-def _report_filter(agency: Agency) -> reports.ReportFilter:
-    return reports.parse_filter(request.args, _today(agency))
+def _report_filter(agency: Agency) -> ReportFilter:
+    return parse_filter(request.args, _today(agency))
 
 
-def _refused(exc: reports.ReportError):
+def _refused(exc: ReportError):
     return render_template("error.html", title="Report not available", message=str(exc)), 400
 
 
@@ -84,7 +99,7 @@ def _csv(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response
     )
 
 
-def chart_data(figures: reports.Figures) -> dict:
+def chart_data(figures: Figures) -> dict:
     """What the page's charts draw (templates/static/reports.js reads it)."""
     unresolved = figures.callbacks_opened - figures.callbacks_resolved
     return {
@@ -119,9 +134,9 @@ def index():
     agency = _agency(session)
     try:
         report_filter = _report_filter(agency)
-    except reports.ReportError as exc:
+    except ReportError as exc:
         return _refused(exc)
-    figures = reports.figures(session, agency, report_filter)
+    figures = report_figures(session, agency, report_filter)
     session.commit()  # keep the facts the page brought up to date
     return render_template(
         "reports/index.html",
@@ -129,12 +144,12 @@ def index():
         report_filter=report_filter,
         figures=figures,
         charts=chart_data(figures),
-        choices=reports.choices(session, agency, report_filter),
-        shifts=reports.SHIFTS,
+        choices=choices(session, agency, report_filter),
+        shifts=SHIFTS,
     )
 
 
-def figure_rows(figures: reports.Figures) -> list[tuple[str, str, object]]:
+def figure_rows(figures: Figures) -> list[tuple[str, str, object]]:
     """The figures as (figure, detail, value) rows: the CSV export and the summary page."""
     rows: list[tuple[str, str, object]] = [
         ("calls", "", figures.calls),
@@ -178,9 +193,9 @@ def figures_csv():
     agency = _agency(session)
     try:
         report_filter = _report_filter(agency)
-    except reports.ReportError as exc:
+    except ReportError as exc:
         return _refused(exc)
-    figures = reports.figures(session, agency, report_filter)
+    figures = report_figures(session, agency, report_filter)
     _audit("export_report_figures", report_filter.describe())
     period = f"{report_filter.start.isoformat()}_{report_filter.end.isoformat()}"
     return _csv(f"figures_{period}.csv", ["figure", "detail", "value"], figure_rows(figures))
@@ -190,9 +205,9 @@ def _comment_context(commendations: bool):
     session = db_session()
     agency = _agency(session)
     report_filter = _report_filter(agency)
-    comment_filter = reports.parse_comment_filter(request.args)
+    comment_filter = parse_comment_filter(request.args)
     if commendations:
-        comment_filter = reports.CommentFilter(commendations=True)
+        comment_filter = CommentFilter(commendations=True)
     return session, agency, report_filter, comment_filter
 
 
@@ -201,7 +216,7 @@ def _page() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
-def _comment_detail(report_filter, comment_filter: reports.CommentFilter) -> dict:
+def _comment_detail(report_filter, comment_filter: CommentFilter) -> dict:
     detail = dict(report_filter.describe())
     if comment_filter.category:
         detail["category"] = comment_filter.category
@@ -227,16 +242,16 @@ def commendations_page():
 def _comments_view(commendations: bool):
     try:
         session, agency, report_filter, comment_filter = _comment_context(commendations)
-    except reports.ReportError as exc:
+    except ReportError as exc:
         return _refused(exc)
     page = _page()
-    rows, total = reports.comments(session, agency, report_filter, comment_filter, page=page)
+    rows, total = comments(session, agency, report_filter, comment_filter, page=page)
     detail = _comment_detail(report_filter, comment_filter) | {"page": page}
     _audit("view_report_commendations" if commendations else "view_report_comments", detail)
     args = report_filter.as_args() | {
         key: request.args[key] for key in ("q", "category", "rating") if request.args.get(key)
     }
-    pages = max(1, -(-total // reports.PAGE_SIZE))
+    pages = max(1, -(-total // PAGE_SIZE))
     return render_template(
         "reports/comments.html",
         agency=agency,
@@ -248,13 +263,13 @@ def _comments_view(commendations: bool):
         page=page,
         pages=pages,
         args=args,
-        categories=reports.categories_seen(),
-        choices=reports.choices(session, agency, report_filter),
-        shifts=reports.SHIFTS,
+        categories=categories_seen(),
+        choices=choices(session, agency, report_filter),
+        shifts=SHIFTS,
     )
 
 
-def _shown(comment: reports.Comment, agency: Agency) -> dict:
+def _shown(comment: Comment, agency: Agency) -> dict:
     return {
         "received": comment.received_at.astimezone(agency.zone),
         "body": redact_numbers(comment.body, agency.default_region),
@@ -282,9 +297,9 @@ def commendations_csv():
 def _comments_export(commendations: bool):
     try:
         session, agency, report_filter, comment_filter = _comment_context(commendations)
-    except reports.ReportError as exc:
+    except ReportError as exc:
         return _refused(exc)
-    rows, total = reports.comments(session, agency, report_filter, comment_filter, per_page=0)
+    rows, total = comments(session, agency, report_filter, comment_filter, per_page=0)
     name = "commendations" if commendations else "comments"
     _audit(
         f"export_report_{name}", _comment_detail(report_filter, comment_filter) | {"rows": total}
@@ -321,12 +336,12 @@ def summary():
     default = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     month = request.args.get("month") or default
     try:
-        report_filter = reports.month_filter(month)
-    except reports.ReportError as exc:
+        report_filter = month_filter(month)
+    except ReportError as exc:
         return _refused(exc)
-    figures = reports.figures(session, agency, report_filter)
-    commendations, commended = reports.comments(
-        session, agency, report_filter, reports.CommentFilter(commendations=True), per_page=10
+    figures = report_figures(session, agency, report_filter)
+    commendations, commended = comments(
+        session, agency, report_filter, CommentFilter(commendations=True), per_page=10
     )
     _audit("view_report_summary", {"month": month})
     return render_template(

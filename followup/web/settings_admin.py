@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from followup import agency_rules, message_templates, template_admin, tokens
-from followup.gateways.base import GatewayError
+from followup.agencies import settings as agency_settings
+from followup.core.phones import mask, to_e164
+from followup.eligibility.sensitive import match_sensitive
+from followup.intake import tokens
 from followup.models import Agency, ApiToken, MessageTemplate, Role, RosterMember
-from followup.phones import mask, to_e164
-from followup.sensitive import match_sensitive
+from followup.sending.gateways.base import GatewayError
+from followup.texts import editing, message_templates
 from followup.web.auth import record_action, roles_required
-from webhooks.context import db_session, services
+from followup.web.context import db_session, services
 
 bp = Blueprint("settings_admin", __name__, url_prefix="/admin")
 
@@ -47,12 +49,12 @@ def templates():
         )
         if row.active:
             kind["active"] = row
-    return render_template("admin_templates.html", kinds=kinds, purposes=template_admin.PURPOSES)
+    return render_template("admin_templates.html", kinds=kinds, purposes=editing.PURPOSES)
 
 
 def _edit_key() -> tuple[str, str, str]:
     purpose = (request.values.get("purpose") or "").strip()
-    if purpose == template_admin.STAFF_PREFIX and request.values.get("staff_name"):
+    if purpose == editing.STAFF_PREFIX and request.values.get("staff_name"):
         purpose = f"{purpose}_{request.values['staff_name'].strip().lower().replace(' ', '_')}"
     return (
         purpose,
@@ -66,7 +68,7 @@ def _edit_key() -> tuple[str, str, str]:
 def template_edit():
     purpose, language, call_type = _edit_key()
     agency = _agency()
-    history = template_admin.versions(db_session(), agency, purpose, language, call_type)
+    history = editing.versions(db_session(), agency, purpose, language, call_type)
     active = next((t for t in history if t.active), None)
     body = (active or (history[0] if history else None)).body if history else ""
     return render_template(
@@ -77,9 +79,9 @@ def template_edit():
         body=body,
         history=history,
         active=active,
-        preview=template_admin.preview(agency, body, language) if body else None,
+        preview=editing.preview(agency, body, language) if body else None,
         placeholders=message_templates.PLACEHOLDERS,
-        purposes=template_admin.PURPOSES,
+        purposes=editing.PURPOSES,
         error=None,
     )
 
@@ -91,7 +93,7 @@ def template_preview():
     language = (request.form.get("language") or "en").strip().lower()
     body = request.form.get("body", "")
     return render_template(
-        "admin_template_preview.html", preview=template_admin.preview(_agency(), body, language)
+        "admin_template_preview.html", preview=editing.preview(_agency(), body, language)
     )
 
 
@@ -103,7 +105,7 @@ def template_save():
     body = request.form.get("body", "")
     session = db_session()
     try:
-        saved = template_admin.save_version(
+        saved = editing.save_version(
             session,
             agency,
             purpose,
@@ -114,9 +116,9 @@ def template_save():
             call_type=call_type,
             activate=bool(request.form.get("activate")),
         )
-    except template_admin.TemplateRejected as exc:
+    except editing.TemplateRejected as exc:
         session.rollback()
-        history = template_admin.versions(session, agency, purpose, language, call_type)
+        history = editing.versions(session, agency, purpose, language, call_type)
         return render_template(
             "admin_template_edit.html",
             purpose=purpose,
@@ -125,9 +127,9 @@ def template_save():
             body=body,
             history=history,
             active=next((t for t in history if t.active), None),
-            preview=template_admin.preview(agency, body, language),
+            preview=editing.preview(agency, body, language),
             placeholders=message_templates.PLACEHOLDERS,
-            purposes=template_admin.PURPOSES,
+            purposes=editing.PURPOSES,
             error=str(exc),
         ), 400
     session.commit()
@@ -154,10 +156,10 @@ def template_activate(template_id: int):
     template = _template(template_id)
     session = db_session()
     try:
-        template_admin.activate_version(
+        editing.activate_version(
             session, _agency(), template, user=g.user, now=services().clock.now()
         )
-    except template_admin.TemplateRejected as exc:
+    except editing.TemplateRejected as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
@@ -182,7 +184,7 @@ def template_diff(template_id: int):
         "admin_template_diff.html",
         older=older,
         newer=newer,
-        lines=template_admin.diff(older, newer),
+        lines=editing.diff(older, newer),
     )
 
 
@@ -206,8 +208,8 @@ def template_test(template_id: int):
         flash("Enter a mobile number to send the test to.", "error")
         return back
     try:
-        template_admin.send_test(services().gateway, _agency(), template, number)
-    except (template_admin.TemplateRejected, GatewayError) as exc:
+        editing.send_test(services().gateway, _agency(), template, number)
+    except (editing.TemplateRejected, GatewayError) as exc:
         flash(f"Not sent: {exc}", "error")
         return back
     record_action(
@@ -233,12 +235,12 @@ def _rules_page(values=None, errors=None, tested=None, status=200):
     return render_template(
         "admin_rules.html",
         agency=agency,
-        values=values or agency_rules.form_values(agency),
+        values=values or agency_settings.form_values(agency),
         errors=errors or {},
         roster=roster,
         mask=mask,
         tested=tested,
-        next_send=agency_rules.next_scheduled(session, agency),
+        next_send=agency_settings.next_scheduled(session, agency),
         zone=agency.zone,
     ), status
 
@@ -255,7 +257,7 @@ def rules_save():
     session = db_session()
     agency = _agency()
     try:
-        changed = agency_rules.update(
+        changed = agency_settings.update(
             session,
             agency,
             request.form,
@@ -263,7 +265,7 @@ def rules_save():
             user=g.user,
             now=services().clock.now(),
         )
-    except agency_rules.RulesRejected as exc:
+    except agency_settings.RulesRejected as exc:
         session.rollback()
         return _rules_page(values=request.form, errors=exc.errors, status=400)
     session.commit()

@@ -14,10 +14,10 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from followup.core.phones import to_e164
 from followup.models import Agency, Message, MessageDirection
-from followup.phones import to_e164
-from followup.sms_segments import count_segments
-from webhooks.context import db_session, services
+from followup.sending.segments import count_segments
+from followup.web.context import db_session, services
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

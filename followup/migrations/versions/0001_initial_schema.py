@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import followup.db
+import followup.core.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("default_language", sa.String(length=8), nullable=False),
         sa.Column("sensitive_patterns", sa.JSON(), nullable=False),
         sa.Column("excluded_dispositions", sa.JSON(), nullable=False),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("slug"),
     )
@@ -47,9 +47,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", followup.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", followup.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("call_type", sa.String(length=200), nullable=False),
         sa.Column("disposition", sa.String(length=200), nullable=True),
-        sa.Column("closed_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("caller_phone", sa.String(length=20), nullable=True),
         sa.Column("caller_name", sa.String(length=200), nullable=True),
         sa.Column("language", sa.String(length=35), nullable=True),
@@ -79,8 +79,8 @@ def upgrade() -> None:
         sa.Column("self_initiated", sa.Boolean(), nullable=False),
         sa.Column("do_not_contact", sa.Boolean(), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("received_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -93,9 +93,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=False),
-        sa.Column("opted_out_at", followup.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opted_out_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("opt_out_source", sa.String(length=32), nullable=True),
-        sa.Column("updated_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -114,7 +114,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("author", sa.String(length=100), nullable=False),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -136,14 +136,14 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=True),
-        sa.Column("send_at", followup.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("send_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error_code", sa.Integer(), nullable=True),
-        sa.Column("claimed_at", followup.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
-        sa.Column("sent_at", followup.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -171,8 +171,8 @@ def upgrade() -> None:
         sa.Column("gateway", sa.String(length=16), nullable=False),
         sa.Column("sid", sa.String(length=64), nullable=True),
         sa.Column("error_code", sa.Integer(), nullable=True),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],

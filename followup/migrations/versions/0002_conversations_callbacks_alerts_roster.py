@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import followup.db
+import followup.core.db
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=False),
         sa.Column("on_duty", sa.Boolean(), nullable=False),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("step", sa.String(length=20), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("auto_texts", sa.Integer(), nullable=False),
-        sa.Column("opened_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_inbound_at", followup.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_inbound_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -74,10 +74,10 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=16), nullable=False),
         sa.Column("priority", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("due_by", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_by", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -106,8 +106,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("detail", sa.String(length=300), nullable=True),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -141,7 +141,7 @@ def upgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unreachable_code", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("unreachable_at", followup.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("unreachable_at", followup.core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     with op.batch_alter_table("messages", schema=None) as batch_op:

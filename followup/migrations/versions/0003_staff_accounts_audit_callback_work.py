@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import followup.db
+import followup.core.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -31,9 +31,9 @@ def upgrade() -> None:
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
-        sa.Column("locked_until", followup.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_login_at", followup.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", followup.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", followup.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -47,7 +47,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("username", sa.String(length=64), nullable=False),
@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("created_at", followup.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", followup.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["callback_id"],
             ["callbacks.id"],
@@ -101,11 +101,11 @@ def upgrade() -> None:
     with op.batch_alter_table("callbacks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("claimed_at", followup.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("claimed_at", followup.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("outcome", sa.String(length=32), nullable=True))
         batch_op.add_column(
-            sa.Column("resolved_at", followup.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("resolved_at", followup.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_foreign_key(
             "fk_callbacks_claimed_by_id", "users", ["claimed_by_id"], ["id"]

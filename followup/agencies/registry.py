@@ -1,0 +1,121 @@
+"""Agencies: creating them with valid settings, and the default agency a fresh install has."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.core.config import Settings
+from followup.eligibility.quiet_hours import QuietHours
+from followup.models import Agency
+from followup.texts import message_templates
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+# Dispositions after which a check-in would be wrong by default: the caller may be the person
+# arrested, or the event was not a real contact. Agencies edit this list.
+DEFAULT_EXCLUDED_DISPOSITIONS = [
+    "ARREST",
+    "ARRESTED",
+    "ARREST MADE",
+    "CUSTODY",
+    "BOOKED",
+    "DUPLICATE",
+    "DUP",
+    "TEST",
+]
+
+
+class AgencyError(ValueError):
+    """An agency setting is not usable; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class AgencySettings:
+    """The settings an agency is created with (issue 7's admin screens edit the same columns)."""
+
+    name: str
+    timezone: str = "America/New_York"
+    send_delay: timedelta = timedelta(hours=2)
+    quiet_hours: QuietHours | None = QuietHours.parse("21:00-09:00")
+    default_language: str = "en"
+    phone: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AgencySettings:
+        return cls(
+            name=settings.agency_name,
+            timezone=settings.timezone,
+            send_delay=settings.send_delay,
+            quiet_hours=settings.quiet_hours,
+        )
+
+
+def create_agency(session: Session, slug: str, options: AgencySettings, *, now: datetime) -> Agency:
+    """Create an agency with its default texts; raise AgencyError when a setting is invalid."""
+    if not _SLUG.match(slug):
+        raise AgencyError(
+            f"slug {slug!r}: use lower-case letters, digits and dashes (e.g. westlake-pd)"
+        )
+    if session.scalar(select(Agency.id).where(Agency.slug == slug)) is not None:
+        raise AgencyError(f"slug {slug!r}: an agency with this slug already exists")
+    if not options.name.strip():
+        raise AgencyError("name: must not be empty")
+    try:
+        ZoneInfo(options.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AgencyError(
+            f"timezone {options.timezone!r}: not an IANA time zone (e.g. America/Chicago)"
+        ) from None
+    if options.send_delay < timedelta(0):
+        raise AgencyError("send delay: must not be negative")
+    agency = Agency(
+        slug=slug,
+        name=options.name.strip(),
+        phone=options.phone,
+        timezone=options.timezone,
+        default_region="US",
+        send_delay_seconds=int(options.send_delay.total_seconds()),
+        quiet_hours=str(options.quiet_hours) if options.quiet_hours else "off",
+        reply_window_hours=168,
+        frequency_cap_days=30,
+        max_age_days=7,
+        default_language=options.default_language,
+        sensitive_patterns=[],
+        call_type_delays=[],
+        languages=sorted({language for _, language in message_templates.default_bodies()}),
+        excluded_dispositions=list(DEFAULT_EXCLUDED_DISPOSITIONS),
+        created_at=now,
+    )
+    session.add(agency)
+    session.flush()
+    message_templates.seed_defaults(session, agency, now=now)
+    if options.default_language not in message_templates.languages_for(session, agency):
+        raise AgencyError(
+            f"default language {options.default_language!r}: no check-in text in that language"
+        )
+    return agency
+
+
+def ensure_default_agency(session: Session, settings: Settings, *, now: datetime) -> Agency:
+    """Return the default agency, creating it from the environment's defaults the first time."""
+    agency = session.scalar(select(Agency).where(Agency.slug == settings.agency_slug))
+    if agency is None:
+        agency = create_agency(
+            session, settings.agency_slug, AgencySettings.from_settings(settings), now=now
+        )
+    else:
+        message_templates.seed_defaults(session, agency, now=now)
+    return agency
+
+
+def get_agency(session: Session, slug: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        raise AgencyError(f"no agency with slug {slug!r}")
+    return agency

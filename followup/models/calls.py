@@ -1,0 +1,167 @@
+"""Calls for service, their check-in follow-ups, and each number's standing with an agency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from followup.core.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from followup.models.agencies import Agency
+
+class CallStatus(StrEnum):
+    """The call's state as the dispatch system last reported it."""
+
+    CLOSED = "closed"  # the call for service is over: a check-in may follow
+    REOPENED = "reopened"  # work resumed on the call: any check-in not yet sent is cancelled
+
+
+class FollowUpStatus(StrEnum):
+    """Where a check-in text stands. One follow-up per call, at most one text per call.
+
+    ::
+
+        (event) --eligible--> scheduled --claim--> sending --gateway ok--> sent
+           |                     ^  |                 |  \\--transient error--> scheduled (retry)
+           |                     |  |                 |  \\--permanent error--> failed
+           |           (closed   |  +--reopened/STOP--+-> cancelled
+           |            again)   |                    \\--crash, no outcome--> unknown
+           +--not eligible--> skipped (a named reason)
+
+    A lost answer (timeout, Twilio 5xx) goes ``sending --> unknown (lookup_pending)``; a later
+    sweep asks Twilio: found --> sent; not found --> scheduled (retry); no answer --> unknown
+    (lookup_failed). A carrier's transient error in a status callback (30001, 30003, 30500)
+    takes a ``sent`` check-in back to ``scheduled``, a bounded number of times.
+    """
+
+    SCHEDULED = "scheduled"  # waiting for send_at; the sender picks it up once due
+    SENDING = "sending"  # claimed and committed before the gateway call; outcome not yet known
+    SENT = "sent"  # the gateway accepted the text (delivery status arrives on the message)
+    FAILED = "failed"  # permanently refused by the gateway, or retries ran out of time
+    SKIPPED = "skipped"  # never to be sent: `reason` says which eligibility rule decided
+    CANCELLED = "cancelled"  # was scheduled, then stopped (call reopened, number opted out)
+    UNKNOWN = "unknown"  # outcome not known (crash mid-send; lost answer): never resent blindly
+
+    @classmethod
+    def pending(cls) -> tuple[FollowUpStatus, ...]:
+        """Statuses from which a text may still go out."""
+        return (cls.SCHEDULED, cls.SENDING)
+
+
+class SkipReason(StrEnum):
+    """Why a follow-up is not sent; reports count these, so each value is stable."""
+
+    NO_PHONE = "no_phone"  # the event carried no caller phone number
+    INVALID_PHONE = "invalid_phone"  # not a number that can receive a text (landline, malformed)
+    OPTED_OUT = "opted_out"  # the number replied STOP to this agency
+    UNREACHABLE = "unreachable"  # the carrier said it cannot take texts (landline, blocked...)
+    DO_NOT_CONTACT = "do_not_contact"  # the dispatcher or officer flagged the call
+    SELF_INITIATED = "self_initiated"  # officer-initiated: nobody called for help
+    SENSITIVE_CALL_TYPE = "sensitive_call_type"  # a text could endanger or hurt the caller
+    EXCLUDED_DISPOSITION = "excluded_disposition"  # e.g. the caller was arrested
+    RECENTLY_CONTACTED = "recently_contacted"  # texted within the agency's frequency cap
+    TOO_OLD = "too_old"  # closed longer ago than the agency's maximum age
+    CALL_REOPENED = "call_reopened"  # cancelled: the call was reopened before the text went
+    NO_TEMPLATE = "no_template"  # failed: no check-in text exists for the language
+    TEMPLATE_ERROR = "template_error"  # failed: the check-in text did not render
+    WINDOW_PASSED = "window_passed"  # failed: retries would go past the maximum age
+    RETRIES_EXHAUSTED = "retries_exhausted"  # failed: transient errors every time, up to the limit
+    GATEWAY_REJECTED = "gateway_rejected"  # failed: the gateway refused permanently (see code)
+    # With status unknown: Twilio's answer to a send was lost (timeout, 5xx). Pending: a later
+    # sweep asks Twilio whether it took the text; running: a sender is asking; failed: Twilio
+    # could not be asked, so staff decide (nothing resends it).
+    LOOKUP_PENDING = "lookup_pending"
+    LOOKUP_RUNNING = "lookup_running"
+    LOOKUP_FAILED = "lookup_failed"
+
+
+class Contact(Base):
+    """A phone number as one agency knows it: above all, whether it has opted out."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("agency_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set while opted out
+    opt_out_source: Mapped[str | None] = mapped_column(String(32))  # "reply", "twilio_21610", ...
+    # Carrier-reported trouble (Twilio 30003-30007): reports and future eligibility read it.
+    unreachable_code: Mapped[int | None] = mapped_column(Integer)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Call(Base):
+    """A call for service as the dispatch or records system reported it (latest event wins)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "external_id"),
+        Index("ix_calls_agency_closed", "agency_id", "closed_at"),  # reports read by period
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    external_id: Mapped[str] = mapped_column(String(64))  # the agency's incident number
+    status: Mapped[CallStatus] = mapped_column(String(16))
+    call_type: Mapped[str] = mapped_column(String(200))
+    disposition: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caller_phone: Mapped[str | None] = mapped_column(String(20))  # E.164 when it parsed
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(35))  # BCP 47 as sent
+    district: Mapped[str | None] = mapped_column(String(64))
+    beat: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    officer_id: Mapped[str | None] = mapped_column(String(64))
+    self_initiated: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # hash of the last event's fields
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()
+    followup: Mapped[FollowUp | None] = relationship(back_populates="call", uselist=False)
+
+
+class FollowUp(Base):
+    """The check-in text for one call: its schedule, its outcome, and why it was not sent."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        # The sender's sweep reads only what is due: this index makes that cost independent
+        # of how many follow-ups wait for later.
+        Index("ix_followups_status_send_at", "status", "send_at"),
+        Index("ix_followups_agency_phone", "agency_id", "phone"),
+        # Reports read a call's follow-up from this index alone (no table row).
+        Index("ix_followups_call_report", "call_id", "status", "reason", "error_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[FollowUpStatus] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))  # a SkipReason value
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[int | None] = mapped_column(Integer)  # the gateway's last error code
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship(back_populates="followup")
+    agency: Mapped[Agency] = relationship()

@@ -1,0 +1,104 @@
+"""Texts, either way, the templates they are rendered from, and Twilio webhook receipts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from followup.core.db import Base, UTCDateTime
+
+
+class MessageDirection(StrEnum):
+    OUTBOUND = "outbound"  # from the agency to the caller
+    INBOUND = "inbound"  # from the caller to the agency
+
+
+class MessageStatus(StrEnum):
+    """A single text's delivery state; outbound values follow Twilio's own status names.
+
+    pending -> queued/accepted -> sending -> sent -> delivered, or failed/undelivered (final).
+    """
+
+    PENDING = "pending"  # stored, gateway not yet called (or the call's outcome is unknown)
+    ACCEPTED = "accepted"  # Twilio accepted it for a Messaging Service, sender not yet chosen
+    QUEUED = "queued"  # Twilio queued it for sending
+    SENDING = "sending"  # Twilio is handing it to the carrier
+    SENT = "sent"  # the carrier took it (the outbox gateway stops here: it keeps the text)
+    DELIVERED = "delivered"  # the carrier confirmed delivery to the handset
+    UNDELIVERED = "undelivered"  # the carrier could not deliver it (final)
+    FAILED = "failed"  # the gateway refused or could not send it (final)
+    RECEIVED = "received"  # an inbound text from a caller
+
+
+class Message(Base):
+    """One text, either way. Outbound texts carry the gateway's id (`sid`) and delivery status."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_agency_phone", "agency_id", "phone"),
+        # Reports: a check-in's outcome and a reply's category, read from the index alone.
+        Index("ix_messages_followup_outcome", "followup_id", "status", "sid", "error_code"),
+        Index("ix_messages_conversation_category", "conversation_id", "direction", "category"),
+        # Report comments, newest first.
+        Index("ix_messages_agency_direction_created", "agency_id", "direction", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id"), index=True)
+    direction: Mapped[MessageDirection] = mapped_column(String(8))
+    phone: Mapped[str] = mapped_column(String(20))  # the caller's number, E.164
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(String(16))
+    gateway: Mapped[str] = mapped_column(String(16))  # "twilio", "outbox", or "twiml" (a reply)
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    media_urls: Mapped[list[str]] = mapped_column(JSON, default=list)  # MMS: shown, never fetched
+    segments: Mapped[int | None] = mapped_column(Integer)
+    # Inbound only: the triage decision (category, callback, urgent, ..., reasons) as stored.
+    category: Mapped[str | None] = mapped_column(String(16))
+    triage: Mapped[dict | None] = mapped_column(JSON)
+    # Inbound only: the text this message was answered with (so a Twilio retry gets the same).
+    reply_body: Mapped[str | None] = mapped_column(Text)
+    commendation: Mapped[str | None] = mapped_column(String(200))  # the officer or unit praised
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageTemplate(Base):
+    """One version of a text an agency sends, per purpose and language (optionally call type)."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "purpose", "language", "call_type", "version"),
+        Index("ix_templates_lookup", "agency_id", "purpose", "language", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    purpose: Mapped[str] = mapped_column(String(32))  # "checkin", ...
+    language: Mapped[str] = mapped_column(String(8))  # ISO 639-1
+    call_type: Mapped[str] = mapped_column(String(200), default="")  # "" = every call type
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    author: Mapped[str] = mapped_column(String(100), default="seed")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookReceipt(Base):
+    """A Twilio webhook delivery already handled, by its ``I-Twilio-Idempotency-Token``.
+
+    Twilio sends the same token when it retries a webhook; a second delivery with a token seen
+    here is answered without being processed again (the unique index holds across workers)."""
+
+    __tablename__ = "webhook_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "sms" or "status"
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

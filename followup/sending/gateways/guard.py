@@ -1,0 +1,59 @@
+"""The last line of the opt-out rule: every text to a caller passes here, whatever sends it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+
+from followup.core.db import Database
+from followup.models import Contact
+from followup.sending.gateways.base import PermanentGatewayError, SendResult, SmsGateway
+
+OPTED_OUT_CODE = 21610  # Twilio's own code for "the recipient has opted out"
+
+# Built once: this read runs before every text, and building a statement costs more than
+# running it.
+_OPTED_OUT = select(Contact.id).where(
+    Contact.agency_id == bindparam("agency_id"),
+    Contact.phone == bindparam("phone"),
+    Contact.opted_out_at.is_not(None),
+)
+
+
+class OptOutGuard:
+    """Wrap a gateway so that it refuses to text a number that opted out of the agency."""
+
+    def __init__(self, gateway: SmsGateway, db: Database):
+        self.inner = gateway
+        self.name = gateway.name
+        self._db = db
+
+    def send(
+        self,
+        agency_id: int,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        validity_period: int | None = None,
+    ) -> SendResult:
+        # One plain read on a connection (no ORM session): this runs before every text.
+        with self._db.engine.connect() as conn:
+            opted_out = conn.scalar(_OPTED_OUT, {"agency_id": agency_id, "phone": to})
+        if opted_out is not None:
+            raise PermanentGatewayError("the number has opted out", code=OPTED_OUT_CODE)
+        if validity_period is None or not getattr(self.inner, "takes_validity_period", False):
+            # A gateway with no queue of its own (the outbox, test fakes) has nothing to expire.
+            return self.inner.send(to, body, status_callback=status_callback)
+        return self.inner.send(
+            to, body, status_callback=status_callback, validity_period=validity_period
+        )
+
+    @property
+    def can_look_up(self) -> bool:
+        """Whether the gateway can say if it took a text whose answer was lost (SentLookup)."""
+        return callable(getattr(self.inner, "find_sent", None))
+
+    def find_sent(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        return self.inner.find_sent(to, body, since=since)

@@ -1,0 +1,549 @@
+"""The sender: claim the check-ins that are due, re-check them, and hand them to the gateway.
+
+At most once: a follow-up is marked ``sending`` and committed before the gateway is called, and
+only the outcome is written afterwards. If the process dies in between, the row stays
+``sending``; after ``sending_timeout`` a later sweep marks it ``unknown`` for staff to look at,
+and nothing resends it. Every sweep is safe to run twice and from several processes at once.
+
+When the gateway's answer is lost (a timeout, a 5xx), the follow-up waits ``unknown`` with
+reason ``lookup_pending``; after ``lookup_after`` a sweep asks the gateway whether it took the
+text: found, it is ``sent``; not found, it is retried; no answer, it stays ``unknown``.
+A text sent close to quiet hours carries a validity period so it cannot arrive inside them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from followup.callbacks import alerts
+from followup.core.clock import Clock
+from followup.core.db import Database
+from followup.eligibility import contacts
+from followup.eligibility import rules as eligibility
+from followup.eligibility.quiet_hours import next_allowed, next_quiet_start
+from followup.models import (
+    Call,
+    FollowUp,
+    FollowUpStatus,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    SkipReason,
+)
+from followup.sending import delivery
+from followup.sending.gateways.base import (
+    GatewayError,
+    LookupFailedError,
+    PermanentGatewayError,
+    ProviderServerError,
+    TransientGatewayError,
+    UnknownOutcomeError,
+)
+from followup.sending.gateways.guard import OPTED_OUT_CODE, OptOutGuard
+from followup.sending.gateways.twilio import (
+    CARRIER_FILTERED,
+    MAX_VALIDITY_PERIOD,
+    TRANSIENT_CODES,
+)
+from followup.sending.rate_limit import TokenBucket
+from followup.sending.retries import CARRIER_RETRY, RetryPolicy, schedule_retry
+from followup.texts import message_templates
+
+logger = logging.getLogger(__name__)
+
+# The two writes after each successful send, built once (building a statement costs more than
+# running it): the follow-up is sent, and its message moves from pending to what Twilio said.
+_FOLLOWUPS, _MESSAGES = FollowUp.__table__, Message.__table__
+_MARK_SENT = (
+    update(_FOLLOWUPS)
+    .where(_FOLLOWUPS.c.id == bindparam("followup_id"))
+    .values(
+        status=FollowUpStatus.SENT.value,
+        sent_at=bindparam("at"),
+        error_code=None,
+        updated_at=bindparam("at"),
+    )
+)
+_MARK_ACCEPTED = (
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.id == bindparam("message_id"),
+        _MESSAGES.c.status == MessageStatus.PENDING.value,
+    )
+    .values(sid=bindparam("sid"), status=bindparam("new_status"), updated_at=bindparam("at"))
+)
+
+
+# The clocks of this host and Twilio's may differ a little: a lookup starts this much earlier.
+LOOKUP_MARGIN = timedelta(minutes=1)
+
+__all__ = ["RetryPolicy", "Sender", "SweepReport"]  # RetryPolicy lives in retries.py
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, as counts (safe to log: no numbers, no bodies)."""
+
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    stale: int = 0
+    lookup: int = 0  # answers lost (timeout, 5xx): the gateway is asked later
+    looked_up: int = 0  # lost answers looked up this sweep (their outcomes count above)
+
+    def add(self, other: SweepReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __str__(self) -> str:
+        return " ".join(f"{name}={getattr(self, name)}" for name in self.__dataclass_fields__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Prepared(NamedTuple):
+    """A text committed as pending and ready for the gateway."""
+
+    followup_id: int
+    message_id: int
+    agency_id: int
+    to: str
+    body: str
+    quiet_start: datetime | None  # when the agency's next quiet hours begin (None: no quiet)
+
+
+@dataclass
+class Sender:
+    db: Database
+    gateway: OptOutGuard
+    clock: Clock
+    public_url: str | None = None
+    batch_size: int = 100
+    sending_timeout: timedelta = timedelta(minutes=10)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    carrier_retry: RetryPolicy = CARRIER_RETRY  # for Twilio's 30001, 30003, 30500
+    # How long after a lost answer to ask the gateway whether it took the text: long enough
+    # for a request still running on Twilio's side to finish and show in its list.
+    lookup_after: timedelta = timedelta(minutes=2)
+    worker_id: str = field(default_factory=default_worker_id)
+    # Gateway requests in flight at once (Twilio answers in ~100-300 ms, so one thread sends
+    # only a few texts a second), and the most texts a second this process may send.
+    concurrency: int = 1
+    rate_limit: TokenBucket | None = None
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+
+    def sweep(self) -> SweepReport:
+        """Mark stale sends unknown, then claim and send one batch of due follow-ups."""
+        report = SweepReport(stale=self.mark_stale())
+        for outcome in self.look_up_lost():
+            report.looked_up += 1
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        claimed = self.claim_due()
+        report.claimed = len(claimed)
+        outcomes: list[str] = []
+        ready: list[Prepared] = []
+        for item in self._prepare_batch(claimed):
+            (outcomes if isinstance(item, str) else ready).append(item)
+        if self.concurrency > 1 and len(ready) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
+            outcomes.extend(self._pool.map(self._deliver, ready))
+        else:
+            outcomes.extend(self._deliver(prepared) for prepared in ready)
+        for outcome in outcomes:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if report.claimed or report.stale or report.looked_up:
+            logger.info("sweep: %s", report)
+        return report
+
+    def close(self) -> None:
+        """Stop the sending threads (after the batch in hand)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def drain(self, max_batches: int = 1000) -> SweepReport:
+        """Sweep until a batch comes back less than full (or ``max_batches`` ran)."""
+        total = SweepReport()
+        for _ in range(max_batches):
+            report = self.sweep()
+            total.add(report)
+            if report.claimed < self.batch_size:
+                break
+        return total
+
+    def mark_stale(self) -> int:
+        """Turn ``sending`` rows older than the timeout into ``unknown``; return how many."""
+        now = self.clock.now()
+        with self.db.begin() as session:
+            count = session.execute(
+                update(FollowUp)
+                .where(
+                    FollowUp.status == FollowUpStatus.SENDING,
+                    FollowUp.claimed_at < now - self.sending_timeout,
+                )
+                .values(status=FollowUpStatus.UNKNOWN, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if count:
+            logger.warning(
+                "%d follow-up(s) left mid-send by a stopped sender: marked unknown", count
+            )
+        return count
+
+    def claim_due(self) -> list[int]:
+        """Atomically move up to ``batch_size`` due follow-ups to ``sending`` for this worker.
+
+        PostgreSQL: rows another sender has locked are skipped (FOR UPDATE SKIP LOCKED).
+        SQLite: the conditional UPDATE runs under the database's single write lock.
+        Either way a row is claimed by exactly one sender.
+        """
+        now = self.clock.now()
+        with self.db.begin() as session:
+            due = (
+                select(FollowUp.id)
+                .where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.send_at <= now)
+                .order_by(FollowUp.send_at, FollowUp.id)
+                .limit(self.batch_size)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            # Two statements, not UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED LIMIT n):
+            # PostgreSQL may run such a subquery more than once, and the batch then
+            # grows past its limit. The rows selected here stay locked until commit.
+            claimed = list(session.scalars(due))
+            if claimed:
+                session.execute(
+                    update(FollowUp)
+                    .where(FollowUp.id.in_(claimed), FollowUp.status == FollowUpStatus.SCHEDULED)
+                    .values(
+                        status=FollowUpStatus.SENDING,
+                        claimed_at=now,
+                        claimed_by=self.worker_id,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+        return sorted(claimed)
+
+    def send_one(self, followup_id: int) -> str:
+        """Send one claimed follow-up; return the SweepReport field its outcome counts under."""
+        [prepared] = self._prepare_batch([followup_id])
+        return prepared if isinstance(prepared, str) else self._deliver(prepared)
+
+    def _deliver(self, prepared: Prepared) -> str:
+        """Hand one prepared text to the gateway and record the answer (in its own thread)."""
+        followup_id, message_id, agency_id, to, body, quiet_start = prepared
+        callback = (
+            f"{self.public_url}/webhooks/twilio/status?m={message_id}" if self.public_url else None
+        )
+        if self.rate_limit is not None:
+            self.rate_limit.acquire()
+        validity = None
+        if quiet_start is not None:
+            # Read the clock now, after any wait for the rate limit. Whole seconds, rounded
+            # down, at least 1 (Twilio's minimum): it must not outlast the start of quiet hours.
+            left = (quiet_start - self.clock.now()).total_seconds()
+            if left < MAX_VALIDITY_PERIOD:
+                validity = max(1, math.floor(left))
+        try:
+            result = self.gateway.send(
+                agency_id, to, body, status_callback=callback, validity_period=validity
+            )
+        except GatewayError as exc:
+            return self._record_failure(followup_id, message_id, exc)
+        except Exception:
+            # A bug or an unexpected library error: the text may or may not have gone.
+            logger.exception("unexpected error sending follow-up %s", followup_id)
+            return self._record_failure(
+                followup_id, message_id, UnknownOutcomeError("unexpected error")
+            )
+        now = self.clock.now()
+        with self.db.engine.begin() as conn:
+            conn.execute(_MARK_SENT, {"followup_id": followup_id, "at": now})
+            # The usual case in one statement: the message still pending, as we left it.
+            moved = conn.execute(
+                _MARK_ACCEPTED,
+                {
+                    "message_id": message_id,
+                    "sid": result.sid,
+                    "new_status": MessageStatus(result.status).value,
+                    "at": now,
+                },
+            ).rowcount
+        if not moved:
+            # A status callback came first; never move the message backwards.
+            with self.db.begin() as session:
+                message = session.get(Message, message_id)
+                message.sid = message.sid or result.sid
+                delivery.advance(message, MessageStatus(result.status), now)
+        return "sent"
+
+    def _prepare_batch(self, followup_ids: list[int]) -> list[Prepared | str]:
+        """Re-check and render claimed follow-ups; store their messages as pending and commit.
+
+        One transaction for the batch: the texts are committed as pending before any is sent,
+        so a crash from here on leaves them visible (``unknown``), never resent."""
+        if not followup_ids:
+            return []
+        now = self.clock.now()
+        templates: dict = {}  # the batch's texts, looked up once per agency/language/type
+        with self.db.begin() as session, session.no_autoflush:
+            found = {
+                followup.id: followup
+                for followup in session.scalars(
+                    select(FollowUp)
+                    .where(FollowUp.id.in_(followup_ids))
+                    .options(joinedload(FollowUp.call).joinedload(Call.agency))
+                )
+            }
+            # Contacts and recent texts for the whole batch in two reads, not two per text.
+            facts = eligibility.batch_facts(session, found.values(), now=now)
+            rows = [
+                self._prepare_row(session, found.get(followup_id), now, templates, facts)
+                for followup_id in followup_ids
+            ]
+            session.flush()  # gives each new message its id
+            return [
+                row
+                if isinstance(row, str)
+                else Prepared(
+                    row[0].id, row[1].id, row[1].agency_id, row[1].phone, row[1].body, row[2]
+                )
+                for row in rows
+            ]
+
+    def _prepare_row(
+        self,
+        session: Session,
+        followup: FollowUp | None,
+        now: datetime,
+        templates: dict,
+        facts: eligibility.BatchFacts,
+    ) -> tuple[FollowUp, Message, datetime | None] | str:
+        if (
+            followup is None
+            or followup.status != FollowUpStatus.SENDING
+            or followup.claimed_by != self.worker_id  # a row this sender did not claim
+        ):
+            return "skipped"
+        call, agency = followup.call, followup.call.agency
+        followup.updated_at = now
+        decision = eligibility.evaluate(
+            session,
+            agency,
+            call,
+            now=now,
+            phone_given=True,
+            followup_id=followup.id,
+            at_send_time=True,
+            facts=facts,
+        )
+        if not decision.eligible:
+            followup.status = FollowUpStatus.SKIPPED
+            followup.reason = decision.reason
+            return "skipped"
+        allowed = next_allowed(now, agency.zone, agency.quiet)
+        if allowed > now:  # claimed late, or a retry landed in quiet hours
+            followup.status = FollowUpStatus.SCHEDULED
+            followup.send_at = allowed
+            return "rescheduled"
+        try:
+            rendered = message_templates.render_for_call(
+                session,
+                agency,
+                call,
+                message_templates.CHECKIN,
+                followup.language,
+                cache=templates,
+            )
+        except message_templates.TemplateRenderError as exc:
+            # A broken template must never reach a caller half-rendered.
+            logger.error("check-in text for agency %s did not render: %s", agency.slug, exc)
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = SkipReason.TEMPLATE_ERROR
+            return "failed"
+        if rendered is None:
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = SkipReason.NO_TEMPLATE
+            return "failed"
+        message = Message(
+            agency_id=agency.id,
+            followup_id=followup.id,
+            direction=MessageDirection.OUTBOUND,
+            phone=followup.phone,
+            body=rendered.body,
+            status=MessageStatus.PENDING,
+            gateway=self.gateway.name,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(message)
+        followup.attempts += 1
+        facts.texted.add((agency.id, call.caller_phone))  # one text per number per batch
+        return followup, message, next_quiet_start(now, agency.zone, agency.quiet)
+
+    def _record_failure(self, followup_id: int, message_id: int, exc: GatewayError) -> str:
+        now = self.clock.now()
+        with self.db.begin() as session:
+            followup = session.get(FollowUp, followup_id)
+            message = session.get(Message, message_id)
+            message.error_code = exc.code
+            message.updated_at = now
+            followup.error_code = exc.code
+            followup.updated_at = now
+            lost = isinstance(exc, UnknownOutcomeError | ProviderServerError)
+            if lost and self.gateway.can_look_up:
+                # The text may have gone: ask the gateway later, before anything resends it.
+                followup.status = FollowUpStatus.UNKNOWN
+                followup.reason = SkipReason.LOOKUP_PENDING
+                logger.warning(
+                    "follow-up %s: answer lost (%s); will look it up, not resend", followup_id, exc
+                )
+                return "lookup"
+            if isinstance(exc, UnknownOutcomeError):
+                followup.status = FollowUpStatus.UNKNOWN
+                logger.warning(
+                    "follow-up %s: outcome unknown (%s); not resending", followup_id, exc
+                )
+                return "unknown"
+            message.status = MessageStatus.FAILED
+            if isinstance(exc, TransientGatewayError):
+                return self._schedule_retry(session, followup, now, exc)
+            assert isinstance(exc, PermanentGatewayError)
+            followup.status = FollowUpStatus.FAILED
+            followup.reason = SkipReason.GATEWAY_REJECTED
+            if exc.code == OPTED_OUT_CODE:
+                contacts.opt_out(
+                    session, followup.agency_id, followup.phone, source="twilio_21610", now=now
+                )
+            elif exc.code == CARRIER_FILTERED:
+                alerts.carrier_filtered(session, message, now=now)
+            logger.info("follow-up %s failed permanently: code=%s", followup_id, exc.code)
+            return "failed"
+
+    def _schedule_retry(
+        self, session: Session, followup: FollowUp, now: datetime, exc: GatewayError
+    ) -> str:
+        policy = self.carrier_retry if exc.code in TRANSIENT_CODES else self.retry
+        return schedule_retry(followup, now, policy, exc.code)
+
+    # -- lost answers --------------------------------------------------------------------------
+
+    def look_up_lost(self) -> list[str]:
+        """Ask the gateway about texts whose answer was lost; return each one's outcome.
+
+        A row is taken by one sender at a time (a conditional UPDATE); one left ``running`` by
+        a sender that stopped is taken again after ``sending_timeout`` (asking twice is safe).
+        """
+        now = self.clock.now()
+        due = or_(
+            (FollowUp.reason == SkipReason.LOOKUP_PENDING)
+            & (FollowUp.claimed_at <= now - self.lookup_after),
+            (FollowUp.reason == SkipReason.LOOKUP_RUNNING)
+            & (FollowUp.claimed_at < now - self.sending_timeout),
+        )
+        with self.db.Session() as session:
+            candidates = list(
+                session.scalars(
+                    select(FollowUp.id)
+                    .where(FollowUp.status == FollowUpStatus.UNKNOWN, due)
+                    .order_by(FollowUp.id)
+                    .limit(self.batch_size)
+                )
+            )
+        outcomes = []
+        for followup_id in candidates:
+            with self.db.begin() as session:
+                taken = session.execute(
+                    update(FollowUp)
+                    .where(
+                        FollowUp.id == followup_id, FollowUp.status == FollowUpStatus.UNKNOWN, due
+                    )
+                    .values(
+                        reason=SkipReason.LOOKUP_RUNNING,
+                        claimed_at=now,
+                        claimed_by=self.worker_id,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            if taken:
+                outcomes.append(self._look_up(followup_id))
+        return outcomes
+
+    def _look_up(self, followup_id: int) -> str:
+        with self.db.Session() as session:
+            message = session.scalars(
+                select(Message)
+                .where(
+                    Message.followup_id == followup_id,
+                    Message.direction == MessageDirection.OUTBOUND,
+                )
+                .order_by(Message.id.desc())
+                .limit(1)
+            ).first()
+            message_id, to, body = message.id, message.phone, message.body
+            since, known_sid = message.created_at - LOOKUP_MARGIN, message.sid
+        found, failure = None, None
+        if known_sid is None:  # else a status callback already named Twilio's sid: it was taken
+            try:
+                found = self.gateway.find_sent(to, body, since=since)
+            except LookupFailedError as exc:
+                failure = exc
+            except Exception:
+                logger.exception("unexpected error looking up follow-up %s", followup_id)
+                failure = LookupFailedError("unexpected error")
+        now = self.clock.now()
+        with self.db.begin() as session:
+            followup = session.get(FollowUp, followup_id)
+            message = session.get(Message, message_id)
+            followup.updated_at = now
+            if failure is not None:
+                followup.reason = SkipReason.LOOKUP_FAILED
+                logger.warning(
+                    "follow-up %s: lookup failed (%s); left unknown, not resent",
+                    followup_id,
+                    failure,
+                )
+                return "unknown"
+            if found is not None or known_sid is not None:
+                followup.status = FollowUpStatus.SENT
+                followup.reason = None
+                followup.error_code = None
+                followup.sent_at = message.created_at
+                if found is not None:
+                    message.sid = message.sid or found.sid
+                    try:
+                        status = MessageStatus(found.status)
+                    except ValueError:  # one this service does not track: Twilio has it
+                        status = MessageStatus.ACCEPTED
+                    delivery.advance(message, status, now)
+                    if found.error_code is not None:
+                        message.error_code = found.error_code
+                logger.info("follow-up %s: lookup found the text; recorded as sent", followup_id)
+                return "sent"
+            # Twilio does not have it: the lost answer was a refusal; trying again is safe.
+            message.status = MessageStatus.FAILED
+            message.updated_at = now
+            logger.info("follow-up %s: lookup found no text; retrying", followup_id)
+            return self._schedule_retry(
+                session, followup, now, TransientGatewayError("not taken", code=message.error_code)
+            )

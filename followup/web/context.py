@@ -1,0 +1,82 @@
+"""Request plumbing every blueprint shares: the services, the per-request session, request ids.
+
+Every request gets an id (a caller's sane ``X-Request-Id``, or a new one): it is returned in that
+header and put on every log line made while the request runs (``followup.core.logs``). The access
+log records each request's method, path, status and duration, never its query string.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session
+
+from followup.core import logs
+from followup.services import Services
+
+access_log = logging.getLogger("followup.access")
+
+# A caller's X-Request-Id is kept when it is a plain token (a UUID, a proxy's hex id); anything
+# else, too long or with characters that could forge a log line, is replaced by a new one.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+REQUEST_ID_HEADER = "X-Request-Id"
+# Asked for every few seconds by load balancers: not worth a log line each.
+_NOT_LOGGED = frozenset({"ops.healthz", "ops.readyz", "static"})
+
+
+def services() -> Services:
+    return current_app.extensions["followup"]
+
+
+def db_session() -> Session:
+    """Return this request's session; the app closes it in teardown."""
+    if "db_session" not in g:
+        g.db_session = services().db.Session()
+    return g.db_session
+
+
+def init_app(app: Flask) -> None:
+    """Give every request an id and an access log line (first, so other hooks can log)."""
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_end_request)
+
+
+def _start_request() -> None:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = given if SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_id_token = logs.request_id.set(g.request_id)
+    g.request_started = time.perf_counter()
+
+
+def _finish_request(response):
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    started = g.get("request_started")
+    if started is not None and request.endpoint not in _NOT_LOGGED:
+        # The path only: query strings are not logged (and the redaction filter would catch a
+        # number in one anyway).
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+    return response
+
+
+def _end_request(_exc) -> None:
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        logs.request_id.reset(token)

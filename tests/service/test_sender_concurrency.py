@@ -1,0 +1,258 @@
+"""Several texts in flight at once within one sender, under a rate limit that always holds.
+
+Time is injected: the token bucket gets a fake monotonic clock and a fake sleep, and the
+threads meet at barriers (with timeouts), never by sleeping. All numbers are fictional.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from followup import create_app
+from followup.core.config import ConfigError, Settings
+from followup.core.db import Database
+from followup.models import Agency, FollowUp, Message
+from followup.sending.gateways.base import SendResult
+from followup.sending.rate_limit import TokenBucket
+from followup.services import Services
+from followup.setup import prepare_database
+from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.support.factories import ApiClient
+
+
+class FakeTime:
+    """A monotonic clock that moves only when someone sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+def due_checkins(api, clock, count: int) -> None:
+    last = None
+    for n in range(count):
+        response = api.post_call(call_id=f"C-{n}", caller_phone=f"+1202555{100 + n:04d}")
+        assert response.json["followup"]["status"] == "scheduled", response.json
+        last = datetime.fromisoformat(response.json["followup"]["send_at"])
+    clock.set(last)
+
+
+# --- the token bucket ---------------------------------------------------------------------------
+
+
+def test_the_bucket_spaces_sends_evenly_and_never_exceeds_its_rate():
+    time = FakeTime()
+    bucket = TokenBucket(10, monotonic=time.monotonic, sleep=time.sleep)
+    granted = []
+    for _ in range(50):
+        bucket.acquire()
+        granted.append(time.now)
+
+    # 50 sends at 10 a second take 4.9 s, and no one-second window ever holds more than 10 + 1.
+    assert granted[-1] - granted[0] == pytest.approx(4.9)
+    for i, start in enumerate(granted):
+        assert sum(1 for t in granted[i:] if t < start + 1.0) <= 11
+
+
+def test_idle_time_does_not_bank_more_than_the_burst():
+    time = FakeTime()
+    bucket = TokenBucket(5, burst=2, monotonic=time.monotonic, sleep=time.sleep)
+    time.now += 3600  # an hour with nothing to send
+    waits = [bucket.acquire() for _ in range(4)]
+    assert waits == [0.0, 0.0, pytest.approx(0.2), pytest.approx(0.2)]
+
+
+def test_waiting_threads_are_served_in_turn_at_the_rate():
+    """16 threads ask at once: each reserves its own slot, 1/rate apart, none shares one."""
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def record(seconds: float) -> None:
+        with lock:
+            waits.append(seconds)
+
+    bucket = TokenBucket(100, monotonic=lambda: 50.0, sleep=record)
+    start = threading.Barrier(16, timeout=10)
+
+    def ask():
+        start.wait()
+        bucket.acquire()
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    # The first token is there; the other 15 wait 10 ms, 20 ms, ... 150 ms.
+    assert sorted(waits) == pytest.approx([k / 100 for k in range(1, 16)])
+
+
+@pytest.mark.parametrize("rate, burst", [(0, 1), (-1, 1), (5, 0.5)])
+def test_a_bucket_that_could_never_send_is_refused(rate, burst):
+    with pytest.raises(ValueError):
+        TokenBucket(rate, burst=burst)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_send_rate_and_concurrency_come_from_the_environment():
+    settings = Settings.from_env(
+        {"FOLLOWUP_SEND_RATE": "12.5", "FOLLOWUP_SEND_CONCURRENCY": "16"}, secret_key="k"
+    )
+    assert (settings.send_rate, settings.send_concurrency) == (12.5, 16)
+    default = Settings.from_env({}, secret_key="k")
+    assert (default.send_rate, default.send_concurrency) == (None, 4)
+    assert Settings.from_env({"FOLLOWUP_SEND_RATE": "off"}, secret_key="k").send_rate is None
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("FOLLOWUP_SEND_RATE", "fast"),
+        ("FOLLOWUP_SEND_RATE", "-3"),
+        ("FOLLOWUP_SEND_RATE", "nan"),
+        ("FOLLOWUP_SEND_RATE", "inf"),
+        ("FOLLOWUP_SEND_CONCURRENCY", "0"),
+        ("FOLLOWUP_SEND_CONCURRENCY", "65"),
+        ("FOLLOWUP_SEND_CONCURRENCY", "four"),
+    ],
+)
+def test_a_bad_send_setting_names_its_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env({variable: value}, secret_key="k")
+
+
+# --- the sender ---------------------------------------------------------------------------------
+
+
+class MeetingGateway:
+    """Each send waits until ``width`` sends are in flight together: proof of concurrency."""
+
+    name = "fake"
+
+    def __init__(self, width: int):
+        self._meeting = threading.Barrier(width, timeout=10)
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.sent: list[str] = []
+
+    def send(self, to, body, *, status_callback=None):
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            self._meeting.wait()
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        with self._lock:
+            self.sent.append(to)
+            return SendResult(sid=f"SMfeed{len(self.sent):028x}", status="queued")
+
+
+def test_a_sender_keeps_several_texts_in_flight_and_sends_each_once(services, api, clock, db):
+    gateway = MeetingGateway(width=4)
+    sender = Services.build(services.settings, clock=clock, gateway=gateway, db=db).sender(
+        concurrency=4, batch_size=100
+    )
+    due_checkins(api, clock, 12)
+    try:
+        report = sender.sweep()
+    finally:
+        sender.close()
+
+    # With one send at a time the barrier would break and every outcome would be unknown.
+    assert (report.claimed, report.sent, report.unknown) == (12, 12, 0)
+    assert gateway.most_in_flight == 4
+    assert sorted(gateway.sent) == sorted(f"+1202555{100 + n:04d}" for n in range(12))
+    with db.Session() as session:
+        assert set(session.scalars(select(FollowUp.status))) == {"sent"}
+        assert session.scalar(select(func.count()).select_from(Message)) == 12
+
+
+def test_every_send_takes_a_token_and_a_skipped_one_does_not(services, api, clock, db):
+    time = FakeTime()
+    bucket = TokenBucket(2, monotonic=time.monotonic, sleep=time.sleep)
+    gateway = MeetingGateway(width=1)
+    sender = Services.build(services.settings, clock=clock, gateway=gateway, db=db).sender(
+        rate_limit=bucket, concurrency=1
+    )
+    due_checkins(api, clock, 4)
+    api.post_call(call_id="C-sensitive", caller_phone="+12025550190", call_type="CODE 10-16")
+    with db.begin() as session:  # a pattern added after scheduling: skipped at send time
+        session.scalar(select(Agency)).sensitive_patterns = ["10-16"]
+    report = sender.sweep()
+
+    assert (report.sent, report.skipped) == (4, 1)
+    assert time.slept == pytest.approx([0.5, 0.5, 0.5])  # 4 sends at 2 a second, no more
+
+
+@pytest.fixture
+def twilio():
+    with FakeTwilio() as server:
+        yield server
+
+
+def test_concurrent_sends_through_the_sdk_reach_twilio_once_each(settings, clock, twilio):
+    configured = replace(
+        settings,
+        public_url="https://followup.example.org",
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_messaging_service_sid="MG" + "1" * 32,
+        twilio_api_url=twilio.url,
+        send_concurrency=8,
+    )
+    db = Database(configured.database_url)
+    services = Services.build(configured, clock=clock, db=db)
+    prepare_database(services)
+    api = ApiClient(create_app({"SERVICES": services}).test_client(), "test-intake-token")
+    due_checkins(api, clock, 40)
+    sender = services.sender()
+    try:
+        report = sender.drain()
+    finally:
+        sender.close()
+        db.dispose()
+
+    assert (report.claimed, report.sent) == (40, 40)
+    creates = twilio.create_requests
+    assert len(creates) == 40
+    callbacks = [r.form["StatusCallback"] for r in creates]
+    assert len(set(callbacks)) == 40  # one request per message, none repeated
+    assert sorted(r.form["To"] for r in creates) == sorted(
+        f"+1202555{100 + n:04d}" for n in range(40)
+    )
+
+
+def test_a_sender_never_sends_a_row_another_sender_claimed(services, api, clock, db, gateway):
+    """The row lock decides who claims; the claim's owner is checked again before sending."""
+    due_checkins(api, clock, 1)
+    one = services.sender(worker_id="one")
+    two = services.sender(worker_id="two")
+    [claimed] = one.claim_due()
+
+    assert two.send_one(claimed) == "skipped"
+    assert gateway.sent == []
+    with db.Session() as session:
+        row = session.get(FollowUp, claimed)
+        assert (row.status, row.claimed_by, row.attempts) == ("sending", "one", 0)
+    assert one.send_one(claimed) == "sent"
+    assert len(gateway.sent) == 1

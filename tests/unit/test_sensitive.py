@@ -1,0 +1,145 @@
+"""The sensitive call-type list: the calls that must never get an automated text."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from followup.eligibility.sensitive import match_sensitive, normalise, validate_agency_pattern
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def load(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "SIMPLE BATTERY DOMESTIC",
+        "--DV - ARGUMENTS, DISTURBANCE",
+        "DV A/B I/P",
+        "114D_Family Physical",
+        "46 - CIT",
+        "DOA",
+        "911/NO VOICE",
+        "WNTD WRRNT FELONY",
+        "Violation of Protective Order",
+        "SEXUAL ASSAULT",
+        "rape",
+        "Indecent Exposure",
+        "PROSTITUTION",
+        "SEX OFFENDER REGISTRATION",
+        "CHILD ABUSE",
+        "TRUANCY",
+        "Curfew Violation",
+        "RUNAWAY JUVENILE",
+        "MISSING PERSON",
+        "KIDNAPPING",
+        "HOSTAGE SITUATION",
+        "DEATH NOTIFICATION",
+        "HOMICIDE",
+        "SUICIDAL SUBJECT",
+        "MENTAL HEALTH CRISIS",
+        "OVERDOSE",
+        "WELFARE CHECK",
+        "STALKING",
+        "HUMAN TRAFFICKING",
+        "ELDER ABUSE",
+        "911 HANG UP",
+        "SILENT 911",
+        "PRISONER TRANSPORT",
+        "ESCAPEE",
+        "VEHICLE PURSUIT",
+    ],
+)
+def test_the_issue_examples_and_every_named_kind_are_sensitive(label):
+    assert match_sensitive(label) is not None
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "THEFT",
+        "BURGLARY - RESIDENTIAL",
+        "THEFT-CAR PROWL",
+        "VANDALISM",
+        "ASSAULT",
+        "ROBBERY - ARMED",
+        "TRAFFIC - MVC - INJURY",
+        "MVA MINOR INJURY",
+        "NOISE COMPLAINT",
+        "ALARM - SILENT",
+        "SUSPICIOUS PERSON",
+        "PARKING VIOLATION",
+        "ANIMAL COMPLAINT",
+        "ANIMAL ABUSE",
+        "FRAUD",
+        "ABANDONED VEHICLE",
+        "RUNAWAY VEHICLE",
+        "SHOPLIFTER IN CUSTODY",
+        "ORDINANCE VIOLATION",
+        "ACCIDENT - PEDESTRIAN INVOLVED",
+        "DISTURBING THE PEACE",
+    ],
+)
+def test_ordinary_calls_stay_eligible(label):
+    assert match_sensitive(label) is None
+
+
+def test_labels_are_read_as_words_and_codes():
+    assert normalise("--DV - ARGUMENTS, DISTURBANCE") == "DV ARGUMENTS DISTURBANCE"
+    assert normalise("DV A/B I/P") == "DV AB IP"
+    assert normalise("114D_Family Physical") == "114D FAMILY PHYSICAL"
+    assert normalise("273.5 PC") == "273.5 PC"
+    assert normalise("911/NO  VOICE") == "911 NO VOICE"
+
+
+def test_the_match_says_which_group_decided():
+    found = match_sensitive("DV A/B I/P")
+
+    assert found.group == "domestic"
+    assert found.matched == "DV"
+
+
+@pytest.mark.parametrize(
+    "corpus", ["cad_call_types.tsv", "cad_call_types_holdout.tsv", "cad_call_types_fresh.tsv"]
+)
+def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
+    """At least 97% of sensitive labels skipped, at most 10% of ordinary ones.
+
+    Three files of real labels copied from the published CAD and RMS data of 47 US agencies
+    (27, 12 and 8, no agency in two files), labelled by the product's policy by people who did
+    not see the matcher. Each later file was first used as a held-out measure of the rules
+    tuned on the files before it: 76.5% of sensitive labels skipped on the second, 88.7% on
+    the third (notes on issue 3). All three now guard against regressions.
+    """
+    rows = load(corpus)
+    sensitive = [r["label"] for r in rows if r["sensitive"] == "1"]
+    ordinary = [r["label"] for r in rows if r["sensitive"] == "0"]
+    missed = [label for label in sensitive if match_sensitive(label) is None]
+    wrongly_skipped = [label for label in ordinary if match_sensitive(label) is not None]
+
+    assert len(sensitive) >= 100 and len(ordinary) >= 300
+    assert len(missed) / len(sensitive) <= 0.03, missed
+    assert len(wrongly_skipped) / len(ordinary) <= 0.10, wrongly_skipped
+
+
+def test_an_agency_adds_its_own_codes_words_and_patterns():
+    extra = ["10-16", "family court", "re:^C11B\\b"]
+
+    assert match_sensitive("10-16 PHYSICAL", extra).group == "agency"
+    assert match_sensitive("FAMILY COURT PAPERS", extra).group == "agency"
+    assert match_sensitive("C11B S/GUN", extra).group == "agency"
+    assert match_sensitive("10-166 PARKING", extra) is None
+
+
+def test_agency_patterns_are_checked_before_they_are_saved():
+    assert validate_agency_pattern("re:([unclosed") is not None
+    assert validate_agency_pattern("   ") is not None
+    assert validate_agency_pattern("--") is not None
+    assert validate_agency_pattern("10-16") is None

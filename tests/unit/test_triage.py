@@ -1,0 +1,400 @@
+"""Reply triage: what a caller's text means, and whether a person must call back."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from followup.cli import main
+from followup.replies.triage import CALLBACK, Category, triage
+from followup.replies.triage.evaluate import evaluate, load_jsonl
+
+DATA = Path(__file__).parents[1] / "data"
+SETS = ["triage_dev.jsonl", "triage_holdout.jsonl", "triage_fresh.jsonl"]
+
+
+@pytest.fixture(scope="module", params=SETS)
+def measured(request):
+    with open(DATA / request.param, encoding="utf-8") as handle:
+        return evaluate(load_jsonl(handle))
+
+
+# --- the labelled sets ------------------------------------------------------------------------
+
+
+def test_the_development_set_covers_every_category_in_both_languages():
+    with open(DATA / "triage_dev.jsonl", encoding="utf-8") as handle:
+        rows = load_jsonl(handle)
+
+    assert len(rows) >= 400
+    assert {row["cat"] for row in rows} == {c.value for c in Category}
+    assert sum(row["lang"] == "es" for row in rows) >= 100
+    assert sum(row["lang"] not in ("en", "es") for row in rows) >= 20
+
+
+def test_nobody_in_danger_is_missed(measured):
+    assert measured.recall("crisis").value == 1.0, [
+        m["text"] for m in measured.misses if m["want"] == "crisis"
+    ]
+    assert measured.flag_recall("urgent").value == 1.0
+
+
+def test_no_one_is_opted_out_who_did_not_ask(measured):
+    assert measured.flag_precision("opt_out").value == 1.0
+    assert measured.precision("opt_out").value == 1.0
+
+
+def test_every_category_meets_its_threshold(measured):
+    thresholds = {
+        "crisis": (0.95, 1.0),
+        "opt_out": (1.0, 0.95),
+        "conduct": (0.9, 0.85),
+        "unresolved": (0.85, 0.9),
+        "negative": (0.9, 0.85),
+        "question": (0.9, 0.9),
+        "positive": (0.9, 0.9),
+        "neutral": (0.85, 0.85),
+        "wrong_number": (0.9, 0.85),
+        "help": (1.0, 1.0),
+        "opt_in": (1.0, 0.8),
+        "other": (0.85, 0.95),
+    }
+    for category, (precision, recall) in thresholds.items():
+        assert measured.precision(category).value >= precision, (category, "precision")
+        assert measured.recall(category).value >= recall, (category, "recall")
+
+
+def test_callbacks_are_found_and_rarely_raised_for_nothing(measured):
+    assert measured.flag_recall("callback").value >= 0.97
+    assert measured.flag_precision("callback").value >= 0.97
+
+
+# --- the result ---------------------------------------------------------------------------
+
+
+def test_a_result_is_immutable_and_explains_itself():
+    result = triage("the officer was rude and it took 3 hours")
+
+    assert result.category == Category.NEGATIVE
+    assert result.callback and not result.urgent and not result.opt_out
+    assert result.language == "en"
+    assert result.reasons and all(isinstance(r, str) for r in result.reasons)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.category = Category.POSITIVE  # type: ignore[misc]
+
+
+def test_the_same_text_always_gets_the_same_answer():
+    text = "Gracias, pero nadie me ha llamado del caso"
+
+    assert {triage(text) for _ in range(5)} == {triage(text)}
+
+
+@pytest.mark.parametrize("category", list(Category))
+def test_callback_follows_the_category(category):
+    assert (category in CALLBACK) == (
+        category.value in {"unresolved", "negative", "conduct", "crisis", "question"}
+    )
+
+
+# --- compliance keywords ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP",
+        "stop",
+        "Stop.",
+        "STOP!!",
+        " stopall ",
+        "UNSUBSCRIBE",
+        "cancel",
+        "End",
+        "QUIT",
+        "opt out",
+        "OPTOUT",
+        "revoke",
+        "PARAR",
+        "baja",
+        "Alto",
+        "stop please",
+        "STOP STOP",
+    ],
+)
+def test_carrier_keywords_as_the_whole_message_opt_out(text):
+    result = triage(text)
+
+    assert (result.category, result.opt_out, result.callback) == (Category.OPT_OUT, True, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop texting me",
+        "please remove my number from this list",
+        "don't text this number again",
+        "no me manden más mensajes",
+        "dejen de escribirme por favor",
+    ],
+)
+def test_unambiguous_sentences_opt_out(text):
+    assert triage(text).opt_out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he won't stop calling me",
+        "how do I make the harassment stop",
+        "cancel my faith in you",
+        "I stopped by the station yesterday",
+        "the fight ended before they came",
+        "stop by my house anytime",
+        "quit wasting my time",
+        "he keeps texting me threats",
+    ],
+)
+def test_look_alikes_never_opt_out(text):
+    assert not triage(text).opt_out
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("START", Category.OPT_IN),
+        ("unstop", Category.OPT_IN),
+        ("HELP", Category.HELP),
+        ("info", Category.HELP),
+    ],
+)
+def test_start_and_help_keywords(text, category):
+    assert triage(text).category == category
+
+
+def test_danger_outranks_a_request_to_stop_the_texts():
+    result = triage("STOP texting me he has a gun and he's outside")
+
+    assert (result.category, result.urgent, result.opt_out) == (Category.CRISIS, True, False)
+
+
+def test_help_in_a_sentence_is_not_the_help_keyword():
+    assert triage("help me please he is here").category == Category.CRISIS
+    assert triage("can you help me get a copy of the report?").category == Category.QUESTION
+    assert triage("the officer was a big help").category == Category.POSITIVE
+
+
+# --- danger ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's back outside my house right now",
+        "someone is trying to get in through the back door",
+        "i dont want to live anymore",
+        "my 6 year old is gone, I can't find her",
+        "he said he's going to kill me tonight",
+        "está afuera de mi casa otra vez con una pistola",
+        "me quiero morir",
+        "no encuentro a mi hijo",
+        "HE HAS A KNIFE",
+    ],
+)
+def test_danger_now_is_a_crisis_in_either_language(text):
+    result = triage(text)
+
+    assert (result.category, result.urgent, result.callback) == (Category.CRISIS, True, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he was outside my house last week but the officers handled it, thank you",
+        "I'm safe now, he is not here anymore",
+        "my son came home, thank you for looking",
+    ],
+)
+def test_danger_that_is_over_is_not_a_crisis(text):
+    assert triage(text).category != Category.CRISIS
+
+
+# --- ratings, sarcasm, SMS forms ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, rating, category",
+    [
+        ("5", 5, Category.POSITIVE),
+        ("4/5", 4, Category.POSITIVE),
+        ("5 stars", 5, Category.POSITIVE),
+        ("10/10", 5, Category.POSITIVE),
+        ("3", 3, Category.NEUTRAL),
+        ("2", 2, Category.NEGATIVE),
+        ("1/5", 1, Category.NEGATIVE),
+        ("te doy un 5", 5, Category.POSITIVE),
+        ("5 but nobody ever called me back", 5, Category.UNRESOLVED),
+        ("1 the officer was great though", 1, Category.NEGATIVE),
+    ],
+)
+def test_ratings_and_the_more_serious_reading_wins(text, rating, category):
+    result = triage(text)
+
+    assert (result.rating, result.category) == (rating, category)
+
+
+@pytest.mark.parametrize("text", ["took 3 hours to show up", "2 officers came at 5 pm"])
+def test_numbers_that_count_things_are_not_ratings(text):
+    assert triage(text).rating is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "great job 🙄",
+        "Thanks for nothing",
+        "Took 3 hours to show up. great job",
+        "wow real helpful 🙃",
+        "gracias por nada",
+    ],
+)
+def test_sarcasm_reads_as_unhappy(text):
+    assert triage(text).category == Category.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("👍", Category.POSITIVE),
+        ("🙏🙏", Category.POSITIVE),
+        ("THANK U SO MUCH", Category.POSITIVE),
+        ("yall didnt even get out the car", Category.NEGATIVE),
+        ("no complaints", Category.POSITIVE),
+        ("not helpful at all", Category.NEGATIVE),
+        ("nobody was rude, it was fine", Category.NEUTRAL),
+        ("cant complain", Category.POSITIVE),
+        ("?", Category.OTHER),
+        ("k", Category.OTHER),
+        ("lol", Category.OTHER),
+    ],
+)
+def test_sms_forms(text, category):
+    assert triage(text).category == category
+
+
+# --- languages ---------------------------------------------------------------------------
+
+
+def test_spanish_is_read_fully():
+    result = triage("nunca vino nadie y ya pasaron dos semanas")
+
+    assert (result.language, result.category) == ("es", Category.UNRESOLVED)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Cảm ơn anh rất nhiều, nhưng không ai gọi lại cho tôi", "vi"),
+        ("谢谢你们的帮助", "zh"),
+        ("Merci beaucoup pour votre aide, très gentil", "fr"),
+        ("Ninguém me ligou de volta ainda", "pt"),
+        ("Спасибо за помощь", "ru"),
+    ],
+)
+def test_a_language_the_service_cannot_read_goes_to_a_person(text, language):
+    result = triage(text)
+
+    assert (result.category, result.callback, result.language) == (Category.OTHER, True, language)
+
+
+def test_very_short_replies_have_no_language():
+    assert triage("👍").language == "und"
+    assert triage("5").language == "und"
+
+
+def test_a_signature_alone_is_no_message():
+    result = triage("Sent from my iPhone")
+
+    assert (result.category, result.callback) == (Category.OTHER, False)
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def test_followup_triage_reads_plain_and_json_lines_and_keeps_their_order():
+    lines = "thank you!\n" + json.dumps({"id": "r-2", "text": "he is at my door now"}) + "\n"
+
+    result = CliRunner().invoke(main, ["triage"], input=lines)
+
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["category"] == "positive" and "id" not in first
+    assert second["id"] == "r-2" and second["category"] == "crisis" and second["urgent"]
+    assert set(first) == {
+        "category",
+        "callback",
+        "urgent",
+        "opt_out",
+        "language",
+        "rating",
+        "reasons",
+    }
+
+
+def test_followup_triage_answers_a_bad_line_with_an_error_in_its_place():
+    result = CliRunner().invoke(main, ["triage"], input='{"text": 5}\nok\n{broken\n')
+
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert lines[0] == {"line": 1, "error": 'a JSON line needs a "text" field with the reply'}
+    assert lines[1]["category"] == "neutral"
+    assert lines[2]["line"] == 3 and "not valid JSON" in lines[2]["error"]
+
+
+def test_followup_triage_eval_prints_precision_recall_and_the_flags(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"text": "STOP", "cat": "opt_out", "flag": False, "urgent": False, "opt_out": True},
+                {
+                    "text": "he has a gun",
+                    "cat": "crisis",
+                    "flag": True,
+                    "urgent": True,
+                    "opt_out": False,
+                },
+                {
+                    "text": "thanks",
+                    "cat": "neutral",
+                    "flag": False,
+                    "urgent": False,
+                    "opt_out": False,
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
+
+    result = CliRunner().invoke(main, ["triage", "--eval", str(labelled)])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("3 replies; accuracy  66.7% (2/3)")
+    assert "confusion" in result.stdout
+    assert re.search(r"^urgent\s+recall\s+100\.0% \(1/1\)", result.stdout, re.M)
+    assert re.search(r"^opt_out\s+recall\s+100\.0% \(1/1\)", result.stdout, re.M)
+
+
+def test_followup_triage_eval_refuses_an_unknown_category(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text('{"text": "hi", "cat": "happy"}\n', encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["triage", "--eval", str(labelled)])
+
+    assert result.exit_code == 1
+    assert "unknown category 'happy'" in result.output
