@@ -61,7 +61,7 @@ def _minutes(text: str) -> int:
     return int(parse_duration(text).total_seconds() // 60)
 
 
-@click.command("configure")
+@agency.command("configure")
 @agency_option
 @click.option(
     "--sms-number", help="The agency's texting number (E.164); replies to it are this agency's."

@@ -321,15 +321,15 @@ def test_two_workers_given_the_same_delivery_at_once_store_one_text_and_answer_a
     token = "concurrent-token-0001"
     both_in = threading.Barrier(2, timeout=30)
 
-    from followup.replies import receipts
+    from followup.replies import receipts as webhook_receipts
 
-    claim = receipts.claim
+    claim = webhook_receipts.claim
 
     def claim_together(*args, **kwargs):
         both_in.wait()  # both requests are in flight before either claims the token
         return claim(*args, **kwargs)
 
-    monkeypatch.setattr(receipts, "claim", claim_together)
+    monkeypatch.setattr(webhook_receipts, "claim", claim_together)
     answers: dict[int, tuple[int, str | None]] = {}
 
     def worker(n: int) -> None:
