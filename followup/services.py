@@ -8,11 +8,28 @@ from followup.callbacks.alerts import AlertSender
 from followup.core.clock import Clock, SystemClock
 from followup.core.config import Settings
 from followup.core.db import Database
-from followup.sending.gateways import build_gateway
 from followup.sending.gateways.base import SmsGateway
 from followup.sending.gateways.guard import OptOutGuard
+from followup.sending.gateways.outbox import OutboxGateway
 from followup.sending.rate_limit import TokenBucket
 from followup.sending.sender import Sender
+
+
+def build_gateway(settings: Settings) -> SmsGateway:
+    """Twilio when credentials are configured, the local outbox otherwise."""
+    if settings.twilio_enabled:
+        from followup.sending.gateways.twilio import TwilioGateway
+
+        return TwilioGateway(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            from_number=settings.twilio_from_number,
+            api_url=settings.twilio_api_url,
+            timeout=settings.twilio_timeout,
+            connect_timeout=settings.twilio_connect_timeout,
+        )
+    return OutboxGateway()
 
 
 @dataclass

@@ -31,6 +31,7 @@ from followup.models import (
     Message,
     RosterMember,
 )
+from followup.sending.gateways import twilio_codes
 from followup.sending.gateways.base import GatewayError, TransientGatewayError
 from followup.sending.gateways.guard import OptOutGuard
 from followup.staff import audit
@@ -88,7 +89,7 @@ def carrier_filtered(session: Session, message: Message, *, now: datetime) -> No
         object_type="message",
         object_id=message.id,
         detail={
-            "code": 30007,
+            "code": twilio_codes.CARRIER_FILTERED,
             "purpose": message_templates.CHECKIN if followup else None,
             "language": followup.language if followup else None,
             "followup_id": followup.id if followup else None,

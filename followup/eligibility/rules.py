@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from followup.eligibility.quiet_hours import next_allowed
 from followup.eligibility.sensitive import match_sensitive, matches_any
 from followup.models import Agency, Call, Contact, FollowUp, FollowUpStatus, SkipReason
+from followup.sending.gateways import twilio_codes
 
 # Follow-ups that count as "texted" for the frequency cap. At intake a scheduled one counts too,
 # so two calls from one number in an afternoon lead to one text, not two.
@@ -35,17 +36,6 @@ class Decision:
 ELIGIBLE = Decision()
 
 
-# Carrier errors that will not change (blocked, unknown number, landline), and those that may
-# (handset unreachable, carrier filtering), which count for a while.
-PERMANENT_UNREACHABLE = {30004, 30005, 30006}
-TEMPORARY_UNREACHABLE = {30003, 30007}
-TEMPORARY_FOR = timedelta(days=30)
-
-
-def is_unreachable(session: Session, agency_id: int, phone: str, *, now: datetime) -> bool:
-    return _unreachable(_contact(session, agency_id, phone), now)
-
-
 def _contact(session: Session, agency_id: int, phone: str) -> Contact | None:
     return session.scalar(
         select(Contact).where(Contact.agency_id == agency_id, Contact.phone == phone)
@@ -55,12 +45,14 @@ def _contact(session: Session, agency_id: int, phone: str) -> Contact | None:
 def _unreachable(contact: Contact | None, now: datetime) -> bool:
     if contact is None or contact.unreachable_code is None:
         return False
-    if contact.unreachable_code in PERMANENT_UNREACHABLE:
+    # What a carrier said: some codes hold for good (landline, blocked), others for a while.
+    meaning = twilio_codes.meaning(contact.unreachable_code)
+    if meaning in twilio_codes.UNREACHABLE_FOR_GOOD:
         return True
     return (
-        contact.unreachable_code in TEMPORARY_UNREACHABLE
+        meaning in twilio_codes.UNREACHABLE_FOR_A_WHILE
         and contact.unreachable_at is not None
-        and now - contact.unreachable_at < TEMPORARY_FOR
+        and now - contact.unreachable_at < twilio_codes.UNREACHABLE_FOR
     )
 
 

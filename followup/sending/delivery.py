@@ -13,6 +13,8 @@ from followup.eligibility import contacts
 from followup.models import Message, MessageStatus
 from followup.replies import receipts
 from followup.sending import retries
+from followup.sending.gateways import twilio_codes
+from followup.sending.gateways.twilio_codes import Meaning
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +28,6 @@ _ORDER = {
     MessageStatus.DELIVERED: 4,
 }
 _FINAL = {MessageStatus.FAILED, MessageStatus.UNDELIVERED}
-# Carrier errors that say the number cannot get texts (reports and eligibility read them).
-UNREACHABLE_CODES = {30003, 30004, 30005, 30006, 30007}
-UNSUBSCRIBED = 21610
 
 
 def record_callback(
@@ -109,13 +108,15 @@ def advance(message: Message, new: MessageStatus, now: datetime) -> bool:
 
 
 def _carrier_error(session: Session, message: Message, code: int | None, now: datetime) -> None:
-    # A transient code (30001, 30003, 30500) on a check-in sends it again later; 30007 alerts
-    # the admins (retries.py). A check-in to be retried does not mark the number unreachable.
+    # A transient code on a check-in sends it again later; a carrier's spam filter alerts the
+    # admins (retries.py). A check-in to be retried does not mark the number unreachable.
     if retries.after_carrier_error(session, message, code, now):
         return
-    if code == UNSUBSCRIBED:
-        contacts.opt_out(session, message.agency_id, message.phone, source="twilio_21610", now=now)
-    elif code in UNREACHABLE_CODES:
+    if twilio_codes.meaning(code) == Meaning.OPTED_OUT:
+        contacts.opt_out(
+            session, message.agency_id, message.phone, source=twilio_codes.OPT_OUT_SOURCE, now=now
+        )
+    elif twilio_codes.marks_unreachable(code):
         contact = contacts.get_or_create(session, message.agency_id, message.phone, now=now)
         contact.unreachable_code = code  # eligibility reads it: no more texts to this number
         contact.unreachable_at = now

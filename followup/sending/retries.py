@@ -29,7 +29,8 @@ from followup.models import (
     MessageDirection,
     SkipReason,
 )
-from followup.sending.gateways.twilio import CARRIER_FILTERED, TRANSIENT_CODES
+from followup.sending.gateways import twilio_codes
+from followup.sending.gateways.twilio_codes import Meaning
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +102,10 @@ def after_carrier_error(
     30007 alerts the agency's admins. A transient code reschedules the check-in when it is
     ``sent`` and this text is its latest (a repeated or late callback changes nothing).
     """
-    if code == CARRIER_FILTERED:
+    meaning = twilio_codes.meaning(code)
+    if meaning == Meaning.CARRIER_FILTERED:
         alerts.carrier_filtered(session, message, now=now)
-    if code not in TRANSIENT_CODES or message.followup_id is None:
+    if meaning not in twilio_codes.CARRIER_TRANSIENT or message.followup_id is None:
         return False
     followup = session.get(FollowUp, message.followup_id)
     if followup is None or followup.status != FollowUpStatus.SENT:

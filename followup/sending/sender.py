@@ -42,6 +42,7 @@ from followup.models import (
     SkipReason,
 )
 from followup.sending import delivery
+from followup.sending.gateways import twilio_codes
 from followup.sending.gateways.base import (
     GatewayError,
     LookupFailedError,
@@ -50,12 +51,8 @@ from followup.sending.gateways.base import (
     TransientGatewayError,
     UnknownOutcomeError,
 )
-from followup.sending.gateways.guard import OPTED_OUT_CODE, OptOutGuard
-from followup.sending.gateways.twilio import (
-    CARRIER_FILTERED,
-    MAX_VALIDITY_PERIOD,
-    TRANSIENT_CODES,
-)
+from followup.sending.gateways.guard import OptOutGuard
+from followup.sending.gateways.twilio_codes import MAX_VALIDITY_PERIOD, Meaning
 from followup.sending.rate_limit import TokenBucket
 from followup.sending.retries import CARRIER_RETRY, RetryPolicy, schedule_retry
 from followup.texts import message_templates
@@ -430,11 +427,15 @@ class Sender:
             assert isinstance(exc, PermanentGatewayError)
             followup.status = FollowUpStatus.FAILED
             followup.reason = SkipReason.GATEWAY_REJECTED
-            if exc.code == OPTED_OUT_CODE:
+            if exc.meaning == Meaning.OPTED_OUT:
                 contacts.opt_out(
-                    session, followup.agency_id, followup.phone, source="twilio_21610", now=now
+                    session,
+                    followup.agency_id,
+                    followup.phone,
+                    source=twilio_codes.OPT_OUT_SOURCE,
+                    now=now,
                 )
-            elif exc.code == CARRIER_FILTERED:
+            elif exc.meaning == Meaning.CARRIER_FILTERED:
                 alerts.carrier_filtered(session, message, now=now)
             logger.info("follow-up %s failed permanently: code=%s", followup_id, exc.code)
             return "failed"
@@ -442,7 +443,7 @@ class Sender:
     def _schedule_retry(
         self, session: Session, followup: FollowUp, now: datetime, exc: GatewayError
     ) -> str:
-        policy = self.carrier_retry if exc.code in TRANSIENT_CODES else self.retry
+        policy = self.carrier_retry if twilio_codes.is_carrier_transient(exc.code) else self.retry
         return schedule_retry(followup, now, policy, exc.code)
 
     # -- lost answers --------------------------------------------------------------------------

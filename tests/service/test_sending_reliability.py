@@ -15,9 +15,9 @@ from sqlalchemy import select
 from followup import create_app
 from followup.core.config import ConfigError, Settings
 from followup.models import AuditEvent, Contact, Message
-from followup.sending.gateways import build_gateway
 from followup.sending.gateways.twilio import TwilioGateway
 from followup.sending.retries import RetryPolicy
+from followup.services import build_gateway
 from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.factories import call_event, followup_for, messages
 from tests.support.twilio_requests import TwilioWebhooks, with_public_url

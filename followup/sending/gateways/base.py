@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from followup.sending.gateways import twilio_codes
+from followup.sending.gateways.twilio_codes import Meaning
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -17,10 +20,21 @@ class SendResult:
 class GatewayError(Exception):
     """The gateway did not take the text."""
 
-    def __init__(self, message: str, code: int | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        status: int | None = None,
+        meaning: Meaning | None = None,
+    ):
         super().__init__(message)
-        self.code = code  # the provider's error code, e.g. Twilio's 21610
+        self.code = code  # the provider's error code, e.g. Twilio's 21610 (kept for staff)
         self.status = status  # the HTTP status, when there was a response
+        # What the code means here: what callers act on. Codes are Twilio's (the outbox never
+        # refuses), so a gateway that names none gets Twilio's meaning of its code.
+        if meaning is None:
+            meaning = twilio_codes.meaning(code, http_status=status)
+        self.meaning = meaning
 
 
 class TransientGatewayError(GatewayError):

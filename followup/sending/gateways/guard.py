@@ -8,9 +8,9 @@ from sqlalchemy import bindparam, select
 
 from followup.core.db import Database
 from followup.models import Contact
+from followup.sending.gateways import twilio_codes
 from followup.sending.gateways.base import PermanentGatewayError, SendResult, SmsGateway
-
-OPTED_OUT_CODE = 21610  # Twilio's own code for "the recipient has opted out"
+from followup.sending.gateways.twilio_codes import Meaning
 
 # Built once: this read runs before every text, and building a statement costs more than
 # running it.
@@ -42,7 +42,9 @@ class OptOutGuard:
         with self._db.engine.connect() as conn:
             opted_out = conn.scalar(_OPTED_OUT, {"agency_id": agency_id, "phone": to})
         if opted_out is not None:
-            raise PermanentGatewayError("the number has opted out", code=OPTED_OUT_CODE)
+            raise PermanentGatewayError(
+                "the number has opted out", code=twilio_codes.OPTED_OUT, meaning=Meaning.OPTED_OUT
+            )
         if validity_period is None or not getattr(self.inner, "takes_validity_period", False):
             # A gateway with no queue of its own (the outbox, test fakes) has nothing to expire.
             return self.inner.send(to, body, status_callback=status_callback)

@@ -12,6 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from followup.sending.gateways import twilio_codes
 from followup.sending.gateways.base import (
     LookupFailedError,
     PermanentGatewayError,
@@ -23,18 +24,6 @@ from followup.sending.gateways.base import (
 
 logger = logging.getLogger(__name__)
 
-# Twilio's "too many requests" arrives as HTTP 429 or, from some endpoints, as code 20429.
-_RATE_LIMIT_CODES = {20429}
-# Errors worth another try later, a bounded number of times: queue overflow (or the text
-# outlived its ValidityPeriod), unreachable handset (phone off or out of coverage: retried as a
-# policy), Twilio's internal error. Mostly reported in status callbacks, rarely on create.
-TRANSIENT_CODES = {30001, 30003, 30500}
-# Errors that will not change by trying again (the default for every other 4xx); named here so
-# the README and tests can point at them: invalid number, unsubscribed (STOP), not a mobile,
-# blocked, unknown handset, landline or unreachable carrier, carrier filtering, unknown error.
-PERMANENT_CODES = {21211, 21610, 21614, 30004, 30005, 30006, 30007, 30008}
-CARRIER_FILTERED = 30007  # the carrier judged the text spam: the template needs attention
-MAX_VALIDITY_PERIOD = 36000  # seconds: Twilio accepts 1..36000 (also its default)
 _LOOKUP_LIMIT = 50  # texts to one number to look through; an agency sends a number very few
 
 
@@ -111,7 +100,7 @@ class TwilioGateway:
         if status_callback:
             options["status_callback"] = status_callback
         if validity_period is not None:
-            if not 1 <= validity_period <= MAX_VALIDITY_PERIOD:
+            if not 1 <= validity_period <= twilio_codes.MAX_VALIDITY_PERIOD:
                 raise ValueError(f"validity_period {validity_period} is not within 1..36000")
             options["validity_period"] = validity_period
         try:
@@ -182,12 +171,13 @@ class TwilioGateway:
 def _classify(exc: TwilioException) -> TransientGatewayError | PermanentGatewayError:
     status, code = getattr(exc, "status", None), getattr(exc, "code", None)
     text = f"Twilio refused the message (HTTP {status}, code {code})"
+    meaning = twilio_codes.meaning(code, http_status=status)
     if (status or 0) >= 500:
         # Not idempotent: the text may have been stored before the error (reconcile first).
-        return ProviderServerError(text, code=code, status=status)
-    if status == 429 or code in _RATE_LIMIT_CODES or code in TRANSIENT_CODES:
-        return TransientGatewayError(text, code=code, status=status)
-    return PermanentGatewayError(text, code=code, status=status)
+        return ProviderServerError(text, code=code, status=status, meaning=meaning)
+    if meaning in twilio_codes.TRANSIENT:
+        return TransientGatewayError(text, code=code, status=status, meaning=meaning)
+    return PermanentGatewayError(text, code=code, status=status, meaning=meaning)
 
 
 def _never_connected(exc: BaseException) -> bool:

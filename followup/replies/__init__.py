@@ -1,0 +1,3 @@
+"""Texts in: the inbound reply and its conversation, the outage spool, Twilio receipts,
+and triage.
+"""

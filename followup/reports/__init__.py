@@ -1,0 +1,1 @@
+"""Reports for command staff: the report facts kept by triggers, filters, figures and comments."""

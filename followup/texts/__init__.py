@@ -1,0 +1,3 @@
+"""The texts an agency sends: templates and rendering, editing and versions, files, and which
+language a text goes in.
+"""
