@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from followup.core.durations import format_duration, parse_duration
 from followup.core.phones import to_e164
-from followup.eligibility import rules as eligibility
 from followup.eligibility.quiet_hours import QuietHours
 from followup.eligibility.sensitive import validate_agency_pattern
+from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User
 from followup.staff import audit
 
@@ -207,7 +207,7 @@ def reschedule(session: Session, agency: Agency, *, now: datetime) -> int:
         .options(joinedload(FollowUp.call))
     ):
         call: Call = followup.call
-        send_at = eligibility.send_time(agency, call.closed_at, now=now, call_type=call.call_type)
+        send_at = send_time(agency, call.closed_at, now=now, call_type=call.call_type)
         if send_at != followup.send_at:
             followup.send_at, followup.updated_at = send_at, now
             moved += 1

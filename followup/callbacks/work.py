@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from followup.eligibility.rules import is_opted_out
+from followup.eligibility.contacts import is_opted_out
 from followup.models import (
     Agency,
     Callback,

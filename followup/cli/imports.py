@@ -60,7 +60,7 @@ def import_calls(lazy: Lazy, source, mapping_path, slug, dry_run, rejects_path, 
             csv_file.rows, quiet or not sys.stderr.isatty(), "dry run" if dry_run else "importing"
         )
         # The summary says what happened to every row; a log line per row would bury it.
-        intake_logger = logging.getLogger("followup.intake.calls")
+        intake_logger = logging.getLogger("followup.intake")
         level = intake_logger.level
         intake_logger.setLevel(logging.WARNING)
         try:

@@ -13,10 +13,27 @@ from followup.models import Contact, FollowUp, FollowUpStatus, SkipReason
 logger = logging.getLogger(__name__)
 
 
-def get_or_create(session: Session, agency_id: int, phone: str, *, now: datetime) -> Contact:
-    contact = session.scalar(
+def find(session: Session, agency_id: int, phone: str) -> Contact | None:
+    return session.scalar(
         select(Contact).where(Contact.agency_id == agency_id, Contact.phone == phone)
     )
+
+
+def is_opted_out(session: Session, agency_id: int, phone: str) -> bool:
+    return (
+        session.scalar(
+            select(Contact.id).where(
+                Contact.agency_id == agency_id,
+                Contact.phone == phone,
+                Contact.opted_out_at.is_not(None),
+            )
+        )
+        is not None
+    )
+
+
+def get_or_create(session: Session, agency_id: int, phone: str, *, now: datetime) -> Contact:
+    contact = find(session, agency_id, phone)
     if contact is None:
         contact = Contact(agency_id=agency_id, phone=phone, updated_at=now)
         session.add(contact)

@@ -1,4 +1,5 @@
-"""Whether a caller gets a check-in text: ordered rules, each skip with a named reason.
+"""Whether a caller gets a check-in text: ordered rules, each skip with a named reason, and the
+one decision (``decide``) of what a call's follow-up becomes.
 
 The same rules run twice: when the call is reported (to schedule or skip) and again just
 before sending, because an opt-out, a new sensitive pattern or another text may have come since.
@@ -13,9 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from followup.eligibility.quiet_hours import next_allowed
+from followup.eligibility import contacts
 from followup.eligibility.sensitive import match_sensitive, matches_any
-from followup.models import Agency, Call, Contact, FollowUp, FollowUpStatus, SkipReason
+from followup.eligibility.timing import send_time
+from followup.models import Agency, Call, CallStatus, Contact, FollowUp, FollowUpStatus, SkipReason
 from followup.sending.gateways import twilio_codes
 
 # Follow-ups that count as "texted" for the frequency cap. At intake a scheduled one counts too,
@@ -36,12 +38,6 @@ class Decision:
 ELIGIBLE = Decision()
 
 
-def _contact(session: Session, agency_id: int, phone: str) -> Contact | None:
-    return session.scalar(
-        select(Contact).where(Contact.agency_id == agency_id, Contact.phone == phone)
-    )
-
-
 def _unreachable(contact: Contact | None, now: datetime) -> bool:
     if contact is None or contact.unreachable_code is None:
         return False
@@ -53,19 +49,6 @@ def _unreachable(contact: Contact | None, now: datetime) -> bool:
         meaning in twilio_codes.UNREACHABLE_FOR_A_WHILE
         and contact.unreachable_at is not None
         and now - contact.unreachable_at < twilio_codes.UNREACHABLE_FOR
-    )
-
-
-def is_opted_out(session: Session, agency_id: int, phone: str) -> bool:
-    return (
-        session.scalar(
-            select(Contact.id).where(
-                Contact.agency_id == agency_id,
-                Contact.phone == phone,
-                Contact.opted_out_at.is_not(None),
-            )
-        )
-        is not None
     )
 
 
@@ -191,7 +174,7 @@ def evaluate(
     contact = (
         facts.contacts.get((agency.id, phone))
         if facts is not None
-        else _contact(session, agency.id, phone)
+        else contacts.find(session, agency.id, phone)
     )
     if contact is not None and contact.opted_out:
         return Decision(SkipReason.OPTED_OUT)
@@ -226,22 +209,48 @@ def evaluate(
     return ELIGIBLE
 
 
-def send_time(
-    agency: Agency, closed_at: datetime, *, now: datetime, call_type: str = ""
-) -> datetime:
-    """Return when the check-in for a call closed at ``closed_at`` should go out.
+@dataclass(frozen=True)
+class Verdict:
+    """What a call's follow-up becomes: its status, why it is not sent, and when it is due."""
 
-    The agency's delay after closing (or the call type's own), never in the past, moved out of
-    quiet hours in the agency's own time zone.
+    status: FollowUpStatus
+    reason: SkipReason | None = None
+    send_at: datetime | None = None
+
+
+def decide(
+    session: Session,
+    agency: Agency,
+    call: Call,
+    *,
+    now: datetime,
+    phone_given: bool,
+    current: FollowUpStatus | None = None,
+    followup_id: int | None = None,
+    facts: BatchFacts | None = None,
+) -> Verdict:
+    """Decide whether ``call`` gets its check-in, and when: the one decision for every event.
+
+    ``current`` is the status of a follow-up the call already has (a re-decision); its id,
+    ``followup_id``, keeps that follow-up from counting against its own frequency cap. With
+    ``facts`` (a batch of new calls), a call scheduled here counts for the cap of the next.
     """
-    return next_allowed(
-        max(closed_at + delay_for(agency, call_type), now), agency.zone, agency.quiet
+    if call.status == CallStatus.REOPENED:
+        # Work resumed on the call: what was scheduled is cancelled; nothing else changes.
+        status = FollowUpStatus.CANCELLED if current == FollowUpStatus.SCHEDULED else (
+            current or FollowUpStatus.SKIPPED
+        )
+        return Verdict(status, SkipReason.CALL_REOPENED)
+    decision = evaluate(
+        session, agency, call, now=now, phone_given=phone_given, followup_id=followup_id,
+        facts=facts,
     )
-
-
-def delay_for(agency: Agency, call_type: str) -> timedelta:
-    """The agency's send delay for ``call_type``: its own rule if one matches, else the default."""
-    for rule in agency.call_type_delays or ():
-        if matches_any(call_type, [rule["pattern"]]):
-            return timedelta(seconds=int(rule["delay_seconds"]))
-    return agency.send_delay
+    if not decision.eligible:
+        return Verdict(FollowUpStatus.SKIPPED, decision.reason)
+    if facts is not None:
+        # Scheduled counts for the cap at intake: a later event to this number waits.
+        facts.texted.add((agency.id, call.caller_phone))
+    return Verdict(
+        FollowUpStatus.SCHEDULED,
+        send_at=send_time(agency, call.closed_at, now=now, call_type=call.call_type),
+    )

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from followup.core.clock import Clock
 from followup.core.db import Database
+from followup.intake.batch import record_call_events
 from followup.intake.cad_mapping import CallMapping, MappingError, RowError, RowReader
-from followup.intake.calls import EventRejected, record_call_events
+from followup.intake.calls import EventRejected
 from followup.intake.schema import CallEvent
 from followup.models import Agency, FollowUpStatus
 

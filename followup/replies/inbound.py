@@ -32,8 +32,7 @@ from sqlalchemy.orm import Session
 from followup.callbacks import alerts, flags
 from followup.core.phones import to_e164
 from followup.eligibility import contacts
-from followup.eligibility.rules import is_opted_out
-from followup.intake.calls import choose_language
+from followup.eligibility.contacts import is_opted_out
 from followup.models import (
     Agency,
     Conversation,
@@ -48,6 +47,7 @@ from followup.replies.triage import Category, TriageResult, triage
 from followup.replies.triage.language import SUPPORTED
 from followup.replies.triage.text import bare
 from followup.texts import message_templates
+from followup.texts.languages import choose_language
 
 logger = logging.getLogger(__name__)
 

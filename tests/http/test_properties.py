@@ -32,7 +32,7 @@ from followup.core.config import Settings
 from followup.core.db import Base, Database
 from followup.core.phones import to_e164
 from followup.eligibility.quiet_hours import QuietHours, next_allowed
-from followup.eligibility.rules import send_time
+from followup.eligibility.timing import send_time
 from followup.services import Services
 from tests.conftest import NOW, TEST_TOKEN
 from tests.support.factories import ApiClient, FakeGateway, call_event

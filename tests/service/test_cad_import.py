@@ -33,10 +33,11 @@ from followup.cli import main
 from followup.cli.context import Lazy
 from followup.cli.imports import EXIT_ROWS_REJECTED
 from followup.eligibility import contacts
-from followup.intake import calls as intake_calls
+from followup.intake import batch as intake_batch
+from followup.intake.batch import record_call_events
 from followup.intake.cad_import import CsvFile, import_calls
 from followup.intake.cad_mapping import MappingError, load_mapping
-from followup.intake.calls import EventRejected, record_call_event, record_call_events
+from followup.intake.calls import EventRejected, record_call_event
 from followup.intake.schema import CallEvent
 from followup.models import Agency, Call, FollowUp, FollowUpStatus
 from tests.support.factories import call_event
@@ -403,7 +404,7 @@ def test_a_call_inserted_since_the_batch_looked_it_up_falls_back_to_one_by_one(
     # Another writer (the API) recorded old-dup after the batch read which calls exist: the
     # batch's INSERT meets the unique index, keeps none of its new rows and redoes them singly.
     seed_before(services)
-    monkeypatch.setattr(intake_calls, "_calls_with_followups", lambda *args: {})
+    monkeypatch.setattr(intake_batch, "_calls_with_followups", lambda *args: {})
     events = [
         CallEvent.model_validate(call_event(call_id="late-1", caller_phone="202-555-0170")),
         CallEvent.model_validate(call_event(call_id="old-dup", caller_phone="202-555-0165")),
