@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.core.config import Settings
+from followup.core.durations import format_duration
 from followup.eligibility.quiet_hours import QuietHours
 from followup.models import Agency
 from followup.texts import message_templates
@@ -56,8 +56,15 @@ class AgencySettings:
         )
 
 
-def create_agency(session: Session, slug: str, options: AgencySettings, *, now: datetime) -> Agency:
-    """Create an agency with its default texts; raise AgencyError when a setting is invalid."""
+def create_agency(
+    session: Session, slug: str, options: AgencySettings, *, now: datetime, actor: str = "setup"
+) -> Agency:
+    """Create an agency with its default texts; raise AgencyError when a setting is invalid.
+
+    Its first settings go through ``agencies.settings.update`` like every later change (checked
+    the same way, audited as ``agency_created``)."""
+    from followup.agencies import settings as agency_settings
+
     if not _SLUG.match(slug):
         raise AgencyError(
             f"slug {slug!r}: use lower-case letters, digits and dashes (e.g. westlake-pd)"
@@ -66,26 +73,17 @@ def create_agency(session: Session, slug: str, options: AgencySettings, *, now: 
         raise AgencyError(f"slug {slug!r}: an agency with this slug already exists")
     if not options.name.strip():
         raise AgencyError("name: must not be empty")
-    try:
-        ZoneInfo(options.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise AgencyError(
-            f"timezone {options.timezone!r}: not an IANA time zone (e.g. America/Chicago)"
-        ) from None
-    if options.send_delay < timedelta(0):
-        raise AgencyError("send delay: must not be negative")
     agency = Agency(
         slug=slug,
         name=options.name.strip(),
-        phone=options.phone,
-        timezone=options.timezone,
+        timezone="America/New_York",
         default_region="US",
-        send_delay_seconds=int(options.send_delay.total_seconds()),
-        quiet_hours=str(options.quiet_hours) if options.quiet_hours else "off",
+        send_delay_seconds=7200,
+        quiet_hours="21:00-09:00",
         reply_window_hours=168,
         frequency_cap_days=30,
         max_age_days=7,
-        default_language=options.default_language,
+        default_language="en",
         sensitive_patterns=[],
         call_type_delays=[],
         languages=sorted({language for _, language in message_templates.default_bodies()}),
@@ -95,10 +93,20 @@ def create_agency(session: Session, slug: str, options: AgencySettings, *, now: 
     session.add(agency)
     session.flush()
     message_templates.seed_defaults(session, agency, now=now)
-    if options.default_language not in message_templates.languages_for(session, agency):
-        raise AgencyError(
-            f"default language {options.default_language!r}: no check-in text in that language"
+    first = {
+        "timezone": options.timezone,
+        "send_delay": format_duration(options.send_delay),
+        "quiet_hours": str(options.quiet_hours) if options.quiet_hours else "off",
+        "default_language": options.default_language,
+        "phone": options.phone or "",
+    }
+    try:
+        agency_settings.update(
+            session, agency, first, actor=actor, now=now, action="agency_created"
         )
+    except agency_settings.RulesRejected as exc:
+        field, problem = next(iter(exc.errors.items()))
+        raise AgencyError(f"{field.replace('_', ' ')}: {problem}") from None
     return agency
 
 

@@ -1,16 +1,19 @@
-"""An agency's sending rules, changed by IT staff: every field checked, every change audited.
+"""An agency's settings: the one place that checks a change, applies it and audits it.
 
-A change to the timing rules (time zone, delays, quiet hours) moves the check-ins already
-scheduled, so what the page says will happen is what happens.
+Every way of changing an agency goes through :func:`update`: the rules page (the whole form),
+``followup agency configure`` (a few fields) and agency creation (its first values). A change is
+a mapping of field names to text as a person typed it; every field is checked, and either all
+of them are applied or none is. A change to the timing rules (time zone, delays, quiet hours)
+moves the check-ins already scheduled, so what the page says will happen is what happens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from followup.core.durations import format_duration, parse_duration
@@ -20,6 +23,7 @@ from followup.eligibility.sensitive import validate_agency_pattern
 from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User
 from followup.staff import audit
+from followup.texts import message_templates
 
 
 class RulesRejected(ValueError):
@@ -30,11 +34,12 @@ class RulesRejected(ValueError):
         self.errors = errors
 
 
+# Columns whose change moves the check-ins already scheduled.
 TIMING = {"timezone", "send_delay_seconds", "quiet_hours", "call_type_delays"}
 
 
 def form_values(agency: Agency) -> dict[str, str]:
-    """The agency's rules as the form shows them."""
+    """The agency's settings as the form shows them (and as ``update`` reads them back)."""
     return {
         "timezone": agency.timezone,
         "send_delay": format_duration(agency.send_delay),
@@ -63,128 +68,217 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def parse(form: Mapping[str, str], languages_with_texts: set[str]) -> tuple[dict, dict[str, str]]:
-    """Turn the form into column values; return (values, errors)."""
-    values: dict = {}
-    errors: dict[str, str] = {}
+class _Checker:
+    """Check the fields of one change, collecting column values and errors by field."""
+
+    def __init__(self, changes: Mapping[str, str]):
+        self.changes = changes
+        self.values: dict = {}
+        self.errors: dict[str, str] = {}
+
+    def given(self, field: str) -> bool:
+        return field in self.changes
+
+    def text(self, field: str) -> str:
+        return (self.changes.get(field) or "").strip()
 
     def duration(
-        field: str, *, minimum: timedelta = timedelta(0), maximum: timedelta | None = None
-    ):
+        self, field: str, column: str, unit: timedelta, *, low: timedelta, high: timedelta
+    ) -> None:
         try:
-            value = parse_duration(form.get(field, ""))
+            value = parse_duration(self.text(field))
         except ValueError as exc:
-            errors[field] = str(exc)
-            return None
-        if value < minimum or (maximum is not None and value > maximum):
-            top = f" and {format_duration(maximum)}" if maximum else ""
-            errors[field] = f"must be between {format_duration(minimum)}{top}"
-            return None
-        return value
+            self.errors[field] = str(exc)
+            return
+        if not low <= value <= high:
+            self.errors[field] = (
+                f"must be between {format_duration(low)} and {format_duration(high)}"
+            )
+            return
+        self.values[column] = int(value / unit)
 
-    def whole(field: str, low: int, high: int):
-        text = (form.get(field) or "").strip()
+    def whole(self, field: str, low: int, high: int) -> None:
+        text = self.text(field)
         if not text.isdigit() or not low <= int(text) <= high:
-            errors[field] = f"a whole number from {low} to {high}"
-            return None
-        return int(text)
+            self.errors[field] = f"a whole number from {low} to {high}"
+            return
+        self.values[field] = int(text)
 
-    zone = (form.get("timezone") or "").strip()
-    try:
-        ZoneInfo(zone)
-        values["timezone"] = zone
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = f"{zone!r} is not an IANA time zone (e.g. America/Chicago)"
-    if (delay := duration("send_delay", maximum=timedelta(days=3))) is not None:
-        values["send_delay_seconds"] = int(delay.total_seconds())
-    rules = []
-    for number, line in enumerate(_lines(form.get("call_type_delays", "")), 1):
-        pattern, _, wait = line.rpartition("=")
+
+def _timing(check: _Checker) -> None:
+    if check.given("timezone"):
+        zone = check.text("timezone")
         try:
-            seconds = int(parse_duration(wait).total_seconds())
-            if not pattern.strip() or validate_agency_pattern(pattern):
-                raise ValueError("write it as: CALL TYPE WORDS = 4h")
-            rules.append({"pattern": pattern.strip(), "delay_seconds": seconds})
+            ZoneInfo(zone)
+            check.values["timezone"] = zone
+        except (ZoneInfoNotFoundError, ValueError):
+            check.errors["timezone"] = f"{zone!r} is not an IANA time zone (e.g. America/Chicago)"
+    if check.given("send_delay"):
+        check.duration("send_delay", "send_delay_seconds", timedelta(seconds=1),
+                       low=timedelta(0), high=timedelta(days=3))
+    if check.given("call_type_delays"):
+        rules = []
+        for number, line in enumerate(_lines(check.changes["call_type_delays"]), 1):
+            pattern, _, wait = line.rpartition("=")
+            try:
+                seconds = int(parse_duration(wait).total_seconds())
+                if not pattern.strip() or validate_agency_pattern(pattern):
+                    raise ValueError("write it as: CALL TYPE WORDS = 4h")
+                rules.append({"pattern": pattern.strip(), "delay_seconds": seconds})
+            except ValueError as exc:
+                check.errors["call_type_delays"] = f"line {number} ({line!r}): {exc}"
+        check.values["call_type_delays"] = rules
+    if check.given("quiet_hours"):
+        try:
+            quiet = QuietHours.parse(check.text("quiet_hours"))
+            check.values["quiet_hours"] = str(quiet) if quiet else "off"
         except ValueError as exc:
-            errors["call_type_delays"] = f"line {number} ({line!r}): {exc}"
-    values["call_type_delays"] = rules
-    try:
-        quiet = QuietHours.parse(form.get("quiet_hours", ""))
-        values["quiet_hours"] = str(quiet) if quiet else "off"
-    except ValueError as exc:
-        errors["quiet_hours"] = str(exc)
-    if (
-        window := duration("reply_window", minimum=timedelta(hours=1), maximum=timedelta(days=30))
-    ) is not None:
-        values["reply_window_hours"] = int(window.total_seconds() // 3600)
-    if (cap := whole("frequency_cap_days", 0, 365)) is not None:
-        values["frequency_cap_days"] = cap
-    if (age := whole("max_age_days", 1, 30)) is not None:
-        values["max_age_days"] = age
-    languages = [
-        code.strip().lower() for code in (form.get("languages") or "").split(",") if code.strip()
-    ]
-    missing = [code for code in languages if code not in languages_with_texts]
-    if not languages:
-        errors["languages"] = "list at least one language, e.g. en, es"
-    elif missing:
-        errors["languages"] = f"no check-in text in {', '.join(missing)} yet: write one first"
-    else:
-        values["languages"] = languages
-    default = (form.get("default_language") or "").strip().lower()
-    if default not in languages:
-        errors["default_language"] = "must be one of the supported languages"
-    else:
-        values["default_language"] = default
-    patterns = _lines(form.get("sensitive_patterns", ""))
-    for pattern in patterns:
-        if problem := validate_agency_pattern(pattern):
-            errors["sensitive_patterns"] = f"{pattern!r}: {problem}"
-    values["sensitive_patterns"] = patterns
-    values["excluded_dispositions"] = _lines(form.get("excluded_dispositions", ""))
+            check.errors["quiet_hours"] = str(exc)
+    if check.given("frequency_cap_days"):
+        check.whole("frequency_cap_days", 0, 365)
+    if check.given("max_age_days"):
+        check.whole("max_age_days", 1, 30)
+
+
+def _languages(check: _Checker, agency: Agency, with_texts: Callable[[], set[str]]) -> None:
+    if check.given("languages"):
+        languages = [
+            code.strip().lower() for code in check.text("languages").split(",") if code.strip()
+        ]
+        missing = [code for code in languages if code not in with_texts()]
+        if not languages:
+            check.errors["languages"] = "list at least one language, e.g. en, es"
+        elif missing:
+            check.errors["languages"] = (
+                f"no check-in text in {', '.join(missing)} yet: write one first"
+            )
+        else:
+            check.values["languages"] = languages
+    if check.given("default_language") or "languages" in check.values:
+        default = (
+            check.text("default_language") if check.given("default_language")
+            else agency.default_language
+        ).lower()
+        supported = check.values.get("languages", agency.languages or [])
+        if default not in with_texts():
+            check.errors["default_language"] = f"{default!r} has no check-in text yet"
+        elif default not in supported:
+            check.errors["default_language"] = "must be one of the supported languages"
+        else:
+            check.values["default_language"] = default
+
+
+def _lists(check: _Checker) -> None:
+    if check.given("sensitive_patterns"):
+        patterns = _lines(check.changes["sensitive_patterns"])
+        for pattern in patterns:
+            if problem := validate_agency_pattern(pattern):
+                check.errors["sensitive_patterns"] = f"{pattern!r}: {problem}"
+        check.values["sensitive_patterns"] = patterns
+    if check.given("excluded_dispositions"):
+        check.values["excluded_dispositions"] = _lines(check.changes["excluded_dispositions"])
+
+
+def _replies(check: _Checker) -> None:
+    if check.given("reply_window"):
+        check.duration("reply_window", "reply_window_hours", timedelta(hours=1),
+                       low=timedelta(hours=1), high=timedelta(days=30))
     for field, column, low in (
         ("sla_urgent", "sla_urgent_minutes", 5),
         ("sla_high", "sla_high_minutes", 15),
         ("sla_normal", "sla_normal_minutes", 60),
     ):
-        if (
-            sla := duration(field, minimum=timedelta(minutes=low), maximum=timedelta(days=14))
-        ) is not None:
-            values[column] = int(sla.total_seconds() // 60)
-    values["advanced_opt_out"] = bool(form.get("advanced_opt_out"))
-    url = (form.get("alert_url") or "").strip()
-    if url and not url.startswith("https://"):
-        errors["alert_url"] = "must be an https:// URL (alerts carry callback details)"
-    values["alert_url"] = url or None
-    phone = (form.get("phone") or "").strip()
-    if phone and to_e164(phone) is None and not phone.replace("-", "").isdigit():
-        errors["phone"] = "not a phone number"
-    values["phone"] = phone or None
-    return values, errors
+        if check.given(field):
+            check.duration(field, column, timedelta(minutes=1),
+                           low=timedelta(minutes=low), high=timedelta(days=14))
+    if check.given("advanced_opt_out"):
+        check.values["advanced_opt_out"] = check.text("advanced_opt_out").lower() in (
+            "on", "1", "true", "yes",
+        )
+    if check.given("alert_url"):
+        url = check.text("alert_url")
+        if url and not url.startswith("https://"):
+            check.errors["alert_url"] = "must be an https:// URL (alerts carry callback details)"
+        check.values["alert_url"] = url or None
+    if check.given("alert_secret"):
+        secret = check.text("alert_secret")
+        if len(secret) > 200:
+            check.errors["alert_secret"] = "at most 200 characters"
+        check.values["alert_secret"] = secret or None
+
+
+def _contact_details(check: _Checker) -> None:
+    if check.given("phone"):
+        phone = check.text("phone")
+        if phone and to_e164(phone) is None and not phone.replace("-", "").isdigit():
+            check.errors["phone"] = "not a phone number"
+        check.values["phone"] = phone or None
+    if check.given("sms_number"):
+        raw = check.text("sms_number")
+        number = to_e164(raw) if raw else None
+        if raw and number is None:
+            check.errors["sms_number"] = f"{raw!r} is not a phone number that can send texts"
+        check.values["sms_number"] = number
+
+
+def parse(
+    changes: Mapping[str, str],
+    *,
+    agency: Agency | None = None,
+    languages_with_texts: set[str] | Callable[[], set[str]] = frozenset(),
+) -> tuple[dict, dict[str, str]]:
+    """Check the fields ``changes`` names; return (column values, errors by field).
+
+    Fields not named are left alone; ``agency`` supplies what a field is checked against
+    (its languages, for a new default language).
+    """
+    with_texts = (
+        languages_with_texts if callable(languages_with_texts) else lambda: languages_with_texts
+    )
+    check = _Checker(changes)
+    _timing(check)
+    _languages(check, agency or Agency(languages=[], default_language="en"), with_texts)
+    _lists(check)
+    _replies(check)
+    _contact_details(check)
+    return check.values, check.errors
 
 
 def update(
     session: Session,
     agency: Agency,
-    form: Mapping[str, str],
+    changes: Mapping[str, str],
     *,
-    languages_with_texts: set[str],
-    user: User,
+    actor: User | str,
     now: datetime,
+    action: str = "rules_changed",
 ) -> list[str]:
-    """Apply the form to ``agency``; return the names of changed fields. Refuses all or nothing."""
-    values, errors = parse(form, languages_with_texts)
+    """Check ``changes`` and apply them to ``agency``, all or nothing; return the changed
+    columns. Audited as ``action`` by ``actor`` (a signed-in user, or "cli" for the command
+    line); moves scheduled check-ins when the timing rules changed."""
+    cached: set[str] | None = None
+
+    def with_texts() -> set[str]:
+        nonlocal cached
+        if cached is None:
+            cached = message_templates.languages_for(session, agency)
+        return cached
+
+    values, errors = parse(changes, agency=agency, languages_with_texts=with_texts)
     if errors:
         raise RulesRejected(errors)
     changed = [name for name, value in values.items() if getattr(agency, name) != value]
     for name in changed:
         setattr(agency, name, values[name])
     if changed:
+        user = actor if isinstance(actor, User) else None
         audit.record(
             session,
-            "rules_changed",
+            action,
             now=now,
             user=user,
+            username=None if user else str(actor),
+            agency_id=agency.id,
             object_type="agency",
             object_id=agency.id,
             detail={"fields": ",".join(sorted(changed))},
@@ -215,8 +309,6 @@ def reschedule(session: Session, agency: Agency, *, now: datetime) -> int:
 
 
 def next_scheduled(session: Session, agency: Agency) -> datetime | None:
-    from sqlalchemy import func
-
     return session.scalar(
         select(func.min(FollowUp.send_at)).where(
             FollowUp.agency_id == agency.id, FollowUp.status == FollowUpStatus.SCHEDULED

@@ -8,9 +8,9 @@ import click
 from sqlalchemy import select
 
 from followup.agencies import registry
+from followup.agencies import settings as agency_settings
 from followup.cli.context import Lazy, agency_option, pass_lazy
 from followup.core.durations import format_duration, parse_duration
-from followup.core.phones import to_e164
 from followup.eligibility.quiet_hours import QuietHours
 from followup.models import Agency
 
@@ -57,10 +57,6 @@ def agency_list(lazy: Lazy) -> None:
             click.echo(f"{row.slug}\t{row.name}\t{row.timezone}\tquiet {row.quiet_hours}")
 
 
-def _minutes(text: str) -> int:
-    return int(parse_duration(text).total_seconds() // 60)
-
-
 @agency.command("configure")
 @agency_option
 @click.option(
@@ -94,37 +90,33 @@ def agency_configure(
     alert_secret,
     advanced_opt_out,
 ) -> None:
-    """Change an agency's reply settings; show them when given no option."""
-    with lazy.ready.db.begin() as session:
+    """Change an agency's reply settings; show them when given no option.
+
+    Checked, applied and audited like a change on the rules page (``agencies.settings``)."""
+    given = {
+        "sms_number": sms_number,
+        "phone": phone,
+        "reply_window": reply_window,
+        "sla_urgent": sla_urgent,
+        "sla_high": sla_high,
+        "sla_normal": sla_normal,
+        "alert_url": alert_url,
+        "alert_secret": alert_secret,
+        "advanced_opt_out": None if advanced_opt_out is None else "on" * advanced_opt_out,
+    }
+    changes = {field: value for field, value in given.items() if value is not None}
+    services = lazy.ready
+    with services.db.begin() as session:
         agency = lazy.agency(session, slug)
         try:
-            if sms_number is not None:
-                agency.sms_number = to_e164(sms_number) if sms_number else None
-                if sms_number and agency.sms_number is None:
-                    raise ValueError(f"--sms-number {sms_number!r} is not a phone number")
-            if phone is not None:
-                agency.phone = phone or None
-            if reply_window:
-                agency.reply_window_hours = int(
-                    parse_duration(reply_window).total_seconds() // 3600
-                )
-            for value, attribute in (
-                (sla_urgent, "sla_urgent_minutes"),
-                (sla_high, "sla_high_minutes"),
-                (sla_normal, "sla_normal_minutes"),
-            ):
-                if value:
-                    setattr(agency, attribute, _minutes(value))
-            if alert_url is not None:
-                if alert_url and not alert_url.startswith(("https://", "http://")):
-                    raise ValueError("--alert-url must be an http(s) URL")
-                agency.alert_url = alert_url or None
-            if alert_secret is not None:
-                agency.alert_secret = alert_secret or None
-            if advanced_opt_out is not None:
-                agency.advanced_opt_out = advanced_opt_out
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+            agency_settings.update(
+                session, agency, changes, actor="cli", now=services.clock.now()
+            )
+        except agency_settings.RulesRejected as exc:
+            raise click.ClickException(
+                "; ".join(f"--{field.replace('_', '-')}: {problem}"
+                          for field, problem in exc.errors.items())
+            ) from None
         window = format_duration(timedelta(hours=agency.reply_window_hours))
         click.echo(
             f"{agency.slug}: texting number {agency.sms_number or '(any)'}, reply window {window}, "

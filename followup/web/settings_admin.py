@@ -258,12 +258,7 @@ def rules_save():
     agency = _agency()
     try:
         changed = agency_settings.update(
-            session,
-            agency,
-            request.form,
-            languages_with_texts=message_templates.languages_for(session, agency),
-            user=g.user,
-            now=services().clock.now(),
+            session, agency, request.form, actor=g.user, now=services().clock.now()
         )
     except agency_settings.RulesRejected as exc:
         session.rollback()

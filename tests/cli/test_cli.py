@@ -273,10 +273,10 @@ def test_agency_create_with_a_slug_already_taken_fails_and_keeps_the_first(cli):
     ("option", "value", "message"),
     [
         ("--slug", "Eastside PD", "slug 'Eastside PD': use lower-case letters"),
-        ("--timezone", "Mars/Base", "timezone 'Mars/Base': not an IANA time zone"),
+        ("--timezone", "Mars/Base", "timezone: 'Mars/Base' is not an IANA time zone"),
         ("--send-delay", "soon", "'soon' is not a duration"),
         ("--quiet-hours", "25:00-09:00", "'25:00' is not a time of day"),
-        ("--language", "fr", "default language 'fr': no check-in text"),
+        ("--language", "fr", "default language: 'fr' has no check-in text"),
     ],
 )
 def test_agency_create_with_a_bad_option_fails_with_a_clear_message_and_creates_nothing(

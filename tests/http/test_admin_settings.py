@@ -222,7 +222,7 @@ def test_rules_are_all_or_nothing_and_each_bad_field_is_named(db, clock):
             sla_urgent="1m",
             call_type_delays="BURGLARY 4h",
         )
-        _, errors = agency_settings.parse(form, {"en", "es"})
+        _, errors = agency_settings.parse(form, agency=agency, languages_with_texts={"en", "es"})
     assert set(errors) == {
         "timezone",
         "quiet_hours",
@@ -247,8 +247,7 @@ def test_changing_quiet_hours_moves_the_scheduled_checkin(db, clock, api):
             session,
             agency,
             rules_form(agency, quiet_hours="11:00-14:00"),
-            languages_with_texts={"en", "es"},
-            user=admin,
+            actor=admin,
             now=clock.now(),
         )
         audit = session.scalar(select(AuditEvent).where(AuditEvent.action == "rules_changed"))
@@ -335,8 +334,7 @@ def test_scheduled_followups_only_move_on_timing_changes(db, clock, api):
             session,
             agency,
             rules_form(agency, frequency_cap_days="10"),
-            languages_with_texts={"en", "es"},
-            user=session.scalar(select(User)),
+            actor=session.scalar(select(User)),
             now=clock.now(),
         )
         followup = session.scalar(select(FollowUp))
