@@ -24,11 +24,13 @@ from followup.core.db import Database
 from followup.models import (
     Agency,
     Alert,
+    AlertChannel,
     AlertStatus,
     Callback,
     Conversation,
     FollowUp,
     Message,
+    Purpose,
     RosterMember,
 )
 from followup.sending.gateways import twilio_codes
@@ -46,8 +48,9 @@ SIGNATURE_HEADER = "X-Followup-Signature"
 def create_for(session: Session, agency: Agency, callback: Callback, *, now: datetime) -> list[int]:
     """Record one pending alert per on-duty commander and one for the alert URL; return ids."""
     alerts = [
-        Alert(agency_id=agency.id, callback_id=callback.id, channel="sms", target=str(member.id),
-              status=AlertStatus.PENDING, attempts=0, created_at=now, updated_at=now)
+        Alert(agency_id=agency.id, callback_id=callback.id, channel=AlertChannel.SMS,
+              target=str(member.id), status=AlertStatus.PENDING, attempts=0, created_at=now,
+              updated_at=now)
         for member in session.scalars(
             select(RosterMember).where(
                 RosterMember.agency_id == agency.id, RosterMember.on_duty.is_(True)
@@ -56,7 +59,7 @@ def create_for(session: Session, agency: Agency, callback: Callback, *, now: dat
     ]
     if agency.alert_url:
         alerts.append(
-            Alert(agency_id=agency.id, callback_id=callback.id, channel="webhook",
+            Alert(agency_id=agency.id, callback_id=callback.id, channel=AlertChannel.WEBHOOK,
                   target=agency.alert_url, status=AlertStatus.PENDING, attempts=0,
                   created_at=now, updated_at=now)
         )
@@ -90,7 +93,7 @@ def carrier_filtered(session: Session, message: Message, *, now: datetime) -> No
         object_id=message.id,
         detail={
             "code": twilio_codes.CARRIER_FILTERED,
-            "purpose": message_templates.CHECKIN if followup else None,
+            "purpose": Purpose.CHECKIN if followup else None,
             "language": followup.language if followup else None,
             "followup_id": followup.id if followup else None,
             "advice": "a carrier filtered this text as spam: review the template's wording",
@@ -162,10 +165,10 @@ class AlertSender:
             agency = session.get(Agency, alert.agency_id)
             conversation = session.get(Conversation, callback.conversation_id)
             call = conversation.followup.call if conversation.followup else None
-            if alert.channel == "sms":
+            if alert.channel == AlertChannel.SMS:
                 member = session.get(RosterMember, int(alert.target))
                 rendered = message_templates.render_for_call(
-                    session, agency, call, message_templates.ALERT, agency.default_language,
+                    session, agency, call, Purpose.ALERT, agency.default_language,
                     callback_id=str(callback.id),
                 )
                 job = ("sms", agency.id, member.phone if member else None,

@@ -7,7 +7,6 @@ history) and an audit row, and leaves committing to the caller.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from followup.eligibility.contacts import is_opted_out
 from followup.models import (
     Agency,
+    AttemptOutcome,
     Callback,
     CallbackEvent,
     CallbackEventKind,
@@ -22,31 +22,16 @@ from followup.models import (
     Message,
     MessageDirection,
     MessageStatus,
+    Purpose,
+    ResolutionOutcome,
     Role,
     User,
 )
+from followup.models.messages import STAFF_TEXT_PREFIX
 from followup.sending.gateways.base import GatewayError
 from followup.sending.gateways.guard import OptOutGuard
 from followup.staff import audit
 from followup.texts import message_templates
-
-
-class AttemptOutcome(StrEnum):
-    REACHED = "reached"  # spoke with the caller
-    NO_ANSWER = "no_answer"
-    VOICEMAIL = "voicemail"  # left a message
-    WRONG_NUMBER = "wrong_number"
-
-
-class ResolutionOutcome(StrEnum):
-    RESOLVED_BY_PHONE = "resolved_by_phone"  # talked it through on the phone
-    REFERRED = "referred"  # passed to another unit (detectives, victim services...)
-    COMPLAINT_TAKEN = "complaint_taken"  # a misconduct complaint was taken
-    NO_CONTACT = "no_contact"  # no contact after the attempts logged
-    NOT_NEEDED = "not_needed"  # nothing to do (e.g. the reply needed no call)
-
-
-STAFF_TEXT_PREFIX = "staff_reply"  # approved texts a commander may send: staff_reply_*
 
 
 class WorkError(ValueError):
@@ -54,7 +39,7 @@ class WorkError(ValueError):
 
 
 def _can_work(user: User) -> None:
-    if user.role not in (Role.COMMANDER, Role.ADMIN):
+    if not Role(user.role).can_work:
         raise WorkError("Viewers can read callbacks but not work them.")
 
 
@@ -126,10 +111,7 @@ def assign(
 ) -> None:
     _can_work(user)
     _open(callback)
-    if assignee.agency_id != callback.agency_id or assignee.role not in (
-        Role.COMMANDER,
-        Role.ADMIN,
-    ):
+    if assignee.agency_id != callback.agency_id or not Role(assignee.role).can_work:
         raise WorkError("Callbacks can be assigned to commanders of this agency only.")
     callback.claimed_by_id, callback.claimed_at = assignee.id, now
     callback.status = CallbackStatus.CLAIMED
@@ -244,7 +226,7 @@ def prepare_staff_text(
     """Check and render an approved text, and store it as pending (the caller commits, then
     sends it with ``gateway``: no transaction stays open across the gateway call)."""
     _can_work(user)
-    if not purpose.startswith(STAFF_TEXT_PREFIX):
+    if not Purpose.is_staff_text(purpose):
         raise WorkError("Choose one of the approved texts.")
     conversation = callback.conversation
     agency = session.get(Agency, callback.agency_id)

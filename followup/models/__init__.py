@@ -16,15 +16,19 @@ from followup.models.calls import (
     SkipReason,
 )
 from followup.models.messages import (
+    Category,
     Message,
     MessageDirection,
     MessageStatus,
     MessageTemplate,
+    Purpose,
     WebhookReceipt,
 )
 from followup.models.replies import (
     Alert,
+    AlertChannel,
     AlertStatus,
+    AttemptOutcome,
     Callback,
     CallbackEvent,
     CallbackEventKind,
@@ -32,14 +36,16 @@ from followup.models.replies import (
     CallbackStatus,
     Conversation,
     ConversationStep,
+    ResolutionOutcome,
 )
 from followup.models.reporting import ReportFact, ReportLog, ReportReply
 from followup.models.staff import AuditEvent, Role, User
 
 __all__ = [
-    "Agency", "ApiToken", "RosterMember", "Call", "CallStatus", "Contact", "FollowUp",
-    "FollowUpStatus", "SkipReason", "Message", "MessageDirection", "MessageStatus",
-    "MessageTemplate", "WebhookReceipt", "Alert", "AlertStatus", "Callback", "CallbackEvent",
-    "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Conversation", "ConversationStep",
-    "ReportFact", "ReportLog", "ReportReply", "AuditEvent", "Role", "User",
+    "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
+    "Call", "CallStatus", "Callback", "CallbackEvent", "CallbackEventKind", "CallbackPriority",
+    "CallbackStatus", "Category", "Contact", "Conversation", "ConversationStep", "FollowUp",
+    "FollowUpStatus", "Message", "MessageDirection", "MessageStatus", "MessageTemplate", "Purpose",
+    "ReportFact", "ReportLog", "ReportReply", "ResolutionOutcome", "Role", "RosterMember",
+    "SkipReason", "User", "WebhookReceipt",
 ]

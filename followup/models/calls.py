@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from followup.core.db import Base, UTCDateTime
+from followup.core.db import Base, StrEnumType, UTCDateTime
 
 if TYPE_CHECKING:
     from followup.models.agencies import Agency
@@ -113,7 +113,7 @@ class Call(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     external_id: Mapped[str] = mapped_column(String(64))  # the agency's incident number
-    status: Mapped[CallStatus] = mapped_column(String(16))
+    status: Mapped[CallStatus] = mapped_column(StrEnumType(CallStatus, 16))
     call_type: Mapped[str] = mapped_column(String(200))
     disposition: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -152,8 +152,8 @@ class FollowUp(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8))
-    status: Mapped[FollowUpStatus] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(32))  # a SkipReason value
+    status: Mapped[FollowUpStatus] = mapped_column(StrEnumType(FollowUpStatus, 16))
+    reason: Mapped[SkipReason | None] = mapped_column(StrEnumType(SkipReason, 32))
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[int | None] = mapped_column(Integer)  # the gateway's last error code

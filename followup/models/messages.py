@@ -2,13 +2,56 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from followup.core.db import Base, UTCDateTime
+from followup.core.db import Base, StrEnumType, UTCDateTime
+
+
+class Purpose(StrEnum):
+    """What a text is for: the template it is rendered from. Staff texts are open-ended
+    (``staff_reply_<name>``, approved by IT staff); these are the ones the service sends itself."""
+
+    CHECKIN = "checkin"  # the check-in after the call closed
+    ASK_COMMENT = "ask_comment"  # after a good answer: thanks, and an invitation to comment
+    ASK_MORE = "ask_more"  # after any other answer: what could we have done better?
+    THANKS = "thanks"  # after a comment: the conversation closes
+    CRISIS_REPLY = "crisis_reply"  # danger: call 911, call or text 988
+    HELP = "help"  # HELP, INFO
+    OPT_OUT_CONFIRM = "opt_out_confirm"  # STOP: you will get no more texts
+    OPT_IN_CONFIRM = "opt_in_confirm"  # START: texts again
+    ALERT = "alert"  # to on-duty commanders, about an urgent callback
+
+    @staticmethod
+    def is_staff_text(purpose: str) -> bool:
+        """Whether ``purpose`` names an approved text a commander may send (staff_reply_*)."""
+        return bool(STAFF_TEXT.fullmatch(purpose))
+
+
+# The approved texts a commander may send: staff_reply_<name>, named by IT staff.
+STAFF_TEXT_PREFIX = "staff_reply_"
+STAFF_TEXT = re.compile(r"staff_reply_[a-z0-9_]{1,40}")
+
+
+class Category(StrEnum):
+    """What a reply says, as triage reads it (``followup.replies.triage``)."""
+
+    POSITIVE = "positive"  # thanks, praise, a 4-5 rating
+    NEUTRAL = "neutral"  # an acknowledgement, a 3
+    UNRESOLVED = "unresolved"  # the problem continues, nobody came, a promise not kept
+    NEGATIVE = "negative"  # unhappy with the service: slow, rude, dismissive, a 1-2 rating
+    CONDUCT = "conduct"  # an allegation of officer misconduct
+    CRISIS = "crisis"  # danger now: threats, violence, an intruder, self-harm, a missing child
+    OPT_OUT = "opt_out"  # asks to stop the texts
+    OPT_IN = "opt_in"  # START, UNSTOP
+    HELP = "help"  # HELP, INFO
+    QUESTION = "question"  # asks for a case number, report, detective, property, court, a call
+    WRONG_NUMBER = "wrong_number"  # the text reached someone who did not call
+    OTHER = "other"  # no signal, or a language the service cannot read
 
 
 class MessageDirection(StrEnum):
@@ -49,10 +92,10 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id"), index=True)
-    direction: Mapped[MessageDirection] = mapped_column(String(8))
+    direction: Mapped[MessageDirection] = mapped_column(StrEnumType(MessageDirection, 8))
     phone: Mapped[str] = mapped_column(String(20))  # the caller's number, E.164
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[MessageStatus] = mapped_column(String(16))
+    status: Mapped[MessageStatus] = mapped_column(StrEnumType(MessageStatus, 16))
     gateway: Mapped[str] = mapped_column(String(16))  # "twilio", "outbox", or "twiml" (a reply)
     sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
@@ -60,7 +103,7 @@ class Message(Base):
     media_urls: Mapped[list[str]] = mapped_column(JSON, default=list)  # MMS: shown, never fetched
     segments: Mapped[int | None] = mapped_column(Integer)
     # Inbound only: the triage decision (category, callback, urgent, ..., reasons) as stored.
-    category: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[Category | None] = mapped_column(StrEnumType(Category, 16))
     triage: Mapped[dict | None] = mapped_column(JSON)
     # Inbound only: the text this message was answered with (so a Twilio retry gets the same).
     reply_body: Mapped[str | None] = mapped_column(Text)

@@ -9,13 +9,31 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from followup.core.db import Base, UTCDateTime
+from followup.core.db import Base, StrEnumType, UTCDateTime
+from followup.models.messages import Category
 
 if TYPE_CHECKING:
     from followup.models.agencies import Agency
     from followup.models.calls import FollowUp
     from followup.models.messages import Message
     from followup.models.staff import User
+
+class AttemptOutcome(StrEnum):
+    REACHED = "reached"  # spoke with the caller
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"  # left a message
+    WRONG_NUMBER = "wrong_number"
+
+
+class ResolutionOutcome(StrEnum):
+    RESOLVED_BY_PHONE = "resolved_by_phone"  # talked it through on the phone
+    REFERRED = "referred"  # passed to another unit (detectives, victim services...)
+    COMPLAINT_TAKEN = "complaint_taken"  # a misconduct complaint was taken
+    NO_CONTACT = "no_contact"  # no contact after the attempts logged
+    NOT_NEEDED = "not_needed"  # nothing to do (e.g. the reply needed no call)
+
+
+
 
 class ConversationStep(StrEnum):
     """Where a check-in conversation is.
@@ -42,7 +60,7 @@ class Conversation(Base):
     followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id"), unique=True)
     phone: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8))
-    step: Mapped[ConversationStep] = mapped_column(String(20))
+    step: Mapped[ConversationStep] = mapped_column(StrEnumType(ConversationStep, 20))
     rating: Mapped[int | None] = mapped_column(Integer)
     # Automatic texts sent in this conversation, the check-in included.
     auto_texts: Mapped[int] = mapped_column(Integer, default=0)
@@ -54,6 +72,18 @@ class Conversation(Base):
 
 
 class CallbackStatus(StrEnum):
+    r"""Where a callback stands. One per conversation; a later reply can only raise its stakes.
+
+    ::
+
+        (reply that needs a person) --> open --claim/assign--> claimed --resolve--> resolved
+                                         ^  \<----release-----/                      |
+                                         |                                           |
+                                         +----reopen, or the caller writes again-----+
+
+    Resolving needs an outcome (``ResolutionOutcome``); "no contact" needs an attempt logged.
+    """
+
     OPEN = "open"  # waiting for a commander
     CLAIMED = "claimed"  # a commander has it
     RESOLVED = "resolved"  # the loop is closed
@@ -75,14 +105,16 @@ class Callback(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))  # the reply that decided
-    category: Mapped[str] = mapped_column(String(16))
-    priority: Mapped[CallbackPriority] = mapped_column(String(8))
-    status: Mapped[CallbackStatus] = mapped_column(String(10))
+    category: Mapped[Category] = mapped_column(StrEnumType(Category, 16))
+    priority: Mapped[CallbackPriority] = mapped_column(StrEnumType(CallbackPriority, 8))
+    status: Mapped[CallbackStatus] = mapped_column(StrEnumType(CallbackStatus, 10))
     due_by: Mapped[datetime] = mapped_column(UTCDateTime)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(32))  # a ResolutionOutcome value
+    outcome: Mapped[ResolutionOutcome | None] = mapped_column(
+        StrEnumType(ResolutionOutcome, 32)
+    )
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -93,9 +125,26 @@ class Callback(Base):
 
 
 class AlertStatus(StrEnum):
+    """One alert's delivery to one channel.
+
+    ::
+
+        (urgent callback) --> pending --channel took it--> sent
+                                 |  ^
+                                 |  +--channel down (sweep retries, at most MAX_ATTEMPTS)
+                                 +--refused for good, or attempts ran out--> failed
+    """
+
     PENDING = "pending"  # recorded, delivery not yet attempted (or to be retried by the sender)
     SENT = "sent"  # the channel accepted it
     FAILED = "failed"  # the channel refused it for good, or retries ran out
+
+
+class AlertChannel(StrEnum):
+    """Where an urgent alert goes."""
+
+    SMS = "sms"  # a text to an on-duty commander (target: the roster member's id)
+    WEBHOOK = "webhook"  # the agency's alert URL, as signed JSON (target: the URL)
 
 
 class Alert(Base):
@@ -106,9 +155,9 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(8))  # "sms" or "webhook"
+    channel: Mapped[AlertChannel] = mapped_column(StrEnumType(AlertChannel, 8))
     target: Mapped[str] = mapped_column(String(500))  # roster member id (sms) or URL (webhook)
-    status: Mapped[AlertStatus] = mapped_column(String(8))
+    status: Mapped[AlertStatus] = mapped_column(StrEnumType(AlertStatus, 8))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str | None] = mapped_column(String(300))  # the error, or the gateway sid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -136,7 +185,8 @@ class CallbackEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[CallbackEventKind] = mapped_column(String(12))
+    kind: Mapped[CallbackEventKind] = mapped_column(StrEnumType(CallbackEventKind, 12))
+    # How an attempt went (an AttemptOutcome) or how it was resolved (a ResolutionOutcome).
     outcome: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

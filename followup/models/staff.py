@@ -9,15 +9,30 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from followup.core.db import Base, UTCDateTime
+from followup.core.db import Base, StrEnumType, UTCDateTime
 
 if TYPE_CHECKING:
     from followup.models.agencies import Agency
 
+
+
 class Role(StrEnum):
+    """What a staff account may do."""
+
     COMMANDER = "commander"  # works the callback queue
     ADMIN = "admin"  # IT staff: templates, rules, users, tokens (and the queue)
     VIEWER = "viewer"  # command staff: reports and the queue, read-only
+
+    @property
+    def can_work(self) -> bool:
+        """Whether this role works callbacks: claims, calls, notes, resolves, is assigned one,
+        reveals a caller's number, sends an approved text."""
+        return self in (Role.COMMANDER, Role.ADMIN)
+
+    @classmethod
+    def workers(cls) -> tuple[Role, ...]:
+        """The roles that can work callbacks (for a query)."""
+        return tuple(role for role in cls if role.can_work)
 
 
 class User(Base):
@@ -29,7 +44,7 @@ class User(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(StrEnumType(Role, 16))
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -41,6 +41,7 @@ from followup.models import (
     Message,
     MessageDirection,
     MessageStatus,
+    Purpose,
 )
 from followup.replies import receipts
 from followup.replies.triage import Category, TriageResult, triage
@@ -54,10 +55,10 @@ logger = logging.getLogger(__name__)
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
 # Compliance and safety replies are owed whatever the count: they are not conversation.
 _ALWAYS_ANSWERED = {
-    message_templates.OPT_OUT_CONFIRM,
-    message_templates.OPT_IN_CONFIRM,
-    message_templates.HELP,
-    message_templates.CRISIS_REPLY,
+    Purpose.OPT_OUT_CONFIRM,
+    Purpose.OPT_IN_CONFIRM,
+    Purpose.HELP,
+    Purpose.CRISIS_REPLY,
 }
 _COMMENDATION = re.compile(
     r"\b(?:(?:officer|ofc|deputy|sgt|sergeant|detective|det|cpl|corporal|trooper|lieutenant|lt|"
@@ -205,17 +206,17 @@ def _decide(
         confirmed_before = opted_out
         purpose = (
             None if agency.advanced_opt_out or confirmed_before
-            else message_templates.OPT_OUT_CONFIRM
+            else Purpose.OPT_OUT_CONFIRM
         )
     elif result.category == Category.OPT_IN or (opted_out and bare(body) in {"YES", "SI"}):
         contacts.opt_in(session, agency.id, conversation.phone, now=now)
-        purpose = None if agency.advanced_opt_out else message_templates.OPT_IN_CONFIRM
+        purpose = None if agency.advanced_opt_out else Purpose.OPT_IN_CONFIRM
     elif opted_out:
         purpose = None  # never text an opted-out number; the text is still kept and triaged
     elif result.category == Category.HELP:
-        purpose = None if agency.advanced_opt_out else message_templates.HELP
+        purpose = None if agency.advanced_opt_out else Purpose.HELP
     elif result.urgent:
-        purpose = message_templates.CRISIS_REPLY
+        purpose = Purpose.CRISIS_REPLY
     else:
         purpose = _next_step(conversation, result)
 
@@ -233,19 +234,19 @@ def _next_step(conversation: Conversation, result: TriageResult) -> str | None:
     if conversation.step == ConversationStep.AWAITING_RATING:
         if result.category == Category.POSITIVE:
             conversation.step = ConversationStep.AWAITING_COMMENT
-            return message_templates.ASK_COMMENT
+            return Purpose.ASK_COMMENT
         if result.category in (
             Category.NEUTRAL, Category.NEGATIVE, Category.UNRESOLVED, Category.CONDUCT,
             Category.QUESTION,
         ):
             conversation.step = ConversationStep.AWAITING_COMMENT
-            return message_templates.ASK_MORE
+            return Purpose.ASK_MORE
         if result.category == Category.WRONG_NUMBER:
             conversation.step = ConversationStep.CLOSED
         return None  # no signal ("?", "k") or a language we cannot answer in: a person reads it
     if conversation.step == ConversationStep.AWAITING_COMMENT:
         conversation.step = ConversationStep.CLOSED
-        return message_templates.THANKS
+        return Purpose.THANKS
     return None
 
 
@@ -255,7 +256,7 @@ def _reply(
     """Render the reply, record it as an outbound text, and count it; None when none is due."""
     if purpose not in _ALWAYS_ANSWERED and conversation.auto_texts >= MAX_AUTO_TEXTS:
         return None
-    if purpose != message_templates.OPT_OUT_CONFIRM and is_opted_out(
+    if purpose != Purpose.OPT_OUT_CONFIRM and is_opted_out(
         session, agency.id, conversation.phone
     ):
         return None  # the gateway rule holds for replies too

@@ -39,6 +39,7 @@ from followup.models import (
     Message,
     MessageDirection,
     MessageStatus,
+    Purpose,
     SkipReason,
 )
 from followup.sending import delivery
@@ -367,7 +368,7 @@ class Sender:
                 session,
                 agency,
                 call,
-                message_templates.CHECKIN,
+                Purpose.CHECKIN,
                 followup.language,
                 cache=templates,
             )

@@ -206,7 +206,7 @@ def commanders(session: Session, agency_id: int) -> list[User]:
             .where(
                 User.agency_id == agency_id,
                 User.active.is_(True),
-                User.role.in_((Role.COMMANDER, Role.ADMIN)),
+                User.role.in_(Role.workers()),
             )
             .order_by(User.display_name)
         )

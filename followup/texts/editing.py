@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from followup.models import Agency, MessageTemplate, User
+from followup.models import Agency, MessageTemplate, Purpose, User
 from followup.sending.gateways.guard import OptOutGuard
 from followup.sending.segments import SegmentInfo, count_segments
 from followup.staff import audit
@@ -24,18 +24,16 @@ from followup.texts import message_templates
 from followup.texts.message_templates import KEYWORDS, PLACEHOLDERS, TemplateRenderError
 
 PURPOSES = {
-    message_templates.CHECKIN: "The check-in after a call closes",
-    message_templates.ASK_COMMENT: "After a good answer: thanks, and an invitation to comment",
-    message_templates.ASK_MORE: "After any other answer: what could we have done better?",
-    message_templates.THANKS: "After a comment: thanks (the conversation closes)",
-    message_templates.CRISIS_REPLY: "To a caller in danger: 911 and 988",
-    message_templates.HELP: "The answer to HELP or INFO",
-    message_templates.OPT_OUT_CONFIRM: "The confirmation of STOP",
-    message_templates.OPT_IN_CONFIRM: "The confirmation of START",
-    message_templates.ALERT: "To on-duty commanders, about an urgent callback",
+    Purpose.CHECKIN: "The check-in after a call closes",
+    Purpose.ASK_COMMENT: "After a good answer: thanks, and an invitation to comment",
+    Purpose.ASK_MORE: "After any other answer: what could we have done better?",
+    Purpose.THANKS: "After a comment: thanks (the conversation closes)",
+    Purpose.CRISIS_REPLY: "To a caller in danger: 911 and 988",
+    Purpose.HELP: "The answer to HELP or INFO",
+    Purpose.OPT_OUT_CONFIRM: "The confirmation of STOP",
+    Purpose.OPT_IN_CONFIRM: "The confirmation of START",
+    Purpose.ALERT: "To on-duty commanders, about an urgent callback",
 }
-STAFF_PREFIX = "staff_reply"  # staff_reply_<name>: the approved texts commanders may send
-_STAFF = re.compile(r"^staff_reply_[a-z0-9_]{1,40}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 MAX_RENDERED = 1600  # Twilio refuses longer bodies
 WARN_SEGMENTS = 3
@@ -69,7 +67,7 @@ class Preview:
 
 
 def purpose_allowed(purpose: str) -> bool:
-    return purpose in PURPOSES or bool(_STAFF.match(purpose))
+    return purpose in PURPOSES or Purpose.is_staff_text(purpose)
 
 
 def sample_context(agency: Agency, language: str) -> dict[str, str]:

@@ -21,17 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.core.config import resource_dir
-from followup.models import Agency, Call, MessageTemplate
-
-CHECKIN = "checkin"
-ASK_COMMENT = "ask_comment"  # after a good answer: thanks, and an invitation to comment
-ASK_MORE = "ask_more"  # after any other answer: what could we have done better?
-THANKS = "thanks"  # after a comment: the conversation closes
-CRISIS_REPLY = "crisis_reply"  # danger: call 911, call or text 988
-HELP = "help"  # HELP, INFO
-OPT_OUT_CONFIRM = "opt_out_confirm"
-OPT_IN_CONFIRM = "opt_in_confirm"
-ALERT = "alert"  # to on-duty commanders, about an urgent callback
+from followup.models import Agency, Call, MessageTemplate, Purpose
 
 # The placeholders a template may use, with what each means (README and the admin pages list them).
 PLACEHOLDERS: Mapping[str, str] = {
@@ -111,7 +101,7 @@ def seed_defaults(session: Session, agency: Agency, *, now: datetime) -> int:
     return added
 
 
-def languages_for(session: Session, agency: Agency, purpose: str = CHECKIN) -> set[str]:
+def languages_for(session: Session, agency: Agency, purpose: str = Purpose.CHECKIN) -> set[str]:
     """Return the languages ``agency`` has an active ``purpose`` text in."""
     return set(
         session.scalars(

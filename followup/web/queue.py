@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from followup.callbacks import work
-from followup.callbacks.work import AttemptOutcome, ResolutionOutcome, WorkError
+from followup.callbacks.work import WorkError
 from followup.core.phones import mask
 from followup.models import (
     Agency,
     Alert,
+    AttemptOutcome,
     Call,
     Callback,
     CallbackEvent,
@@ -22,6 +23,7 @@ from followup.models import (
     Conversation,
     FollowUp,
     Message,
+    ResolutionOutcome,
     Role,
     User,
 )
@@ -242,7 +244,7 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "resolution_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in ResolutionOutcome],
         "outcome_labels": {k.value: v for k, v in OUTCOME_LABELS.items()},
         "time_left": time_left(callback.due_by, now),
-        "can_work": g.user.role in (Role.COMMANDER, Role.ADMIN),
+        "can_work": Role(g.user.role).can_work,
     }
 
 
@@ -262,7 +264,7 @@ def detail(callback_id: int):
 def reveal(callback_id: int):
     """Show the caller's number, once, for this page; every reveal is in the audit trail."""
     callback = _callback(callback_id)
-    if g.user.role not in (Role.COMMANDER, Role.ADMIN):
+    if not Role(g.user.role).can_work:
         abort(403)
     record_action("reveal_number", object_type="callback", object_id=callback.id)
     db_session().commit()

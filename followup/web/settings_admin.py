@@ -10,6 +10,7 @@ from followup.core.phones import mask, to_e164
 from followup.eligibility.sensitive import match_sensitive
 from followup.intake import tokens
 from followup.models import Agency, ApiToken, MessageTemplate, Role, RosterMember
+from followup.models.messages import STAFF_TEXT_PREFIX
 from followup.sending.gateways.base import GatewayError
 from followup.texts import editing, message_templates
 from followup.web.auth import record_action, roles_required
@@ -54,8 +55,9 @@ def templates():
 
 def _edit_key() -> tuple[str, str, str]:
     purpose = (request.values.get("purpose") or "").strip()
-    if purpose == editing.STAFF_PREFIX and request.values.get("staff_name"):
-        purpose = f"{purpose}_{request.values['staff_name'].strip().lower().replace(' ', '_')}"
+    if purpose == STAFF_TEXT_PREFIX.rstrip("_") and request.values.get("staff_name"):
+        name = request.values["staff_name"].strip().lower().replace(" ", "_")
+        purpose = f"{STAFF_TEXT_PREFIX}{name}"
     return (
         purpose,
         (request.values.get("language") or "").strip().lower(),

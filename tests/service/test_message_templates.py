@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from followup.models import Agency, Call, MessageTemplate
+from followup.models import Agency, Call, MessageTemplate, Purpose
 from followup.sending.segments import count_segments
 from followup.texts.message_templates import (
-    CHECKIN,
     PLACEHOLDERS,
     TemplateRenderError,
     call_context,
@@ -40,7 +39,8 @@ def sample_agency(name="Westlake Police") -> Agency:
 )
 def test_the_english_checkin_fits_two_gsm7_segments_even_with_a_long_agency_name(name):
     body = render_body(
-        default_bodies()[(CHECKIN, "en")], call_context(sample_agency(name), sample_call(), "en")
+        default_bodies()[(Purpose.CHECKIN, "en")],
+        call_context(sample_agency(name), sample_call(), "en"),
     )
     info = count_segments(body)
 
@@ -50,7 +50,8 @@ def test_the_english_checkin_fits_two_gsm7_segments_even_with_a_long_agency_name
 
 def test_the_english_checkin_names_the_agency_and_date_and_how_to_opt_out():
     body = render_body(
-        default_bodies()[(CHECKIN, "en")], call_context(sample_agency(), sample_call(), "en")
+        default_bodies()[(Purpose.CHECKIN, "en")],
+        call_context(sample_agency(), sample_call(), "en"),
     )
 
     assert body.startswith("This is Westlake Police following up on your call on Nov 22.")
@@ -69,7 +70,8 @@ def test_the_call_date_is_the_agencys_local_date_in_the_texts_language():
 
 def test_the_spanish_checkin_keeps_stop_and_the_emergency_line():
     body = render_body(
-        default_bodies()[(CHECKIN, "es")], call_context(sample_agency(), sample_call(), "es")
+        default_bodies()[(Purpose.CHECKIN, "es")],
+        call_context(sample_agency(), sample_call(), "es"),
     )
 
     assert body.startswith("Le escribe Westlake Police sobre su llamada del 22 nov.")
@@ -121,7 +123,7 @@ def test_the_callers_language_beats_an_override_in_another_language(db, agency, 
         session.add(
             MessageTemplate(
                 agency_id=agency.id,
-                purpose=CHECKIN,
+                purpose=Purpose.CHECKIN,
                 language="en",
                 call_type="THEFT",
                 version=1,
@@ -132,10 +134,10 @@ def test_the_callers_language_beats_an_override_in_another_language(db, agency, 
         )
     with db.Session() as session:
         owner = session.get(Agency, agency.id)
-        spanish = find_template(session, owner, CHECKIN, "es", "THEFT")
-        english = find_template(session, owner, CHECKIN, "en", "theft")
-        other_type = find_template(session, owner, CHECKIN, "en", "BURGLARY")
-        unknown_language = find_template(session, owner, CHECKIN, "vi", "BURGLARY")
+        spanish = find_template(session, owner, Purpose.CHECKIN, "es", "THEFT")
+        english = find_template(session, owner, Purpose.CHECKIN, "en", "theft")
+        other_type = find_template(session, owner, Purpose.CHECKIN, "en", "BURGLARY")
+        unknown_language = find_template(session, owner, Purpose.CHECKIN, "vi", "BURGLARY")
 
     assert spanish.language == "es" and spanish.call_type == ""
     assert english.body == "override"
@@ -148,7 +150,8 @@ def test_each_new_agency_gets_the_default_texts_in_english_and_spanish(db, agenc
         languages = set(
             session.scalars(
                 select(MessageTemplate.language).where(
-                    MessageTemplate.agency_id == agency.id, MessageTemplate.purpose == CHECKIN
+                    MessageTemplate.agency_id == agency.id,
+                    MessageTemplate.purpose == Purpose.CHECKIN,
                 )
             )
         )
