@@ -10,6 +10,7 @@ import json
 import click
 from sqlalchemy import select
 
+from followup.callbacks import queue
 from followup.cli.context import Lazy, agency_option, pass_lazy
 from followup.core.phones import mask
 from followup.models import Call, Callback, CallbackStatus, Conversation, FollowUp, Message
@@ -32,12 +33,9 @@ def callbacks_list(lazy: Lazy, status, slug, as_json: bool, limit: int) -> None:
     """List callbacks, urgent first, then by due time."""
     with lazy.ready.db.Session() as session:
         agency = lazy.agency(session, slug)
-        query = select(Callback).where(Callback.agency_id == agency.id)
-        if status:
-            query = query.where(Callback.status == status)
-        rows = session.scalars(
-            query.order_by((Callback.priority != "urgent"), Callback.due_by).limit(limit)
-        ).all()
+        rows = queue.callbacks(
+            session, agency.id, queue.QueueFilter(status=status or "all", limit=limit)
+        )
         for row in rows:
             followup = row.conversation.followup
             item = {

@@ -8,33 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from contextvars import ContextVar
 from typing import IO
 
 from pythonjsonlogger.json import JsonFormatter
 
+from followup.core.phones import redact
+
 FORMATS = ("json", "text")
-REDACTED = "[phone]"
-
-# What looks like a phone number: "+" (or a URL-encoded "%2B") and 7-15 digits with the usual
-# separators, or a North American number with or without separators. Dates (2026-11-23), times,
-# IP addresses and Twilio ids (SM + 32 hex) do not match: the digits must stand alone.
-PHONE = re.compile(
-    r"""
-    (?:\+|%2[Bb])\d(?:[\s().-]{0,2}\d){6,14}
-    | (?<![\w.:/-])(?:1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w.:-])
-    """,
-    re.VERBOSE,
-)
-
-
-def redact(text: str) -> str:
-    """Return ``text`` with everything that looks like a phone number replaced by [phone]."""
-    return PHONE.sub(REDACTED, text)
-
-
 class RedactPhones(logging.Filter):
     """Replace phone numbers in a record's message (its arguments already filled in)."""
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
 
-from followup.callbacks import work
+from followup.callbacks import queue, work
+from followup.callbacks.queue import time_left
 from followup.callbacks.work import WorkError
 from followup.core.phones import mask
 from followup.models import (
@@ -18,10 +16,8 @@ from followup.models import (
     Call,
     Callback,
     CallbackEvent,
-    CallbackPriority,
     CallbackStatus,
     Conversation,
-    FollowUp,
     Message,
     ResolutionOutcome,
     Role,
@@ -47,84 +43,19 @@ OUTCOME_LABELS = {
 }
 
 
-def time_left(due_by: datetime, now: datetime) -> tuple[str, bool]:
-    """Return ("25 min left" | "overdue by 2 h 5 min", overdue)."""
-    delta = due_by - now
-    overdue = delta < timedelta(0)
-    minutes = int(abs(delta).total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{rest} min"] * (not days)
-    text = " ".join(parts) or "0 min"
-    return (f"overdue by {text}" if overdue else f"{text} left"), overdue
-
-
 def _filters() -> dict[str, str]:
     keys = ("status", "priority", "category", "district", "mine")
     return {key: request.args[key] for key in keys if request.args.get(key)}
 
 
-def _queue(session: Session, agency_id: int, filters: dict[str, str]):
-    query = (
-        select(Callback)
-        .join(Conversation, Callback.conversation_id == Conversation.id)
-        .outerjoin(FollowUp, Conversation.followup_id == FollowUp.id)
-        .outerjoin(Call, FollowUp.call_id == Call.id)
-        .where(Callback.agency_id == agency_id)
-        .options(
-            joinedload(Callback.message),
-            joinedload(Callback.claimed_by),
-            joinedload(Callback.conversation)
-            .joinedload(Conversation.followup)
-            .joinedload(FollowUp.call),
-        )
+def _queue_filter(filters: dict[str, str]) -> queue.QueueFilter:
+    return queue.QueueFilter(
+        status=filters.get("status", queue.ACTIVE),
+        priority=filters.get("priority"),
+        category=filters.get("category"),
+        district=filters.get("district"),
+        claimed_by_id=g.user.id if filters.get("mine") else None,
     )
-    status = filters.get("status", "active")
-    if status == "active":
-        query = query.where(Callback.status != CallbackStatus.RESOLVED)
-    elif status in {s.value for s in CallbackStatus}:
-        query = query.where(Callback.status == status)
-    if filters.get("priority"):
-        query = query.where(Callback.priority == filters["priority"])
-    if filters.get("category"):
-        query = query.where(Callback.category == filters["category"])
-    if filters.get("district"):
-        query = query.where(Call.district == filters["district"])
-    if filters.get("mine"):
-        query = query.where(Callback.claimed_by_id == g.user.id)
-    query = query.order_by(
-        (Callback.priority != CallbackPriority.URGENT), Callback.due_by, Callback.id
-    ).limit(200)
-    return session.scalars(query).unique().all()
-
-
-def _counts(session: Session, agency_id: int, now: datetime) -> dict[str, int]:
-    rows = session.execute(
-        select(Callback.status, func.count())
-        .where(Callback.agency_id == agency_id)
-        .group_by(Callback.status)
-    ).all()
-    counts = {status.value: 0 for status in CallbackStatus} | {str(s): n for s, n in rows}
-    counts["overdue"] = session.scalar(
-        select(func.count()).where(
-            Callback.agency_id == agency_id,
-            Callback.status != CallbackStatus.RESOLVED,
-            Callback.due_by < now,
-        )
-    )
-    return counts
-
-
-def _urgent(session: Session, agency_id: int) -> list[Callback]:
-    return session.scalars(
-        select(Callback)
-        .where(
-            Callback.agency_id == agency_id,
-            Callback.priority == CallbackPriority.URGENT,
-            Callback.status != CallbackStatus.RESOLVED,
-        )
-        .order_by(Callback.id)
-    ).all()
 
 
 def _queue_context() -> dict:
@@ -138,13 +69,13 @@ def _queue_context() -> dict:
         .order_by(Call.district)
     ).all()
     return {
-        "callbacks": _queue(session, g.user.agency_id, filters),
-        "counts": _counts(session, g.user.agency_id, now),
-        "urgent": _urgent(session, g.user.agency_id),
+        "callbacks": queue.callbacks(session, g.user.agency_id, _queue_filter(filters)),
+        "counts": queue.counts(session, g.user.agency_id, now),
+        "urgent": queue.urgent_open(session, g.user.agency_id),
         "filters": filters,
         "districts": districts,
         "now": now,
-        "time_left": time_left,
+        "time_left": queue.time_left,
         "categories": sorted({c.value for c in _categories()}),
     }
 
@@ -336,7 +267,7 @@ def handover():
     """A printable summary for the next shift: open, claimed and overdue callbacks."""
     session = db_session()
     now = services().clock.now()
-    active = _queue(session, g.user.agency_id, {"status": "active"})
+    active = queue.callbacks(session, g.user.agency_id, queue.QueueFilter())
     agency = session.get(Agency, g.user.agency_id)
     return render_template(
         "handover.html",

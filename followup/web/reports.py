@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-import phonenumbers
 from flask import Blueprint, Response, g, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from followup.core.phones import redact_numbers
 from followup.models import Agency, Role
 from followup.reports.comments import (
     Comment,
@@ -42,8 +41,6 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = (Role.VIEWER, Role.COMMANDER, Role.ADMIN)
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_MANY_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")  # worth asking phonenumbers about
-NUMBER_REMOVED = "[number removed]"
 
 
 def safe_cell(value) -> object:
@@ -51,18 +48,6 @@ def safe_cell(value) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
-
-
-def redact_numbers(text: str, region: str) -> str:
-    """Replace phone numbers a caller typed into a reply (reports never show a number)."""
-    if not _MANY_DIGITS.search(text):
-        return text
-    found = list(
-        phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
-    )
-    for match in reversed(found):
-        text = text[: match.start] + NUMBER_REMOVED + text[match.end :]
-    return text
 
 
 def _agency(session: Session) -> Agency:

@@ -49,6 +49,7 @@ from sqlalchemy import select
 
 from followup.agencies.registry import AgencySettings, create_agency
 from followup.callbacks import work
+from followup.core.phones import redact_numbers
 from followup.intake.tokens import create_token
 from followup.models import Agency, AuditEvent, Call, Callback, FollowUp, Message, Role, User
 from followup.replies import inbound
@@ -58,7 +59,7 @@ from followup.reports.filters import ReportError, parse_filter
 from followup.sending import delivery
 from followup.sending.gateways.base import PermanentGatewayError
 from followup.staff import users
-from followup.web.reports import redact_numbers, safe_cell
+from followup.web.reports import safe_cell
 from tests.support.factories import ApiClient, call_event
 from tests.support.web import PASSWORD, sign_in
 

@@ -77,7 +77,3 @@ _COMBINING = re.compile("[\u0300-\u036f]")
 def strip_accents(text: str) -> str:
     """Return ``text`` without accents: "está" -> "esta", "niño" -> "nino"."""
     return _COMBINING.sub("", unicodedata.normalize("NFD", text))
-
-
-def has_letters(text: str) -> bool:
-    return any(c.isalpha() for c in text)

@@ -1,0 +1,113 @@
+"""The callback queue as people read it: the one query behind the queue page, the live banner,
+the handover and ``followup callbacks list``.
+
+Urgent first, then by due time; filters by status, priority, category, district and owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from followup.models import (
+    Call,
+    Callback,
+    CallbackPriority,
+    CallbackStatus,
+    Conversation,
+    FollowUp,
+)
+
+ACTIVE = "active"  # the status filter's default: open and claimed
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = ACTIVE  # "active", or one CallbackStatus value
+    priority: str | None = None
+    category: str | None = None
+    district: str | None = None
+    claimed_by_id: int | None = None  # "mine"
+    limit: int = 200
+
+
+def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Callback]:
+    """The agency's callbacks under ``wanted``: urgent first, then the soonest due."""
+    query = (
+        select(Callback)
+        .join(Conversation, Callback.conversation_id == Conversation.id)
+        .outerjoin(FollowUp, Conversation.followup_id == FollowUp.id)
+        .outerjoin(Call, FollowUp.call_id == Call.id)
+        .where(Callback.agency_id == agency_id)
+        .options(
+            joinedload(Callback.message),
+            joinedload(Callback.claimed_by),
+            joinedload(Callback.conversation)
+            .joinedload(Conversation.followup)
+            .joinedload(FollowUp.call),
+        )
+    )
+    if wanted.status == ACTIVE:
+        query = query.where(Callback.status != CallbackStatus.RESOLVED)
+    elif wanted.status in {s.value for s in CallbackStatus}:
+        query = query.where(Callback.status == wanted.status)
+    if wanted.priority:
+        query = query.where(Callback.priority == wanted.priority)
+    if wanted.category:
+        query = query.where(Callback.category == wanted.category)
+    if wanted.district:
+        query = query.where(Call.district == wanted.district)
+    if wanted.claimed_by_id is not None:
+        query = query.where(Callback.claimed_by_id == wanted.claimed_by_id)
+    query = query.order_by(
+        (Callback.priority != CallbackPriority.URGENT), Callback.due_by, Callback.id
+    ).limit(wanted.limit)
+    return list(session.scalars(query).unique().all())
+
+
+def counts(session: Session, agency_id: int, now: datetime) -> dict[str, int]:
+    """Callbacks by status, and how many unresolved ones are overdue."""
+    rows = session.execute(
+        select(Callback.status, func.count())
+        .where(Callback.agency_id == agency_id)
+        .group_by(Callback.status)
+    ).all()
+    found = {status.value: 0 for status in CallbackStatus} | {str(s): n for s, n in rows}
+    found["overdue"] = session.scalar(
+        select(func.count()).where(
+            Callback.agency_id == agency_id,
+            Callback.status != CallbackStatus.RESOLVED,
+            Callback.due_by < now,
+        )
+    )
+    return found
+
+
+def urgent_open(session: Session, agency_id: int) -> list[Callback]:
+    """Unresolved urgent callbacks, oldest first (the banner every page shows)."""
+    return list(
+        session.scalars(
+            select(Callback)
+            .where(
+                Callback.agency_id == agency_id,
+                Callback.priority == CallbackPriority.URGENT,
+                Callback.status != CallbackStatus.RESOLVED,
+            )
+            .order_by(Callback.id)
+        ).all()
+    )
+
+
+def time_left(due_by: datetime, now: datetime) -> tuple[str, bool]:
+    """Return ("25 min left" | "overdue by 2 h 5 min", overdue)."""
+    delta = due_by - now
+    overdue = delta < timedelta(0)
+    minutes = int(abs(delta).total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{rest} min"] * (not days)
+    text = " ".join(parts) or "0 min"
+    return (f"overdue by {text}" if overdue else f"{text} left"), overdue
