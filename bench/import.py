@@ -252,6 +252,7 @@ def api_run(url: str, path: Path, sample: int) -> float:
         services.db.dispose()
 
 
+# Long because it is the benchmark's script: seed, time each way, print, in the order run.
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the generated file")

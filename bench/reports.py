@@ -74,6 +74,7 @@ CATEGORIES = ["positive"] * 6 + ["neutral"] * 2 + ["negative", "unresolved", "qu
 PHONES = [f"+1202555{n:04d}" for n in range(100, 200)]  # fictional
 
 
+# Long because it writes a year of calls table by table, in the order the triggers need.
 def seed(db: Database, agency_id: int, calls: int, replies: int) -> float:
     """Bulk-insert the data set; return the seconds it took."""
     started = time.perf_counter()
@@ -288,6 +289,7 @@ def timed(client, path: str, rounds: int = 3) -> tuple[float, int]:
     return statistics.median(times), response.status_code
 
 
+# Long because each page timed is one step of the scenario, in order.
 def run(url: str, instance: Path, calls: int, replies: int) -> dict:
     migrate.upgrade(url)
     settings = Settings.from_env(

@@ -329,6 +329,7 @@ def claim_run(url: str, pending: int, rounds: int) -> dict:
 # --- report -------------------------------------------------------------------------------------
 
 
+# Long because it is the benchmark's script: start the fake, time each way, print.
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")

@@ -377,6 +377,7 @@ def wait_sent(database_url: str, timeout: float = 60.0) -> float:
     return time.monotonic() - started
 
 
+# Long because it checks, one query after another, that every request left its row.
 def stored(
     database_url: str,
     reply_sids: set[str],
@@ -540,6 +541,7 @@ def print_trend(trend: list[tuple[dict[str, h.Load], dict[str, float]]], seconds
     )
 
 
+# Long because it is one soak from start to end: servers, load, checks, figures.
 def half(name: str, database_url: str, options, tmp: Path) -> dict:
     """Soak the service on one database; print its figures; return its verdicts."""
     print(f"\n{name}")

@@ -13,6 +13,7 @@ from followup.services import Services
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+# Long because it is the composition root: every setting and blueprint is wired here.
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI app; the only place that wires configuration, database and blueprints.
 

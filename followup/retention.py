@@ -111,6 +111,7 @@ def effective_retention_days(agency: Agency) -> int:
     )
 
 
+# Long because the table of what is emptied (one entry per table) reads best in one place.
 def purge_agency(
     session: Session,
     agency: Agency,

@@ -18,6 +18,7 @@ def _problem(description: str) -> dict:
     }
 
 
+# Long because it is the API's document: one literal, generated parts slotted in.
 @cache
 def openapi_document() -> dict:
     _, definitions = models_json_schema(

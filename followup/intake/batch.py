@@ -88,6 +88,7 @@ def _calls_with_followups(session: Session, agency: Agency, ids: set[str]) -> di
     }
 
 
+# Long because drafting, deciding and inserting a batch share the facts read once.
 def _record_new_calls(
     session: Session, agency: Agency, new: list[tuple[int, CallEvent, str]], now: datetime
 ) -> list[tuple[int, IntakeResult | EventRejected]]:

@@ -99,6 +99,7 @@ def load_mapping(path: Path) -> CallMapping:
     return parse_mapping(raw)
 
 
+# Long because each section of the mapping file is checked in turn, with its own message.
 def parse_mapping(raw: dict) -> CallMapping:
     for section, value in raw.items():
         if section not in _SECTIONS:

@@ -87,6 +87,7 @@ class BusinessCollector:
         yield up
         yield from families
 
+    # Long because each metric family is one grouped query and its labels, one after another.
     def _families(self) -> list[Metric]:
         now = self.clock.now()
         with self.db.Session() as session:

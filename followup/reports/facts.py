@@ -170,6 +170,7 @@ def log_all(session: Session, agency_id: int | None = None) -> int:
     return result.rowcount
 
 
+# Long because each column of a fact is one subquery, written side by side.
 def rebuild(session: Session, call_ids: list[int]) -> None:
     """Recompute the facts of ``call_ids`` from the tables (a call that is gone loses them)."""
     session.execute(delete(ReportFact).where(_among(session, ReportFact.call_id, call_ids)))

@@ -113,6 +113,7 @@ def report_figures(session: Session, agency: Agency, report_filter: ReportFilter
     )
 
 
+# Long because every figure is one aggregate of the same pass over the facts.
 def _main_pass(session: Session, scope: Scope) -> dict:
     """One pass over the period's facts, grouped by day and outcome in the order of their index
     (so the database streams them without sorting): every count of the funnel, the ratings, the

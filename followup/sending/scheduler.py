@@ -20,6 +20,7 @@ from followup.sending.sender import Sender
 logger = logging.getLogger(__name__)
 
 
+# Long because each job of the sending loop is declared here with its own schedule.
 def build_scheduler(
     sender: Sender,
     interval_seconds: float,

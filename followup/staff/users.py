@@ -76,6 +76,7 @@ def create_user(
     return user
 
 
+# Long because each refusal (unknown, locked, wrong factor) must do the same work and say why.
 def authenticate(
     session: Session,
     username: str,

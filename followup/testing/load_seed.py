@@ -45,6 +45,7 @@ def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield chunk
 
 
+# Long because calls and follow-ups are drafted together, then inserted in bulk.
 def seed_due_followups(
     db: Database,
     agency_id: int,

@@ -473,6 +473,7 @@ class FakeTwilio:
             return _not_found(path)
         return _json(200, resource)
 
+    # Long because it mirrors Twilio's list filters and paging, one parameter at a time.
     def _list(self, request: Request) -> Response:
         with self._lock:
             scripted = self._list_script.popleft() if self._list_script else None

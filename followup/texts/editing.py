@@ -134,6 +134,7 @@ def versions(
     )
 
 
+# Long because every check on a new version happens before anything is written.
 def save_version(
     session: Session,
     agency: Agency,

@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
         if not request.blueprint or request.blueprint in ("intake_api", "twilio_hooks"):
             return exc  # other systems get the plain (or problem JSON) answer
         return render_template(
-            "error.html", title="Not allowed", message="Your role cannot open this page."
+            "pages/error.html", title="Not allowed", message="Your role cannot open this page."
         ), 403
 
     app.jinja_env.globals["Role"] = Role

@@ -26,7 +26,7 @@ def user_list():
         .scalars(select(User).where(User.agency_id == g.user.agency_id).order_by(User.username))
         .all()
     )
-    return render_template("users.html", users=rows, roles=[r.value for r in Role])
+    return render_template("pages/admin/users.html", users=rows, roles=[r.value for r in Role])
 
 
 @bp.post("/admin/users")
@@ -131,7 +131,11 @@ def audit_log():
     ).all()
     agency = session.get(Agency, g.user.agency_id)
     return render_template(
-        "audit.html", events=events, actions=actions, zone=agency.zone, args=request.args
+        "pages/admin/audit.html",
+        events=events,
+        actions=actions,
+        zone=agency.zone,
+        args=request.args,
     )
 
 

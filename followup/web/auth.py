@@ -105,7 +105,7 @@ def record_action(action: str, **kwargs) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
-        return render_template("login.html", needs_code=False, username="")
+        return render_template("pages/auth/login.html", needs_code=False, username="")
     svc = services()
     db = db_session()
     username = request.form.get("username", "")
@@ -119,10 +119,10 @@ def login():
     )
     db.commit()
     if result.needs_code:
-        return render_template("login.html", needs_code=True, username=username)
+        return render_template("pages/auth/login.html", needs_code=True, username=username)
     if result.user is None:
         return render_template(
-            "login.html", error=result.error, needs_code=False, username=username
+            "pages/auth/login.html", error=result.error, needs_code=False, username=username
         ), 401
     session.clear()
     session["user_id"] = result.user.id

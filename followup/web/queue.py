@@ -89,14 +89,14 @@ def _categories():
 @bp.get("")
 @login_required
 def index():
-    return render_template("queue.html", **_queue_context())
+    return render_template("pages/queue/queue.html", **_queue_context())
 
 
 @bp.get("/rows")
 @login_required
 def rows():
     """The queue's rows and banner, refreshed in place every few seconds."""
-    return render_template("queue_live.html", **_queue_context())
+    return render_template("pages/queue/queue_live.html", **_queue_context())
 
 
 def _callback(callback_id: int) -> Callback:
@@ -106,6 +106,7 @@ def _callback(callback_id: int) -> Callback:
     return callback
 
 
+# Long because the callback page shows many things, each read once here.
 def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
     session = db_session()
     conversation = callback.conversation
@@ -183,7 +184,7 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
 @login_required
 def detail(callback_id: int):
     callback = _callback(callback_id)
-    page = render_template("callback.html", **_detail_context(callback))
+    page = render_template("pages/queue/callback.html", **_detail_context(callback))
     # The whole thread and the caller's name are on this page: every view is in the audit trail.
     record_action("view_callback", object_type="callback", object_id=callback.id)
     db_session().commit()
@@ -199,9 +200,8 @@ def reveal(callback_id: int):
         abort(403)
     record_action("reveal_number", object_type="callback", object_id=callback.id)
     db_session().commit()
-    return render_template(
-        "callback.html", **_detail_context(callback, revealed=callback.conversation.phone)
-    )
+    context = _detail_context(callback, revealed=callback.conversation.phone)
+    return render_template("pages/queue/callback.html", **context)
 
 
 @bp.post("/<int:callback_id>/<action>")
@@ -270,7 +270,7 @@ def handover():
     active = queue.callbacks(session, g.user.agency_id, queue.QueueFilter())
     agency = session.get(Agency, g.user.agency_id)
     return render_template(
-        "handover.html",
+        "pages/queue/handover.html",
         agency=agency,
         now=now,
         zone=agency.zone,

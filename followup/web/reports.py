@@ -38,7 +38,7 @@ from followup.web.context import db_session, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-READERS = (Role.VIEWER, Role.COMMANDER, Role.ADMIN)
+READERS = tuple(Role)  # every role reads the reports
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,7 +63,7 @@ def _report_filter(agency: Agency) -> ReportFilter:
 
 
 def _refused(exc: ReportError):
-    return render_template("error.html", title="Report not available", message=str(exc)), 400
+    return render_template("pages/error.html", title="Report not available", message=str(exc)), 400
 
 
 def _audit(action: str, detail: dict) -> None:
@@ -124,7 +124,7 @@ def index():
     figures = report_figures(session, agency, report_filter)
     session.commit()  # keep the facts the page brought up to date
     return render_template(
-        "reports/index.html",
+        "pages/reports/index.html",
         agency=agency,
         report_filter=report_filter,
         figures=figures,
@@ -238,7 +238,7 @@ def _comments_view(commendations: bool):
     }
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template(
-        "reports/comments.html",
+        "pages/reports/comments.html",
         agency=agency,
         commendations=commendations,
         report_filter=report_filter,
@@ -330,7 +330,7 @@ def summary():
     )
     _audit("view_report_summary", {"month": month})
     return render_template(
-        "reports/summary.html",
+        "pages/reports/summary.html",
         agency=agency,
         month=month,
         report_filter=report_filter,

@@ -50,7 +50,7 @@ def templates():
         )
         if row.active:
             kind["active"] = row
-    return render_template("admin_templates.html", kinds=kinds, purposes=editing.PURPOSES)
+    return render_template("pages/settings/templates.html", kinds=kinds, purposes=editing.PURPOSES)
 
 
 def _edit_key() -> tuple[str, str, str]:
@@ -74,7 +74,7 @@ def template_edit():
     active = next((t for t in history if t.active), None)
     body = (active or (history[0] if history else None)).body if history else ""
     return render_template(
-        "admin_template_edit.html",
+        "pages/settings/template_edit.html",
         purpose=purpose,
         language=language,
         call_type=call_type,
@@ -95,7 +95,7 @@ def template_preview():
     language = (request.form.get("language") or "en").strip().lower()
     body = request.form.get("body", "")
     return render_template(
-        "admin_template_preview.html", preview=editing.preview(_agency(), body, language)
+        "pages/settings/template_preview.html", preview=editing.preview(_agency(), body, language)
     )
 
 
@@ -122,7 +122,7 @@ def template_save():
         session.rollback()
         history = editing.versions(session, agency, purpose, language, call_type)
         return render_template(
-            "admin_template_edit.html",
+            "pages/settings/template_edit.html",
             purpose=purpose,
             language=language,
             call_type=call_type,
@@ -183,7 +183,7 @@ def template_diff(template_id: int):
     newer = _template(template_id)
     older = _template(int(request.args.get("against") or 0))
     return render_template(
-        "admin_template_diff.html",
+        "pages/settings/template_diff.html",
         older=older,
         newer=newer,
         lines=editing.diff(older, newer),
@@ -235,7 +235,7 @@ def _rules_page(values=None, errors=None, tested=None, status=200):
         select(RosterMember).where(RosterMember.agency_id == agency.id).order_by(RosterMember.id)
     ).all()
     return render_template(
-        "admin_rules.html",
+        "pages/settings/rules.html",
         agency=agency,
         values=values or agency_settings.form_values(agency),
         errors=errors or {},
@@ -333,7 +333,9 @@ def _agency_page(new_token: str | None = None):
     rows = session.scalars(
         select(ApiToken).where(ApiToken.agency_id == g.user.agency_id).order_by(ApiToken.id)
     ).all()
-    return render_template("admin_agency.html", agency=_agency(), tokens=rows, new_token=new_token)
+    return render_template(
+        "pages/settings/agency.html", agency=_agency(), tokens=rows, new_token=new_token
+    )
 
 
 @bp.get("/agencies")

@@ -47,7 +47,7 @@ def page():
             select(Message).where(Message.phone == phone).order_by(Message.id).limit(200)
         ).all()
     return render_template(
-        "simulator.html",
+        "pages/simulator/simulator.html",
         phones=phones,
         phone=phone,
         thread=thread,

@@ -341,7 +341,7 @@ def test_no_page_template_has_inline_script_handlers_or_evaluated_htmx(client):
     assert script_src.split() == ["'self'"]
     assert "object-src 'none'" in csp and "base-uri 'self'" in csp
     # htmx may not eval (hx-vars, js: values, hx-on): the page says so in its config.
-    assert '"allowEval": false' in html_templates()["base.html"]
+    assert '"allowEval": false' in html_templates()["pages/base.html"]
 
 
 # --- 3. template injection ------------------------------------------------------------------

@@ -67,6 +67,7 @@ class TriageResult:
         return data
 
 
+# Long because the order of decision is the rule: reading it top to bottom is the point.
 def triage(text: str, *, language_hint: str | None = None) -> TriageResult:
     """Decide what ``text`` is and whether a person must call back."""
     raw = text or ""
