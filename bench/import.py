@@ -45,7 +45,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _harness as h  # noqa: E402
+import _report as printing  # noqa: E402
+import _servers as servers  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from followup import create_app
@@ -122,7 +123,7 @@ NAMES = ("Rivera, Alex", "Lee, Sam", "Smith, Jordan", "Garcia, Maria", "Nguyen, 
 def write_export(path: Path, rows: int, *, seed: int = 11) -> int:
     """Write a CAD export of ``rows`` rows; return how many have an unreadable date."""
     rng = random.Random(seed)
-    numbers = h.fictional_numbers()
+    numbers = servers.fictional_numbers()
     types = [t for t, w in CALL_TYPES for _ in range(w)]
     now = datetime.now(UTC).astimezone(ZONE)
     bad = 0
@@ -274,9 +275,9 @@ def main() -> int:
         args.sample = args.rows
     # One log line per recorded call (import and API alike) would bury the table.
     logging.disable(logging.INFO)
-    postgres, variable = h.postgres_server_url()
+    postgres, variable = servers.postgres_server_url()
     results, timed_for, broken = {}, {}, False
-    with h.stopping_on_signals(), h.temporary_folder("followup-bench-import-") as tmp:
+    with servers.stopping_on_signals(), servers.temporary_folder("followup-bench-import-") as tmp:
         path = tmp / "cad_export.csv"
         bad = write_export(path, args.rows)
         size = path.stat().st_size / 1e6
@@ -296,10 +297,10 @@ def main() -> int:
                 "imported" + ("" if timed == args.rows else ", times extrapolated")
             )
             if server:
-                print(f"\n(PostgreSQL server from {variable}: {h.shown(server)})")
-                with h.postgres_database(server) as url:
+                print(f"\n(PostgreSQL server from {variable}: {servers.shown(server)})")
+                with servers.postgres_database(server) as url:
                     run = import_run(url, imported)
-                with h.postgres_database(server) as url:
+                with servers.postgres_database(server) as url:
                     per_row_api = api_run(url, path, API_SAMPLE)
             else:
                 run = import_run(f"sqlite:///{tmp / 'import.sqlite3'}", imported)
@@ -316,32 +317,32 @@ def main() -> int:
             per_row = run["elapsed"] / report.rows
             results[kind] = per_row * args.rows
             est = "" if timed == args.rows else " (est.)"
-            h.table(
+            printing.table(
                 ("", f"{args.rows:,} rows", "rows/s", "per row"),
                 [
                     (
                         "csv module, parse only (floor)",
                         f"{parse:.2f} s",
                         f"{args.rows / parse:,.0f}",
-                        h.per_request_us(parse, args.rows),
+                        printing.per_request_us(parse, args.rows),
                     ),
                     (
                         "followup import calls, new calls",
                         f"{results[kind]:.0f} s{est}",
                         f"{1 / per_row:,.0f}",
-                        h.per_request_us(per_row, 1),
+                        printing.per_request_us(per_row, 1),
                     ),
                     (
                         "followup import calls, same file again",
                         f"{run['again'] / rerun.rows * args.rows:.0f} s{est}",
                         f"{rerun.rows / run['again']:,.0f}",
-                        h.per_request_us(run["again"], rerun.rows),
+                        printing.per_request_us(run["again"], rerun.rows),
                     ),
                     (
                         f"POST /api/v1/calls in-process, {API_SAMPLE:,} rows (baseline)",
                         f"{per_row_api * args.rows:.0f} s (est.)",
                         f"{1 / per_row_api:,.0f}",
-                        h.per_request_us(per_row_api, 1),
+                        printing.per_request_us(per_row_api, 1),
                     ),
                 ],
             )
@@ -357,13 +358,13 @@ def main() -> int:
                 f"import/csv parse: {per_row / (parse / args.rows):.0f}x"
             )
         if not postgres:
-            print(f"\npostgresql: SKIPPED. {h.POSTGRES_HINT}")
+            print(f"\npostgresql: SKIPPED. {servers.POSTGRES_HINT}")
     shown = ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in results.items())
     timed = timed_for["sqlite"]
     est = "" if timed == args.rows else f" (sqlite est. from {timed:,} rows)"
     print(
         f"\nimport: {args.rows:,} rows in {shown}{est} (target < {TARGET_SECONDS:.0f} s on "
-        f"sqlite: {h.verdict(results['sqlite'] < TARGET_SECONDS)})"
+        f"sqlite: {printing.verdict(results['sqlite'] < TARGET_SECONDS)})"
     )
     return 1 if broken else 0
 

@@ -52,7 +52,9 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _harness as h  # noqa: E402
+import _load as loadgen  # noqa: E402
+import _report as printing  # noqa: E402
+import _servers as servers  # noqa: E402
 
 TARGET_RATIO = 0.4
 TARGET_P99 = 0.050  # seconds
@@ -99,7 +101,7 @@ class Replies:
         from twilio.request_validator import RequestValidator
 
         self.validator = RequestValidator(AUTH_TOKEN)
-        self.url = h.PUBLIC_URL + SMS_PATH
+        self.url = servers.PUBLIC_URL + SMS_PATH
 
     def _reply(self, i: int) -> tuple[str, str]:
         """(sender, body) of reply i."""
@@ -116,7 +118,8 @@ class Replies:
             "ToCountry": "US", "ToState": "DC", "SmsMessageSid": sid, "NumMedia": "0",
             "ToCity": "WASHINGTON", "FromZip": "20001", "SmsSid": sid, "FromState": "DC",
             "SmsStatus": "received", "FromCity": "WASHINGTON", "Body": body, "FromCountry": "US",
-            "To": h.AGENCY_NUMBER, "MessagingServiceSid": MESSAGING_SERVICE_SID, "ToZip": "20002",
+            "To": servers.AGENCY_NUMBER, "MessagingServiceSid": MESSAGING_SERVICE_SID,
+            "ToZip": "20002",
             "NumSegments": "1", "MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender,
             "ApiVersion": "2010-04-01",
         }
@@ -127,17 +130,17 @@ class Replies:
             "X-Twilio-Signature": self.validator.compute_signature(self.url, form),
             "User-Agent": "TwilioProxy/1.1",
         }
-        return h.http_request("POST", SMS_PATH, headers, urlencode(form).encode())
+        return servers.http_request("POST", SMS_PATH, headers, urlencode(form).encode())
 
     def take(self, count: int) -> list[bytes]:
         return [self.request(self._form(*self._reply(i)))
                 for i in range(self.next, self.next + count)]
 
-    def used(self, load: h.Load) -> None:
+    def used(self, load: loadgen.Load) -> None:
         self.next += load.count
 
 
-def seed(app: h.Server, env: dict[str, str], callers: list[str], options) -> float:
+def seed(app: servers.Server, env: dict[str, str], callers: list[str], options) -> float:
     """Check-ins sent to ``callers``; returns the seconds it took.
 
     The first REAL_CHECK_INS go the production way: closed calls posted to the intake API, then
@@ -151,7 +154,7 @@ def seed(app: h.Server, env: dict[str, str], callers: list[str], options) -> flo
     run = uuid.uuid4().hex[:6].upper()
     real = callers[:REAL_CHECK_INS]
     requests = [
-        h.http_request("POST", "/api/v1/calls", headers, json.dumps({
+        servers.http_request("POST", "/api/v1/calls", headers, json.dumps({
             "call_id": f"S{run}-{i:05d}",
             "closed_at": (now - timedelta(minutes=30 + i % 90)).isoformat(timespec="seconds"),
             "call_type": ("THEFT - CAR PROWL", "NOISE COMPLAINT", "BURGLARY RESIDENTIAL",
@@ -161,11 +164,11 @@ def seed(app: h.Server, env: dict[str, str], callers: list[str], options) -> flo
         }).encode())
         for i, phone in enumerate(real)
     ]
-    load = h.closed_loop(app, requests, concurrency=options.concurrency, seconds=120)
+    load = loadgen.closed_loop(app, requests, concurrency=options.concurrency, seconds=120)
     if load.count != len(requests) or load.statuses.get(202) != len(requests):
         raise RuntimeError(f"seeding: {load.statuses.get(202, 0)} of {len(requests)} calls "
                            f"accepted ({load.failures() or 'not all sent'})")
-    h.followup_cli(env, "send-due")
+    servers.followup_cli(env, "send-due")
     copy_check_ins(env["FOLLOWUP_DATABASE_URL"], callers[REAL_CHECK_INS:], run)
     return time.perf_counter() - started
 
@@ -240,16 +243,18 @@ def stored(database_url: str) -> dict[str, int]:
         db.dispose()
 
 
-def half(name: str, database_url: str, bare: h.Server, options, tmp: Path) -> h.Comparison:
+def half(
+    name: str, database_url: str, bare: servers.Server, options, tmp: Path
+) -> printing.Comparison:
     """Benchmark the webhook on one database; print its table and checks."""
     print(f"\n{name}")
-    env = h.app_env(database_url, tmp / name, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+    env = servers.app_env(database_url, tmp / name, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                     FOLLOWUP_INTAKE_TOKEN=SEED_TOKEN)
-    h.prepare(env)
-    numbers = h.fictional_numbers()
+    servers.prepare(env)
+    numbers = servers.fictional_numbers()
     random.Random(7).shuffle(numbers)
     callers, strangers = numbers[:CHECK_INS], numbers[CHECK_INS:]
-    app = h.start_app(env, options.workers, tmp / f"{name}.log")
+    app = servers.start_app(env, options.workers, tmp / f"{name}.log")
     try:
         app.wait_ready()
         seeded = seed(app, env, callers, options)
@@ -261,10 +266,10 @@ def half(name: str, database_url: str, bare: h.Server, options, tmp: Path) -> h.
             raise RuntimeError(f"seeding: {checked_in} check-ins sent, {len(callers)} expected")
         replies = Replies(callers, strangers, seed=8)
         sample = replies.take(1)[0]  # what the bare endpoint gets (the same bytes, never stored)
-        result = h.compare(app, bare, replies, sample, name="inbound", options=options)
+        result = printing.compare(app, bare, replies, sample, name="inbound", options=options)
     finally:
         app.stop()
-    h.report(result, "inbound", TARGET_RATIO, TARGET_P99)
+    printing.report(result, "inbound", TARGET_RATIO, TARGET_P99)
 
     answered = result.statuses(200)
     counts = stored(database_url)
@@ -278,34 +283,34 @@ def half(name: str, database_url: str, bare: h.Server, options, tmp: Path) -> h.
 
 
 def main() -> int:
-    options = h.arguments(__doc__.splitlines()[0])
+    options = printing.arguments(__doc__.splitlines()[0])
     started = time.perf_counter()
-    postgres, variable = h.postgres_server_url()
+    postgres, variable = servers.postgres_server_url()
     print(f"inbound benchmark: signed POST {SMS_PATH} vs bare Flask, gunicorn -w "
-          f"{options.workers} (sync workers, one connection per request) on {h.HOST}; "
+          f"{options.workers} (sync workers, one connection per request) on {servers.HOST}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     print(f"client: {options.concurrency} threads closed loop; {options.rate:g} requests/s open "
           f"loop for {options.seconds:g} s, latency from each request's scheduled start")
     results = {}
-    with h.stopping_on_signals() as stack, h.temporary_folder("followup-bench-") as tmp:
-        bare = h.start_bare(h.clean_env(), options.workers, tmp / "bare.log")
+    with servers.stopping_on_signals() as stack, servers.temporary_folder("followup-bench-") as tmp:
+        bare = servers.start_bare(servers.clean_env(), options.workers, tmp / "bare.log")
         stack.callback(bare.stop)
         bare.wait_ready()
-        h.closed_loop(bare, [h.http_request("GET", "/", {}, b"")] * 2000,
+        loadgen.closed_loop(bare, [servers.http_request("GET", "/", {}, b"")] * 2000,
                       concurrency=options.concurrency, seconds=0.5)  # warm its workers too
         results["sqlite"] = half("sqlite", f"sqlite:///{tmp / 'followup.sqlite3'}", bare,
                                  options, tmp)
         if postgres:
-            print(f"\n(PostgreSQL server from {variable}: {h.shown(postgres)})")
-            with h.postgres_database(postgres) as url:
+            print(f"\n(PostgreSQL server from {variable}: {servers.shown(postgres)})")
+            with servers.postgres_database(postgres) as url:
                 results["postgresql"] = half("postgresql", url, bare, options, tmp)
         else:
-            print(f"\npostgresql: SKIPPED. {h.POSTGRES_HINT}")
-        print("\n" + h.memory_line("bare app", bare))
+            print(f"\npostgresql: SKIPPED. {servers.POSTGRES_HINT}")
+        print("\n" + printing.memory_line("bare app", bare))
 
     print(f"\nsummary: took {time.perf_counter() - started:.0f} s, load average "
           f"{os.getloadavg()[0]:.1f} at the end")
-    h.table(("", "inbound/bare", "server CPU ratio", "p99 at rate", "worker RSS"),
+    printing.table(("", "inbound/bare", "server CPU ratio", "p99 at rate", "worker RSS"),
             [(name, f"{r.ratio:.2f}x", f"{r.cpu_ratio:.2f}x", r.app_open.shown_percentile(99),
               f"{r.rss:.0f} MB") for name, r in results.items()])
     broken = any(r.broken for r in results.values())

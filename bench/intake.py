@@ -46,7 +46,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _harness as h  # noqa: E402
+import _load as loadgen  # noqa: E402
+import _report as printing  # noqa: E402
+import _servers as servers  # noqa: E402
 
 TARGET_RATIO = 0.5
 TARGET_P99 = 0.050  # seconds
@@ -68,7 +70,7 @@ class Events:
     def __init__(self, token: str, seed: int):
         self.token, self.rng = token, random.Random(seed)
         self.run = uuid.uuid4().hex[:6].upper()
-        self.numbers = h.fictional_numbers()
+        self.numbers = servers.fictional_numbers()
         self.types = [t for t, w in CALL_TYPES for _ in range(w)]
         self.next = 0
 
@@ -99,12 +101,12 @@ class Events:
         """The next ``count`` requests (from the cursor, which ``used`` moves)."""
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         return [
-            h.http_request("POST", "/api/v1/calls", headers,
+            servers.http_request("POST", "/api/v1/calls", headers,
                            json.dumps(self._event(i)).encode())
             for i in range(self.next, self.next + count)
         ]
 
-    def used(self, load: h.Load) -> None:
+    def used(self, load: loadgen.Load) -> None:
         self.next += load.count
 
 
@@ -125,20 +127,22 @@ def stored(database_url: str) -> tuple[int, dict[str, int]]:
         db.dispose()
 
 
-def half(name: str, database_url: str, bare: h.Server, options, tmp: Path) -> h.Comparison:
+def half(
+    name: str, database_url: str, bare: servers.Server, options, tmp: Path
+) -> printing.Comparison:
     """Benchmark the app on one database; print its table and checks."""
     print(f"\n{name}")
-    env = h.app_env(database_url, tmp / name)
-    token = h.prepare(env)
+    env = servers.app_env(database_url, tmp / name)
+    token = servers.prepare(env)
     events = Events(token, seed=8)
-    app = h.start_app(env, options.workers, tmp / f"{name}.log")
+    app = servers.start_app(env, options.workers, tmp / f"{name}.log")
     try:
         app.wait_ready()
         sample = events.take(1)[0]  # what the bare endpoint gets (the same bytes, never stored)
-        result = h.compare(app, bare, events, sample, name="intake", options=options)
+        result = printing.compare(app, bare, events, sample, name="intake", options=options)
     finally:
         app.stop()
-    h.report(result, "intake", TARGET_RATIO, TARGET_P99)
+    printing.report(result, "intake", TARGET_RATIO, TARGET_P99)
 
     accepted, repeats = result.statuses(202), result.statuses(200)
     calls, followups = stored(database_url)
@@ -152,34 +156,34 @@ def half(name: str, database_url: str, bare: h.Server, options, tmp: Path) -> h.
 
 
 def main() -> int:
-    options = h.arguments(__doc__.splitlines()[0])
+    options = printing.arguments(__doc__.splitlines()[0])
     started = time.perf_counter()
-    postgres, variable = h.postgres_server_url()
+    postgres, variable = servers.postgres_server_url()
     print(f"intake benchmark: POST /api/v1/calls vs bare Flask, gunicorn -w {options.workers} "
-          f"(sync workers, one connection per request) on {h.HOST}; {os.cpu_count()} CPUs, "
+          f"(sync workers, one connection per request) on {servers.HOST}; {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at the start")
     print(f"client: {options.concurrency} threads closed loop; {options.rate:g} requests/s open "
           f"loop for {options.seconds:g} s, latency from each request's scheduled start")
     results = {}
-    with h.stopping_on_signals() as stack, h.temporary_folder("followup-bench-") as tmp:
-        bare = h.start_bare(h.clean_env(), options.workers, tmp / "bare.log")
+    with servers.stopping_on_signals() as stack, servers.temporary_folder("followup-bench-") as tmp:
+        bare = servers.start_bare(servers.clean_env(), options.workers, tmp / "bare.log")
         stack.callback(bare.stop)
         bare.wait_ready()
-        h.closed_loop(bare, [h.http_request("GET", "/", {}, b"")] * 2000,
+        loadgen.closed_loop(bare, [servers.http_request("GET", "/", {}, b"")] * 2000,
                       concurrency=options.concurrency, seconds=0.5)  # warm its workers too
         results["sqlite"] = half("sqlite", f"sqlite:///{tmp / 'followup.sqlite3'}", bare,
                                  options, tmp)
         if postgres:
-            print(f"\n(PostgreSQL server from {variable}: {h.shown(postgres)})")
-            with h.postgres_database(postgres) as url:
+            print(f"\n(PostgreSQL server from {variable}: {servers.shown(postgres)})")
+            with servers.postgres_database(postgres) as url:
                 results["postgresql"] = half("postgresql", url, bare, options, tmp)
         else:
-            print(f"\npostgresql: SKIPPED. {h.POSTGRES_HINT}")
-        print("\n" + h.memory_line("bare app", bare))
+            print(f"\npostgresql: SKIPPED. {servers.POSTGRES_HINT}")
+        print("\n" + printing.memory_line("bare app", bare))
 
     print(f"\nsummary: took {time.perf_counter() - started:.0f} s, load average "
           f"{os.getloadavg()[0]:.1f} at the end")
-    h.table(("", "intake/bare", "server CPU ratio", "p99 at rate", "worker RSS"),
+    printing.table(("", "intake/bare", "server CPU ratio", "p99 at rate", "worker RSS"),
             [(name, f"{r.ratio:.2f}x", f"{r.cpu_ratio:.2f}x", r.app_open.shown_percentile(99),
               f"{r.rss:.0f} MB") for name, r in results.items()])
     broken = any(r.broken for r in results.values())

@@ -22,7 +22,6 @@ every benchmark together stays under 10 minutes; the full-size run is this scrip
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import random
@@ -38,7 +37,8 @@ sys.path.insert(0, str(ROOT))  # runnable as a script without the editable insta
 
 from sqlalchemy import delete, select, text  # noqa: E402
 
-from bench._harness import (  # noqa: E402
+from bench._servers import (  # noqa: E402
+    bulk_insert,
     postgres_database,
     postgres_server_url,
     shown,
@@ -239,29 +239,6 @@ def seed(db: Database, agency_id: int, calls: int, replies: int) -> float:
     return time.perf_counter() - started
 
 
-def bulk_insert(conn, table: str, rows: list[dict]) -> None:
-    """executemany straight to the driver: the ORM types' per-value processing would cost more
-    than the insert (times as SQLite stores them: naive UTC text; JSON as text)."""
-    if not rows:
-        return
-    sqlite = conn.dialect.name == "sqlite"
-    names = list(rows[0])
-
-    def value(v):
-        if isinstance(v, datetime):
-            if not sqlite:
-                return v
-            text = v.replace(tzinfo=None).isoformat(sep=" ")  # all UTC here
-            return text if v.microsecond else text + ".000000"  # as SQLAlchemy writes it
-        if isinstance(v, list | dict):
-            return json.dumps(v)
-        return v
-
-    marks = ", ".join(["?" if sqlite else "%s"] * len(names))
-    conn.exec_driver_sql(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
-        [tuple(value(row[name]) for name in names) for row in rows],
-    )
 
 
 def a_days_changes(db: Database, calls: int) -> int:

@@ -1,7 +1,7 @@
 """Benchmark the sender: how close it keeps to an account's rate limit, and whether the claim
 costs the same however many follow-ups wait for later.
 
-1. Rate. A local Twilio-compatible fake (tests/twilio_fake.py) answers each create after
+1. Rate. A local Twilio-compatible fake (followup/testing/twilio_fake.py) answers each create after
    150 ms, as Twilio roughly does, and answers 429 to any request that would put more than the
    account's 100 messages in one second. ``followup send-due`` runs as its own process with the
    real ``twilio`` SDK, FOLLOWUP_SEND_RATE=100 and 24 requests in flight, against 1,500 due
@@ -10,9 +10,8 @@ costs the same however many follow-ups wait for later.
    the sender's peak resident memory (target under 250 MB). Baseline in the same run: the same
    sender one request at a time (what the sender did before it had threads), on 60 check-ins.
 2. Claim cost. Sweeps of 100 due check-ins (outbox gateway, in process) timed on a table with
-   no other follow-ups, then again after 1,000,000 follow-ups scheduled for later were
-   added. Target: ratio at most 1.5 (the sweep reads only what is due, through the
-   (status, send_at) index).
+   no other follow-ups, then again after 1,000,000 follow-ups scheduled for later were added.
+   Target: ratio at most 1.5 (the sweep reads only what is due, through its index).
 
 Both run on SQLite in a temporary directory and, when FOLLOWUP_BENCH_POSTGRES_URL or
 FOLLOWUP_TEST_DATABASE_URL names a PostgreSQL server, on a fresh database there (dropped after).
@@ -49,7 +48,8 @@ from followup.models import Agency, FollowUp  # noqa: E402
 from followup.services import Services  # noqa: E402
 from followup.setup import prepare_database  # noqa: E402
 from followup.testing.load_seed import seed_due_followups  # noqa: E402
-from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, twilio_error  # noqa: E402
+from followup.testing.twilio_api import twilio_error  # noqa: E402
+from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio  # noqa: E402
 
 LIMIT = 100  # the account's messages per second
 LATENCY = 0.150  # seconds Twilio takes to answer a create
