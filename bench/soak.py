@@ -3,9 +3,9 @@
 The service runs as in production: `followup web -w 2` (gunicorn sync workers) on 127.0.0.1 and
 `followup sender` as its own process, sending through the real `twilio` SDK to a local
 Twilio-compatible fake (followup/testing/twilio_fake.py, started in this process on a free port,
-answering each create after 100 ms). Measured on SQLite (a temporary file) and on PostgreSQL (a fresh
-database on the server named by FOLLOWUP_BENCH_POSTGRES_URL or FOLLOWUP_TEST_DATABASE_URL, dropped
-afterwards; skipped, saying so, when neither is set).
+answering each create after 100 ms). Measured on SQLite (a temporary file) and on PostgreSQL (a
+fresh database on the server named by FOLLOWUP_BENCH_POSTGRES_URL or FOLLOWUP_TEST_DATABASE_URL,
+dropped afterwards; skipped, saying so, when neither is set).
 
 The traffic, open loop (each kind on its own fixed schedule, 50 requests/s together; latency from
 each request's scheduled start; a request still waiting 3 s after the last was due is not sent,
