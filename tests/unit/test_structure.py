@@ -152,3 +152,16 @@ def test_role_checks_are_written_once():
         and "Role.COMMANDER, Role.ADMIN" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_every_module_the_readme_map_names_exists():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Where each rule lives", 1)[1].split("\n## ", 1)[0]
+    named = {
+        path
+        for cell in section.split("`")[1::2]
+        for path in [cell.split(" ")[0]]
+        if path.startswith(("followup/", "webhooks/", "tests/")) and "<" not in path
+    }
+    missing = sorted(path for path in named if not (ROOT / path).exists())
+    assert len(named) > 20 and missing == []
