@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from followup.core.config import Settings
 from followup.core.durations import format_duration
-from followup.eligibility.quiet_hours import QuietHours
+from followup.core.quiet_hours import QuietHours
 from followup.models import Agency
 from followup.texts import message_templates
 

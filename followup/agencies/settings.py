@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from followup.core.durations import format_duration, parse_duration
 from followup.core.phones import to_e164
-from followup.eligibility.quiet_hours import QuietHours
+from followup.core.quiet_hours import QuietHours
 from followup.eligibility.sensitive import validate_agency_pattern
 from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User

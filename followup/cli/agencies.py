@@ -11,7 +11,7 @@ from followup.agencies import registry
 from followup.agencies import settings as agency_settings
 from followup.cli.context import Lazy, agency_option, pass_lazy
 from followup.core.durations import format_duration, parse_duration
-from followup.eligibility.quiet_hours import QuietHours
+from followup.core.quiet_hours import QuietHours
 from followup.models import Agency
 
 

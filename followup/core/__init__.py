@@ -1,3 +1,3 @@
 """The service's foundations: configuration, the clock, the database, logs, durations, phone
-numbers, migrations.
+numbers, quiet hours (a value the configuration and the Agency model both read), migrations.
 """

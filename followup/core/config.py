@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from followup.core.durations import parse_duration
-from followup.eligibility.quiet_hours import QuietHours
+from followup.core.quiet_hours import QuietHours
 
 
 class ConfigError(ValueError):

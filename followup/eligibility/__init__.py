@@ -1,3 +1,3 @@
-"""Whether, and when, a caller gets a text: the ordered rules, the sensitive call types, quiet
-hours, each number's standing.
+"""Whether, and when, a caller gets a text: the ordered rules, the sensitive call types, send
+timing, each number's standing.
 """

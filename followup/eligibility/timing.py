@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from followup.eligibility.quiet_hours import next_allowed
+from followup.core.quiet_hours import next_allowed
 from followup.eligibility.sensitive import matches_any
 from followup.models import Agency
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from followup.core.db import Base, UTCDateTime
-from followup.eligibility.quiet_hours import QuietHours
+from followup.core.quiet_hours import QuietHours
 
 
 class Agency(Base):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts
-from followup.eligibility.quiet_hours import next_allowed
+from followup.core.quiet_hours import next_allowed
 from followup.models import (
     FollowUp,
     FollowUpStatus,

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from followup.core.clock import Clock
 from followup.core.db import Database
+from followup.core.quiet_hours import next_allowed, next_quiet_start
 from followup.eligibility import rules as eligibility
-from followup.eligibility.quiet_hours import next_allowed, next_quiet_start
 from followup.models import (
     Call,
     FollowUp,

@@ -31,7 +31,7 @@ from followup.core.clock import FrozenClock
 from followup.core.config import Settings
 from followup.core.db import Base, Database
 from followup.core.phones import to_e164
-from followup.eligibility.quiet_hours import QuietHours, next_allowed
+from followup.core.quiet_hours import QuietHours, next_allowed
 from followup.eligibility.timing import send_time
 from followup.services import Services
 from tests.conftest import NOW, TEST_TOKEN

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup.eligibility.quiet_hours import QuietHours, next_allowed
+from followup.core.quiet_hours import QuietHours, next_allowed
 
 NEW_YORK = ZoneInfo("America/New_York")
 NIGHT = QuietHours.parse("21:00-09:00")
