@@ -243,6 +243,7 @@ def prepare_staff_text(
         direction=MessageDirection.OUTBOUND,
         phone=conversation.phone,
         body=rendered.body,
+        purpose=purpose,
         status=MessageStatus.PENDING,
         gateway=gateway_name,
         conversation_id=conversation.id,

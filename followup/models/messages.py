@@ -95,6 +95,8 @@ class Message(Base):
     direction: Mapped[MessageDirection] = mapped_column(StrEnumType(MessageDirection, 8))
     phone: Mapped[str] = mapped_column(String(20))  # the caller's number, E.164
     body: Mapped[str] = mapped_column(Text)
+    # Outbound: what the text was for (a Purpose value, or a staff_reply_* name).
+    purpose: Mapped[str | None] = mapped_column(String(48))
     status: Mapped[MessageStatus] = mapped_column(StrEnumType(MessageStatus, 16))
     gateway: Mapped[str] = mapped_column(String(16))  # "twilio", "outbox", or "twiml" (a reply)
     sid: Mapped[str | None] = mapped_column(String(64), unique=True)

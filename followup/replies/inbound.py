@@ -276,6 +276,7 @@ def _reply(
             direction=MessageDirection.OUTBOUND,
             phone=conversation.phone,
             body=rendered.body,
+            purpose=purpose,
             status=MessageStatus.SENT,
             gateway="twiml",
             conversation_id=conversation.id,

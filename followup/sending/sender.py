@@ -380,6 +380,7 @@ class Sender(GatewayOutcomes):
             direction=MessageDirection.OUTBOUND,
             phone=followup.phone,
             body=rendered.body,
+            purpose=Purpose.CHECKIN,
             status=MessageStatus.PENDING,
             gateway=self.gateway.name,
             created_at=now,
