@@ -50,6 +50,6 @@ def init_app(app: Flask) -> None:
         ), 403
 
     app.jinja_env.globals["Role"] = Role
-    app.jinja_env.globals["simulator_enabled"] = not app.extensions[
+    app.jinja_env.globals["simulator_enabled"] = app.extensions[
         "followup"
-    ].settings.twilio_enabled
+    ].settings.simulator_enabled

@@ -387,7 +387,9 @@ def test_done_when_the_demo_commander_sees_a_simulator_reply_arrive_claims_and_r
     expect(commander.get_by_role("heading", name="Callbacks")).to_be_visible()
     expect(commander.get_by_text("Nothing here.")).to_be_visible()
 
-    phone = open_page(390, 844)  # the caller: no sign-in
+    # The caller, played on a phone by the admin (the simulator wants a commander or admin).
+    phone = open_page(390, 844)
+    sign_in(phone, "admin", password)
     phone.goto("/simulator")
     phone.get_by_role("link", name=caller).click()
     expect(phone.locator('[data-direction="outbound"]').first).to_contain_text(
