@@ -19,6 +19,7 @@ _WS = r"[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 _NOT_BLANK = {"pattern": "[^" + _WS[1:]}  # at least one character that is not whitespace
 
 Short = Annotated[str, Field(max_length=64)]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no call closed before this is followed up
 
 
 class CallEvent(BaseModel):
@@ -94,9 +95,16 @@ class CallEvent(BaseModel):
     def _in_utc_range(cls, value: datetime) -> datetime:
         # 0001-01-01T00:00+05:00 parses but has no UTC equivalent (it was a 500).
         try:
-            return value.astimezone(UTC)
+            value = value.astimezone(UTC)
         except OverflowError:
             raise ValueError("is out of range") from None
+        # .NET's DateTimeOffset.MinValue and friends: a default, not a closing time. Such a date
+        # has no local time in some zones and would break every report that counts it.
+        if value < EARLIEST:
+            raise ValueError(
+                f"is before {EARLIEST:%Y-%m-%d}: not a real closing time (check the CAD's field)"
+            )
+        return value
 
     @field_validator("language")
     @classmethod
