@@ -223,8 +223,10 @@ def _decide(
     if result.rating is not None and conversation.rating is None:
         conversation.rating = result.rating
     if result.callback:
-        callback = flags.flag(session, agency, conversation, message, result, now=now)
-        if result.urgent:
+        callback, became_urgent = flags.flag(
+            session, agency, conversation, message, result, now=now
+        )
+        if became_urgent:
             alert_ids = alerts.create_for(session, agency, callback, now=now)
     return purpose, alert_ids
 

@@ -5,14 +5,19 @@ Each test names the finding; docs/reliability.md lists the attack, the defense a
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+import socket
+import threading
 from datetime import UTC, datetime
 
+import pytest
+import requests
 from sqlalchemy import select
 
 from followup.agencies.registry import AgencySettings, create_agency
-from followup.models import Agency
+from followup.models import Agency, Alert, Callback
 from followup.reports import facts
 from tests.support.factories import call_event
 from tests.support.retention_seed import checkin
@@ -89,3 +94,221 @@ def test_a_pattern_re2_cannot_run_is_refused_when_saved(client, db, clock):
     assert "RE2" in refused.get_data(as_text=True)
     with db.Session() as session:
         assert session.scalar(select(Agency)).sensitive_patterns == []
+
+
+# --- Medium 4: the alert URL as a port scanner -----------------------------------------------
+
+HOSTILE_URLS = [
+    "https://127.0.0.1:8443/x",
+    "https://169.254.169.254/latest/meta-data",
+    "https://10.1.2.3/alerts",
+    "https://192.168.0.10/",
+    "https://[::1]/",
+    "https://[::ffff:127.0.0.1]/",
+    "https://0.0.0.0/",
+    "https://224.0.0.1/",
+    "https://localhost/alerts",
+    "https://printer.local/",
+    "https://intranet/",
+    "http://alerts.example.org/plain-http",
+    "https://user:pass@alerts.example.org/",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_the_rules_page_refuses_an_alert_url_that_is_not_public_https(client, db, clock, url):
+    make_user(db, clock, "adm", "admin")
+    sign_in(client, "adm")
+
+    refused = save_rules(client, alert_url=url)
+
+    assert refused.status_code == 400
+    with db.Session() as session:
+        assert session.scalar(select(Agency)).alert_url is None
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:8443/x", "http://alerts.example.org/h"])
+def test_the_command_line_refuses_the_same_urls(services, url):
+    from click.testing import CliRunner
+
+    from followup.cli import main
+    from followup.cli.context import Lazy
+
+    lazy = Lazy()
+    lazy._services = services
+    result = CliRunner().invoke(main, ["agency", "configure", "--alert-url", url], obj=lazy)
+
+    assert result.exit_code == 1 and "--alert-url" in result.output
+    with services.db.Session() as session:
+        assert session.scalar(select(Agency)).alert_url is None
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection and every byte."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.received = b""
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(0.2)
+        while self.sock.fileno() != -1:
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.settimeout(0.5)
+            with contextlib.suppress(OSError):
+                self.received += conn.recv(4096)
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+        self.thread.join(timeout=2)
+
+
+def resolving(monkeypatch, host: str, *answers: str):
+    """Make ``host`` resolve to ``answers`` in turn (the last one thereafter): DNS rebinding."""
+    real = socket.getaddrinfo
+    given = list(answers)
+
+    def fake(name, port, *args, **kwargs):
+        if name != host:
+            return real(name, port, *args, **kwargs)
+        address = given.pop(0) if len(given) > 1 else given[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def urgent_reply(api, services, clock, body="he is outside my door right now with a knife"):
+    """A check-in and a crisis reply through the signed webhook; returns the callback's id."""
+    from tests.support.web import callback_ids, simulate_reply
+
+    response = api.post_call(call_event(call_id="SSRF-1", caller_phone="+12025550151"))
+    clock.set(datetime.fromisoformat(response.json["followup"]["send_at"]))
+    services.sender(worker_id="probe").sweep()
+    simulate_reply(api.client.application, "+12025550151", body)
+    return callback_ids(api.client.application)[-1]
+
+
+def alert_details(db) -> list[tuple[str, str]]:
+    with db.Session() as session:
+        return [(a.status, a.detail) for a in session.scalars(select(Alert).order_by(Alert.id))]
+
+
+def test_a_saved_url_whose_name_now_resolves_inside_the_network_is_never_connected_to(
+    api, services, clock, db, monkeypatch
+):
+    listener = Listener()
+    try:
+        with db.begin() as session:
+            session.scalar(select(Agency)).alert_url = "https://alerts.example.org/h"
+        resolving(monkeypatch, "alerts.example.org", "127.0.0.1")
+
+        urgent_reply(api, services, clock)
+
+        [(status, detail)] = alert_details(db)
+        assert status == "failed" and detail.startswith("not delivered:")
+        assert "not public" in detail
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_a_name_that_rebinds_between_the_check_and_the_connection_gets_no_byte(
+    api, services, clock, db, monkeypatch
+):
+    listener = Listener()
+    try:
+        with db.begin() as session:
+            session.scalar(select(Agency)).alert_url = (
+                f"https://alerts.example.org:{listener.port}/h"
+            )
+        # Public when checked, this machine when connected to.
+        resolving(monkeypatch, "alerts.example.org", "93.184.216.34", "127.0.0.1")
+
+        urgent_reply(api, services, clock)
+
+        [(status, detail)] = alert_details(db)
+        assert status == "failed" and "not public" in detail
+        assert listener.received == b""
+    finally:
+        listener.close()
+
+
+def test_an_alert_url_cleared_after_a_failure_is_not_retried_and_staff_read_plain_words(
+    api, services, clock, db, client, monkeypatch
+):
+    posts = []
+
+    def down(url, *, data, headers, timeout):
+        posts.append(url)
+        raise requests.ConnectionError("refused")
+
+    monkeypatch.setattr("followup.callbacks.webhook_post.post", down)
+    with db.begin() as session:
+        session.scalar(select(Agency)).alert_url = "https://alerts.example.org/h"
+    callback_id = urgent_reply(api, services, clock)
+    waiting = "not delivered yet: could not connect to the alert URL"
+    assert alert_details(db) == [("pending", waiting)]
+
+    with db.begin() as session:
+        session.scalar(select(Agency)).alert_url = None
+    clock.advance(minutes=5)
+    services.alert_sender().retry_pending()
+
+    assert posts == ["https://alerts.example.org/h"]  # once, never after it was cleared
+    [(status, detail)] = alert_details(db)
+    assert status == "failed" and "changed or removed" in detail
+    make_user(db, clock, "cmd", "commander")
+    sign_in(client, "cmd")
+    page = client.get(f"/callbacks/{callback_id}").get_data(as_text=True)
+    assert "changed or removed" in page and "ConnectionError" not in page
+
+
+def test_a_redirecting_alert_url_is_not_followed(api, services, clock, db, monkeypatch):
+    def redirect(url, *, data, headers, timeout):
+        response = requests.Response()
+        response.status_code = 302
+        response.headers["Location"] = "https://169.254.169.254/"
+        return response
+
+    monkeypatch.setattr("followup.callbacks.webhook_post.post", redirect)
+    with db.begin() as session:
+        session.scalar(select(Agency)).alert_url = "https://alerts.example.org/h"
+
+    urgent_reply(api, services, clock)
+
+    assert alert_details(db) == [("failed", "not delivered: the alert URL redirected (HTTP 302)")]
+
+
+# --- Low: each crisis text alerted every commander again ------------------------------------
+
+
+def test_three_crisis_texts_on_one_callback_alert_each_commander_once(api, services, clock, db):
+    from followup.models import RosterMember
+    from tests.support.web import simulate_reply
+
+    with db.begin() as session:
+        agency = session.scalar(select(Agency))
+        for phone in ("+12025550171", "+12025550172"):
+            session.add(RosterMember(agency_id=agency.id, name=f"Lt. {phone[-2:]}", phone=phone,
+                                     on_duty=True, created_at=clock.now()))
+    urgent_reply(api, services, clock)
+    simulate_reply(api.client.application, "+12025550151", "he is still here, banging on the door")
+    simulate_reply(api.client.application, "+12025550151", "please hurry he has a knife")
+
+    with db.Session() as session:
+        alerts = session.scalars(select(Alert)).all()
+        callbacks = session.scalars(select(Callback)).all()
+    assert len(callbacks) == 1 and callbacks[0].priority == "urgent"
+    assert sorted(a.target for a in alerts) == sorted({a.target for a in alerts})
+    assert len(alerts) == 2
