@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from followup.agencies import registry
 from followup.core import migrate
+from followup.core.files import private_folder
 from followup.models import Agency, Role, User
 from followup.services import Services
 from followup.staff import users
@@ -43,7 +44,7 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
         password = path.read_text().strip()
     else:
         password = "demo-" + secrets.token_urlsafe(9)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         path.write_text(password)
         path.chmod(0o600)
     with services.db.begin() as session:

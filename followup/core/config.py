@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from followup.core.durations import parse_duration
+from followup.core.files import private_folder
 from followup.core.quiet_hours import QuietHours
 
 
@@ -261,7 +262,7 @@ def _dev_secret_key(instance: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     key = secrets.token_hex(32)
     path.write_text(key)
     path.chmod(0o600)
