@@ -64,6 +64,14 @@ class CallEvent(BaseModel):
     do_not_contact: StrictBool = Field(default=False, description="Never text about this call.")
     status: Literal["closed", "reopened"] = "closed"
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        # PostgreSQL cannot store U+0000, and no dispatch system means one.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character (U+0000)")
+        return value
+
     @field_validator(
         "disposition",
         "caller_phone",

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from followup.agencies.registry import AgencySettings, create_agency
-from followup.models import Agency, Alert, Callback
+from followup.models import Agency, Alert, Call, Callback, Message
 from followup.reports import facts
 from tests.support.factories import call_event
 from tests.support.retention_seed import checkin
@@ -312,3 +312,83 @@ def test_three_crisis_texts_on_one_callback_alert_each_commander_once(api, servi
     assert len(callbacks) == 1 and callbacks[0].priority == "urgent"
     assert sorted(a.target for a in alerts) == sorted({a.target for a in alerts})
     assert len(alerts) == 2
+
+
+# --- Medium 6: NUL characters (PostgreSQL cannot store them) ----------------------------------
+
+
+def test_a_nul_in_any_intake_field_is_a_400_naming_it_and_stores_nothing(api, db):
+    for field in ("caller_name", "call_type", "district", "call_id"):
+        response = api.post_call(call_event(**{field: "North\x00side"}))
+
+        assert response.status_code == 400, field
+        assert [e["field"] for e in response.json["errors"]] == [field]
+    with db.Session() as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_a_nul_in_a_call_id_lookup_is_a_400_problem(api, client):
+    response = client.get(
+        "/api/v1/calls/24%00-1", headers={"Authorization": f"Bearer {api.token}"}
+    )
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_nul_in_a_sign_in_is_a_400_and_no_sign_in(client, db, clock):
+    make_user(db, clock, "adm", "admin")
+    page = client.get("/login").get_data(as_text=True)
+
+    response = client.post(
+        "/login", data={"csrf_token": token(page), "username": "adm\x00", "password": "x"}
+    )
+
+    assert response.status_code == 400
+    assert client.get("/callbacks").status_code == 302  # still signed out
+
+
+def test_a_text_with_a_nul_is_stored_with_it_replaced_and_triaged_never_lost(
+    client, services, db
+):
+    from tests.support.twilio_requests import TwilioWebhooks, twiml_reply
+
+    hooks = TwilioWebhooks.for_services(client, services)
+
+    response = hooks.text("+12025550155", "he is\x00 outside my door right now")
+
+    assert response.status_code == 200
+    assert twiml_reply(response) is not None  # the safety reply
+    with db.Session() as session:
+        [stored] = session.scalars(select(Message).where(Message.direction == "inbound")).all()
+    assert stored.body == "he is\ufffd outside my door right now"
+    assert stored.category == "crisis"
+
+
+def test_a_status_callback_with_a_nul_changes_nothing_and_is_no_500(client, services):
+    from tests.support.twilio_requests import TwilioWebhooks
+
+    hooks = TwilioWebhooks.for_services(client, services)
+
+    response = hooks.status(None, "SM\x00" + "1" * 30, "delivered", to="+12025550155")
+
+    assert response.status_code == 204
+
+
+# --- Low: duplicate keys in an intake event --------------------------------------------------
+
+
+def test_an_event_with_a_field_twice_is_refused_not_guessed(client, api, db):
+    body = (
+        '{"call_id": "D-1", "call_id": "D-2", "closed_at": "2026-11-23T09:30:00-05:00", '
+        '"call_type": "THEFT", "caller_phone": "202-555-0156"}'
+    )
+    response = client.post(
+        "/api/v1/calls",
+        data=body,
+        headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400 and "'call_id' appears twice" in response.json["detail"]
+    with db.Session() as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 0
