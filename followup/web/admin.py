@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from followup.models import Agency, AuditEvent, Role, User
 from followup.staff import users
@@ -100,7 +100,14 @@ def user_action(user_id: int, action: str):
 
 
 def _audit_query():
-    query = select(AuditEvent).where(AuditEvent.agency_id == g.user.agency_id)
+    # The agency's own rows, and failed sign-ins to no known account: they belong to no agency,
+    # and every admin should see someone guessing names (the typed name is never shown).
+    query = select(AuditEvent).where(
+        or_(
+            AuditEvent.agency_id == g.user.agency_id,
+            (AuditEvent.agency_id.is_(None)) & (AuditEvent.action == "sign_in_failed"),
+        )
+    )
     args = request.args
     if args.get("action"):
         query = query.where(AuditEvent.action == args["action"])
@@ -112,6 +119,8 @@ def _audit_query():
                 day = datetime.strptime(args[key], "%Y-%m-%d").date()
             except ValueError:
                 abort(400, f"{key}: use YYYY-MM-DD")
+            if not date(2000, 1, 1) <= day <= date(9000, 1, 1):
+                abort(400, f"{key}: a date from 2000 on")
             agency = db_session().get(Agency, g.user.agency_id)
             moment = datetime.combine(day + timedelta(days=op == "lt"), time(), tzinfo=agency.zone)
             query = query.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at < moment)
@@ -150,7 +159,7 @@ def audit_csv():
         writer.writerow(
             [
                 event.at.isoformat(),
-                event.username,
+                event.username if event.agency_id else "(no such account)",
                 event.action,
                 event.object_type or "",
                 event.object_id or "",
