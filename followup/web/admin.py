@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from followup.models import Agency, AuditEvent, Role, User
 from followup.staff import users
 from followup.web.auth import record_action, roles_required
 from followup.web.context import db_session, services
+from followup.web.csv_export import csv_response
 
 bp = Blueprint("admin", __name__)
 
@@ -152,25 +151,22 @@ def audit_log():
 @roles_required(Role.ADMIN)
 def audit_csv():
     session = db_session()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["at_utc", "username", "action", "object_type", "object_id", "detail", "ip"])
-    for event in session.scalars(_audit_query()):
-        writer.writerow(
-            [
-                event.at.isoformat(),
-                event.username if event.agency_id else "(no such account)",
-                event.action,
-                event.object_type or "",
-                event.object_id or "",
-                ";".join(f"{k}={v}" for k, v in sorted(event.detail.items())),
-                event.ip or "",
-            ]
-        )
+    rows = [
+        [
+            event.at.isoformat(),
+            event.username if event.agency_id else "(no such account)",
+            event.action,
+            event.object_type or "",
+            event.object_id or "",
+            ";".join(f"{k}={v}" for k, v in sorted(event.detail.items())),
+            event.ip or "",
+        ]
+        for event in session.scalars(_audit_query())
+    ]
     record_action("audit_exported")
     session.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    return csv_response(
+        "audit.csv",
+        ["at_utc", "username", "action", "object_type", "object_id", "detail", "ip"],
+        rows,
     )

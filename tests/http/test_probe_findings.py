@@ -6,7 +6,9 @@ Each test names the finding; docs/reliability.md lists the attack, the defense a
 from __future__ import annotations
 
 import contextlib
+import csv
 import html
+import io
 import re
 import socket
 import threading
@@ -392,3 +394,22 @@ def test_an_event_with_a_field_twice_is_refused_not_guessed(client, api, db):
     assert response.status_code == 400 and "'call_id' appears twice" in response.json["detail"]
     with db.Session() as session:
         assert session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+# --- Low: CSV cells that escaped the formula guard -------------------------------------------
+
+
+def test_a_reply_starting_with_a_disguised_formula_is_quoted_in_the_comments_csv(
+    client, api, sender, clock, db
+):
+    from tests.support.web import flagged_reply
+
+    body = '\u00a0=HYPERLINK("https://evil.example","click")'
+    flagged_reply(client, api, sender, clock, body, "+12025550161")
+    make_user(db, clock, "vw", "viewer")
+    sign_in(client, "vw")
+
+    rows = list(csv.reader(io.StringIO(client.get("/reports/comments.csv").get_data(as_text=True))))
+
+    [cell] = [cell for row in rows for cell in row if "HYPERLINK" in cell]
+    assert cell == "'" + body
