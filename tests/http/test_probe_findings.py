@@ -413,3 +413,49 @@ def test_a_reply_starting_with_a_disguised_formula_is_quoted_in_the_comments_csv
 
     [cell] = [cell for row in rows for cell in row if "HYPERLINK" in cell]
     assert cell == "'" + body
+
+
+# --- Low: a text's media URL as a javascript: link -------------------------------------------
+
+
+def test_only_https_media_urls_become_links_on_the_callback_page(client, services, db, clock):
+    from tests.support.twilio_requests import TwilioWebhooks
+
+    hooks = TwilioWebhooks.for_services(client, services)
+    hooks.text(
+        "+12025550163",
+        "the officer was rude, see my photos",
+        media=(
+            ("javascript:alert(document.cookie)", "image/jpeg"),
+            (" JaVaScRiPt:alert(1)", "image/jpeg"),
+            ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "image/jpeg"),
+        ),
+    )
+    make_user(db, clock, "cmd", "commander")
+    sign_in(client, "cmd")
+    with db.Session() as session:
+        callback_id = session.scalar(select(Callback.id))
+
+    page = client.get(f"/callbacks/{callback_id}").get_data(as_text=True)
+
+    links = re.findall(r'href="([^"]*)"', page)
+    assert not [link for link in links if "script" in link.lower()]
+    assert "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1" in links
+    assert "javascript:alert(document.cookie)" in page  # shown, as text
+
+
+# --- Low: the log redactor read Unix times as phone numbers -----------------------------------
+
+
+def test_a_unix_time_in_a_log_line_stays_and_a_number_does_not(caplog):
+    import logging
+
+    from followup.core import logs
+
+    record = logging.LogRecord(
+        "followup.test", logging.INFO, __file__, 1,
+        "alert at %s to %s (%s)", (1796294491, "202-555-0188", "(202) 555-0123"), None,
+    )
+    logs.RedactPhones().filter(record)
+
+    assert record.getMessage() == "alert at 1796294491 to [phone] ([phone])"
