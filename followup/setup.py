@@ -50,7 +50,7 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
     with services.db.begin() as session:
         for username, role, name in DEMO_ACCOUNTS:
             if session.scalar(select(User.id).where(User.username == username)) is None:
-                users.create_user(
+                users.create_user(  # the demo's names are reserved names
                     session,
                     session.get(Agency, agency.id),
                     username,
@@ -58,5 +58,6 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
                     password,
                     now=services.clock.now(),
                     display_name=name,
+                    reserved_ok=True,
                 )
     return password

@@ -19,13 +19,15 @@ bp = Blueprint("admin", __name__)
 
 @bp.get("/admin/users")
 @roles_required(Role.ADMIN)
-def user_list():
+def user_list(shown: dict | None = None):
     rows = (
         db_session()
         .scalars(select(User).where(User.agency_id == g.user.agency_id).order_by(User.username))
         .all()
     )
-    return render_template("pages/admin/users.html", users=rows, roles=[r.value for r in Role])
+    return render_template(
+        "pages/admin/users.html", users=rows, roles=[r.value for r in Role], shown=shown
+    )
 
 
 @bp.post("/admin/users")
@@ -91,8 +93,10 @@ def user_action(user_id: int, action: str):
     )
     session.commit()
     if shown:
+        # In this answer's body only: a flash would carry it in the session cookie, which is
+        # signed but readable, and travels with every request until it is shown.
         what = "temporary password" if action == "reset-password" else "authenticator link"
-        flash(f"{user.username}'s {what} (shown once): {shown}", "success")
+        return user_list({"username": user.username, "what": what, "value": shown})
     else:
         flash(f"{user.username}: {action}d.", "success")
     return redirect(url_for(".user_list")), 303

@@ -9,21 +9,23 @@ import contextlib
 import csv
 import html
 import io
+import json
 import re
 import socket
 import threading
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from followup.agencies.registry import AgencySettings, create_agency
-from followup.models import Agency, Alert, Call, Callback, Message
+from followup.models import Agency, Alert, Call, Callback, Message, User
 from followup.reports import facts
 from tests.support.factories import call_event
 from tests.support.retention_seed import checkin
-from tests.support.web import make_user, sign_in, token
+from tests.support.web import PASSWORD, make_user, sign_in, token
 
 # --- High 2: one bad row must not break anyone's reports -------------------------------------
 
@@ -459,3 +461,124 @@ def test_a_unix_time_in_a_log_line_stays_and_a_number_does_not(caplog):
     logs.RedactPhones().filter(record)
 
     assert record.getMessage() == "alert at 1796294491 to [phone] ([phone])"
+
+
+# --- Low: sign-in answers that told accounts apart ------------------------------------------
+
+
+def test_a_locked_account_and_an_unknown_name_get_the_same_words_after_the_same_work(
+    client, db, clock, monkeypatch
+):
+    from followup.staff import users as staff_users
+
+    make_user(db, clock, "lee", "commander", locked_until=datetime(2030, 1, 1, tzinfo=UTC))
+    work = []
+    hasher = staff_users._hasher
+    monkeypatch.setattr(
+        staff_users, "_hasher",
+        type("Counting", (), {
+            "hash": lambda self, p: work.append("hash") or hasher.hash(p),
+            "verify": lambda self, h, p: work.append("verify") or hasher.verify(h, p),
+            "check_needs_rehash": lambda self, h: hasher.check_needs_rehash(h),
+        })(),
+    )
+
+    locked = sign_in(client, "lee")
+    after_locked, work[:] = list(work), []
+    unknown = sign_in(client, "nobody-here")
+
+    assert locked.status_code == unknown.status_code == 401
+    assert message(locked) == message(unknown)
+    assert len(after_locked) == len(work) == 1  # one argon2 operation each
+
+
+def message(response) -> str:
+    return re.search(r'role="alert"[^>]*>([^<]*)<', response.get_data(as_text=True)).group(1)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\t/evil.example", "/\\evil.example", "\\\\evil.example", "//evil.example",
+     "https://evil.example/", "/\r\nLocation: https://evil.example", "/\n/evil.example",
+     "javascript:alert(1)"],
+)
+def test_after_sign_in_no_next_leads_off_the_site(client, db, clock, target):
+    make_user(db, clock, "lee", "commander")
+    page = client.get("/login").get_data(as_text=True)
+
+    response = client.post(
+        "/login", query_string={"next": target},
+        data={"csrf_token": token(page), "username": "lee", "password": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    parts = urlsplit(location)
+    assert (parts.scheme, parts.netloc) == ("", "")  # a path of this site, whatever it says
+    assert "\r" not in location and "\n" not in location
+
+
+def test_after_sign_in_a_path_of_this_site_is_kept(client, db, clock):
+    make_user(db, clock, "lee", "commander")
+    page = client.get("/login").get_data(as_text=True)
+
+    response = client.post(
+        "/login", query_string={"next": "/callbacks?priority=urgent"},
+        data={"csrf_token": token(page), "username": "lee", "password": PASSWORD},
+    )
+
+    assert response.headers["Location"] == "/callbacks?priority=urgent"
+
+
+# --- Low: secrets shown once travelled in the session cookie --------------------------------
+
+
+@pytest.mark.parametrize("action", ["reset-password", "totp"])
+def test_a_temporary_password_or_authenticator_link_is_in_the_page_never_in_the_cookie(
+    app, client, db, clock, action
+):
+    lee = make_user(db, clock, "lee", "commander")
+    make_user(db, clock, "adm", "admin")
+    sign_in(client, "adm")
+    page = client.get("/admin/users").get_data(as_text=True)
+
+    response = client.post(f"/admin/users/{lee}/{action}", data={"csrf_token": token(page)})
+
+    assert response.status_code == 200
+    secret = re.search(r"<code data-shown-once>([^<]+)</code>", response.get_data(as_text=True))
+    assert secret is not None
+    shown = html.unescape(secret.group(1))
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert shown not in json.dumps(serializer.loads(cookie.value))
+    assert shown not in client.get("/admin/users").get_data(as_text=True)  # once
+
+
+# --- Low: global usernames told one agency's admin what another agency has ---------------------
+
+
+def test_a_name_another_agency_uses_and_a_reserved_name_get_the_same_refusal(client, db, clock):
+    from followup.staff import users as staff_users
+
+    with db.begin() as session:
+        other = create_agency(session, "eastside", AgencySettings(name="Eastside"), now=clock.now())
+        staff_users.create_user(session, other, "jsmith", "admin", PASSWORD, now=clock.now())
+    make_user(db, clock, "adm", "admin")
+    sign_in(client, "adm")
+
+    def refusal(username: str) -> str:
+        page = client.get("/admin/users").get_data(as_text=True)
+        client.post(
+            "/admin/users",
+            data={"csrf_token": token(page), "username": username, "role": "viewer",
+                  "display_name": "X", "password": "a long enough password"},
+        )
+        text = client.get("/admin/users").get_data(as_text=True)
+        return re.search(r"Not created: ([^<]*)", text).group(1).replace(username, "NAME")
+
+    taken, reserved = refusal("jsmith"), refusal("admin")
+
+    assert taken == reserved and "eastside" not in taken.lower()
+    with db.Session() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 2
