@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Every <int:...> in a URL is a row id: larger than a database INTEGER is no row (404),
     # not an overflow in the query.
     app.url_map.converters["int"] = RowId
+    app.config["LIVE_REFRESH_SECONDS"] = 5  # how often the live queue asks for changes
     app.config.update(test_config)
     app.extensions["followup"] = services
     if settings.trusted_proxies:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import subprocess
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from followup.cli import main
 from followup.models import Callback, Message, WebhookReceipt
@@ -28,24 +31,46 @@ from tests.support.twilio_requests import STATUS_PATH, inbound_form, status_form
 
 CALLERS = [f"+120255501{n}" for n in range(40, 46)]
 CRISIS = "he's back outside my house right now"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
 def database_down(db, tmp_path):
-    """Make every new session fail to connect, as when the database server is unreachable."""
+    """Take the database away while the app runs.
+
+    PostgreSQL: the server itself stops serving this database: it refuses new connections and
+    ends every open one, mid-transaction if need be (ALLOW_CONNECTIONS false, then
+    pg_terminate_backend), as a stopped or failed-over server would. SQLite has no server to
+    stop: new sessions are pointed at a file that cannot be opened."""
     if db.dialect == "sqlite":
-        dead_url = f"sqlite:///{tmp_path / 'no-such-folder' / 'gone.sqlite3'}"
-        dead = create_engine(dead_url)
-    else:
-        dead = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/postgres",
-                             connect_args={"connect_timeout": 2})
-    db.engine.dispose()  # the pooled connections go with the server
-    db.Session.configure(bind=dead)
+        dead = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'gone.sqlite3'}")
+        db.engine.dispose()
+        db.Session.configure(bind=dead)
+        try:
+            yield
+        finally:
+            db.Session.configure(bind=db.engine)
+            dead.dispose()
+        return
+    url = db.engine.url
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = url.database
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
     try:
         yield
     finally:
-        db.Session.configure(bind=db.engine)
-        dead.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        db.engine.dispose()  # the connections the server ended
 
 
 def spool_of(services) -> Spool:
@@ -278,15 +303,27 @@ def test_the_same_spool_replayed_by_two_processes_at_once_is_processed_once(
         deliver(services, client, form, None)
     folder = spool_of(services)
     inner = []
+    other_process = (
+        "import sys\n"
+        "from followup.replies.spool import Spool\n"
+        "report = Spool(sys.argv[1]).replay(lambda webhook: 'stored')\n"
+        "print(report.busy, report.replayed)\n"
+    )
 
-    def nested_replay(webhook):
-        inner.append(folder.replay(lambda _: "stored"))  # another process's sweep, meanwhile
+    def replay_meanwhile(webhook):
+        # Another process's sweep, while this one holds the spool: a real second process.
+        done = subprocess.run(
+            [sys.executable, "-c", other_process, str(folder.directory)],
+            capture_output=True, text=True, timeout=60, check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        inner.append(done.stdout.split())
         return "stored"
 
-    outer = folder.replay(nested_replay)
+    outer = folder.replay(replay_meanwhile)
 
     assert outer.replayed == 1
-    assert [report.busy for report in inner] == [True]
+    assert inner == [["True", "0"]]  # busy: it replayed nothing
 
 
 def test_replayed_status_callbacks_follow_the_same_rules(

@@ -308,10 +308,12 @@ def test_an_unknown_outcome_is_surfaced_and_never_resent(api, sender, gateway, c
     assert gateway.sent == []
 
 
-def test_a_send_left_half_done_by_a_crash_becomes_unknown_not_resent(api, services, clock, db):
+def test_a_claim_left_by_a_crash_before_its_text_was_stored_is_sent_once_later(
+    api, services, clock, db
+):
     call_id = due(api, clock)
     crashed = services.sender(worker_id="crashed")
-    crashed.claim_due()  # claimed and committed, then the process died
+    crashed.claim_due()  # claimed and committed, then the process died before storing its text
     survivor = services.sender(worker_id="survivor")
 
     clock.advance(minutes=5)
@@ -319,8 +321,25 @@ def test_a_send_left_half_done_by_a_crash_becomes_unknown_not_resent(api, servic
     clock.advance(minutes=6)
     late = survivor.sweep()
 
-    assert (early.stale, late.stale) == (0, 1)
-    assert followup_for(db, call_id).status == "unknown"
+    assert (early.stale, early.sent, late.stale, late.sent) == (0, 0, 1, 1)
+    assert followup_for(db, call_id).status == "sent"
+    assert len(services.gateway.inner.sent) == 1
+
+
+def test_a_text_stored_by_a_sender_that_then_died_becomes_unknown_not_resent(
+    api, services, clock, db
+):
+    call_id = due(api, clock)
+    crashed = services.sender(worker_id="crashed")
+    [claimed] = crashed.claim_due()
+    crashed._prepare_batch([claimed])  # its text stored as pending; the process died here
+    survivor = services.sender(worker_id="survivor")
+
+    clock.advance(minutes=11)
+    late = survivor.sweep()
+
+    assert (late.stale, late.sent) == (1, 0)
+    assert followup_for(db, call_id).status == "unknown"  # the outbox cannot be asked
     assert services.gateway.inner.sent == []
 
 
