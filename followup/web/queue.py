@@ -81,7 +81,12 @@ def _categories():
 @bp.get("")
 @login_required
 def index():
-    return render_template("pages/queue/queue.html", **_queue_context())
+    page = render_template("pages/queue/queue.html", **_queue_context())
+    # The queue shows callers' words: opening it is in the audit trail (its live refreshes,
+    # every few seconds, are not: they show what this view already showed, as it changes).
+    record_action("view_queue", detail={k: v[:64] for k, v in _filters().items()})
+    db_session().commit()
+    return page
 
 
 @bp.get("/rows")

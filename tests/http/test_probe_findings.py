@@ -582,3 +582,25 @@ def test_a_name_another_agency_uses_and_a_reserved_name_get_the_same_refusal(cli
     assert taken == reserved and "eastside" not in taken.lower()
     with db.Session() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 2
+
+
+# --- Left open: who opened the queue --------------------------------------------------------
+
+
+def test_opening_the_queue_is_audited_and_its_live_refresh_is_not(client, db, clock):
+    from followup.models import AuditEvent
+
+    make_user(db, clock, "vw", "viewer")
+    sign_in(client, "vw")
+
+    client.get("/callbacks?priority=urgent")
+    client.get("/callbacks/rows", headers={"X-Followup-Poll": "1"})
+    client.get("/callbacks/rows", headers={"X-Followup-Poll": "1"})
+
+    with db.Session() as session:
+        views = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("view_%"))
+        ).all()
+    assert [(view.action, view.username, view.detail) for view in views] == [
+        ("view_queue", "vw", {"priority": "urgent"})
+    ]
