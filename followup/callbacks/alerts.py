@@ -30,11 +30,13 @@ from followup.models import (
     Conversation,
     FollowUp,
     Message,
+    MessageDirection,
+    MessageStatus,
     Purpose,
     RosterMember,
 )
 from followup.sending.gateways import twilio_codes
-from followup.sending.gateways.base import GatewayError, TransientGatewayError
+from followup.sending.gateways.base import GatewayError, SendResult, TransientGatewayError
 from followup.sending.gateways.guard import OptOutGuard
 from followup.staff import audit
 from followup.texts import message_templates
@@ -176,9 +178,14 @@ class AlertSender:
             else:
                 payload = self._payload(agency, callback, call)
                 job = ("webhook", agency.alert_secret, alert.target, payload)
-        outcome, detail = self._send(job)
+        if job[0] == "sms":
+            outcome, detail, taken = self._send_text(*job[1:])
+        else:
+            (outcome, detail), taken = self._send(job), None
         now = self.clock.now()
         with self.db.begin() as session:
+            if taken is not None:
+                _keep_text(session, job, taken, gateway=self.gateway.name, now=now)
             alert = session.get(Alert, alert_id)
             alert.attempts += 1
             alert.updated_at = now
@@ -202,18 +209,19 @@ class AlertSender:
             "url": f"{self.public_url}/callbacks/{callback.id}" if self.public_url else None,
         }
 
+    def _send_text(self, agency_id: int, phone: str | None, body: str | None):
+        """Return ("sent" | "failed" | "retry", detail, what the gateway took); never raises."""
+        if not phone or not body:
+            return "failed", "no phone for the roster member, or no alert text", None
+        try:
+            result = self.gateway.send(agency_id, phone, body)
+        except GatewayError as exc:
+            outcome = "retry" if isinstance(exc, TransientGatewayError) else "failed"
+            return outcome, f"{type(exc).__name__}: code {exc.code}", None
+        return "sent", f"sid {result.sid}", result
+
     def _send(self, job) -> tuple[str, str]:
         """Return ("sent" | "failed" | "retry", detail); never raises."""
-        if job[0] == "sms":
-            _, agency_id, phone, body = job
-            if not phone or not body:
-                return "failed", "no phone for the roster member, or no alert text"
-            try:
-                result = self.gateway.send(agency_id, phone, body)
-            except GatewayError as exc:
-                outcome = "retry" if isinstance(exc, TransientGatewayError) else "failed"
-                return outcome, f"{type(exc).__name__}: code {exc.code}"
-            return "sent", f"sid {result.sid}"
         _, secret, url, payload = job
         body = json.dumps(payload, sort_keys=True).encode()
         timestamp = str(int(self.clock.now().timestamp()))
@@ -229,3 +237,26 @@ class AlertSender:
             return "sent", f"HTTP {response.status_code}"
         transient = response.status_code >= 500 or response.status_code == 429
         return ("retry" if transient else "failed"), f"HTTP {response.status_code}"
+
+
+def _keep_text(session: Session, job, taken: SendResult, *, gateway: str, now: datetime) -> None:
+    """Store the alert text a commander was sent, as every text the service sends is stored:
+    the outbox and the phone simulator show it, and its delivery status finds it by sid.
+
+    Not part of the caller's conversation (it went to the commander's phone, not theirs)."""
+    _, agency_id, phone, body = job
+    session.add(
+        Message(
+            agency_id=agency_id,
+            direction=MessageDirection.OUTBOUND,
+            phone=phone,
+            body=body,
+            purpose=Purpose.ALERT,
+            status=MessageStatus(taken.status),
+            gateway=gateway,
+            sid=taken.sid,
+            error_code=taken.error_code,
+            created_at=now,
+            updated_at=now,
+        )
+    )
