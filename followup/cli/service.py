@@ -105,6 +105,8 @@ def _banner(
                     "",
                     f"Callback queue: {base}/callbacks  sign in as 'commander' (or 'admin', "
                     f"'viewer') with password {demo_password}",
+                    "An urgent reply (\"he's back outside right now\") alerts the demo "
+                    "commander on duty: the alert text shows in the outbox and the simulator.",
                 ]
                 if demo_password
                 else []
