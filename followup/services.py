@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from followup.callbacks.alerts import AlertSender
 from followup.core.clock import Clock, SystemClock
-from followup.core.config import Settings
+from followup.core.config import ConfigError, Settings, twilio_problem
 from followup.core.db import Database
 from followup.sending.gateways.base import SmsGateway
 from followup.sending.gateways.guard import OptOutGuard
@@ -16,7 +16,10 @@ from followup.sending.sender import Sender
 
 
 def build_gateway(settings: Settings) -> SmsGateway:
-    """Twilio when credentials are configured, the local outbox otherwise."""
+    """Twilio when credentials are configured, the local outbox when none are; half a Twilio
+    configuration is an error (it would silently keep every text on this machine)."""
+    if settings.twilio_missing:
+        raise ConfigError(twilio_problem(settings.twilio_missing))
     if settings.twilio_enabled:
         from followup.sending.gateways.twilio import TwilioGateway
 

@@ -17,13 +17,23 @@ class Lazy:
     """Build the services on first use, so `--help` works without a configured environment."""
 
     def __init__(self):
+        self._settings: Settings | None = None
         self._services: Services | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = Settings.from_env()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
 
     @property
     def services(self) -> Services:
         if self._services is None:
             try:
-                self._services = Services.build(Settings.from_env())
+                self._services = Services.build(self.settings)
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
         return self._services
@@ -50,6 +60,7 @@ class Lazy:
         if self._services is not None:
             self._services.db.dispose()
             self._services = None
+        self._settings = None
 
 
 pass_lazy = click.make_pass_decorator(Lazy, ensure=True)
