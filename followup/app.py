@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask, g
@@ -101,12 +100,4 @@ def configure_logging() -> None:
     from followup.core import logs
 
     logs.configure()
-    # The Twilio SDK logs request URLs at INFO; list requests carry phone numbers in them.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-    # APScheduler reports every run of the sweep job at INFO; the sweep logs what it did itself.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # Alembic announces its context on every schema check; `db upgrade` reports what it did.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # The dev server's request lines carry query strings; followup.access logs each request
-    # (path, status, duration, request id) instead.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logs.quiet_third_parties()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from followup.callbacks.alerts import AlertSender
 from followup.core.clock import Clock, SystemClock
 from followup.core.config import ConfigError, Settings, twilio_problem
 from followup.core.db import Database
 from followup.sending.gateways.base import SmsGateway
 from followup.sending.gateways.guard import OptOutGuard
 from followup.sending.gateways.outbox import OutboxGateway
-from followup.sending.rate_limit import TokenBucket
-from followup.sending.sender import Sender
+
+# The sender and the alerts (requests, the Twilio codes, the templates) are imported when a
+# process first asks for them: a quick CLI command needs neither.
+if TYPE_CHECKING:
+    from followup.callbacks.alerts import AlertSender
+    from followup.sending.sender import Sender
 
 
 def build_gateway(settings: Settings) -> SmsGateway:
@@ -56,9 +60,14 @@ class Services:
         return cls(settings, db, clock or SystemClock(), OptOutGuard(inner, db))
 
     def alert_sender(self) -> AlertSender:
+        from followup.callbacks.alerts import AlertSender
+
         return AlertSender(self.db, self.gateway, self.clock, public_url=self.settings.public_url)
 
     def sender(self, **overrides) -> Sender:
+        from followup.sending.rate_limit import TokenBucket
+        from followup.sending.sender import Sender
+
         options = {
             "public_url": self.settings.public_url,
             "batch_size": self.settings.send_batch_size,

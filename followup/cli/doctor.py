@@ -18,8 +18,10 @@ LABELS = {Level.OK: "ok", Level.WARNING: "WARN", Level.FATAL: "FATAL"}
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per finding.")
 @click.option("--quiet", "-q", is_flag=True, help="Show warnings and fatal findings only.")
 def doctor(offline: bool, as_json: bool, quiet: bool) -> None:
-    """Check this configuration (the same FOLLOWUP_* and TWILIO_* variables every command reads)
-    and say what is wrong and how to fix it. Exit 1 on anything that must not go live."""
+    """Check this configuration before it goes live: what is wrong, and how to fix it.
+
+    Reads the same FOLLOWUP_* and TWILIO_* variables every command reads; exits 1 on anything
+    that must not go live."""
     findings = _findings(offline)
     shown = [f for f in findings if not (quiet and f.level == Level.OK)]
     for finding in shown:

@@ -18,8 +18,10 @@ from followup.models import Message, MessageDirection
 @click.option("--show-numbers", is_flag=True, help="Print full phone numbers (masked by default).")
 @pass_lazy
 def outbox(lazy: Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
-    """List every text the service sent, newest first: check-ins, automatic replies, alerts to
-    commanders and staff texts, each with its purpose (as the phone simulator shows them)."""
+    """List every text the service sent, newest first, with its purpose.
+
+    Check-ins, automatic replies, alerts to commanders and staff texts, as the phone simulator
+    shows them."""
     with lazy.ready.db.Session() as session:
         rows = session.scalars(
             select(Message)
