@@ -6,7 +6,7 @@
 # SQLite: Python's online backup API, a consistent copy even while the service writes (never
 # `cp` a live SQLite file: the WAL holds the newest writes). PostgreSQL: pg_dump's custom format
 # (restore with pg_restore). Under compose, dump inside the database's container instead:
-#   podman exec followup_postgres_1 pg_dump -h /tmp -U followup -Fc followup > FILE
+#   podman exec followup_postgres_1 pg_dump -U followup -Fc followup > FILE
 # The instance folder holds the spool (webhooks not yet stored) and, without
 # FOLLOWUP_SECRET_KEY, the development key: back it up too (tar), and keep FOLLOWUP_SECRET_KEY
 # with your secrets: without it, intake signing keys and sessions cannot be checked.

@@ -14,9 +14,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "host all all ::/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
   db=${POSTGRES_DB:-$user}
   if [ "$db" != postgres ]; then
-    pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=/tmp" -w start >/dev/null
-    createdb -h /tmp -U "$user" -O "$user" "$db"
+    pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=/var/run/postgresql" -w start >/dev/null
+    createdb -U "$user" -O "$user" "$db"
     pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   fi
 fi
-exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp
+exec postgres -D "$PGDATA" -c listen_addresses='*'
