@@ -2,14 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+SUM := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+# `make run` installs what the service needs; `make test` (and lint, bench) adds the dev extras.
+RUN_STAMP := $(VENV)/.installed-run-$(SUM)
+DEV_STAMP := $(VENV)/.installed-dev-$(SUM)
 
 .PHONY: run test lint bench clean vendor
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@rm -f $(VENV)/.installed-* && touch $@
+# The host's pip installs into the venv (`--python`: no second pip to set up), without compiling
+# every module of every package up front (`--no-compile`: Python compiles what it imports, once).
+PIP := $(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check \
+	--no-compile
+
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PIP) -e .
+	@rm -f $(VENV)/.installed-run-* && touch $@
+
+$(DEV_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PIP) -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@ $(RUN_STAMP)
 
 # The demo: a local SQLite database under instance/, the outbox gateway (nothing leaves the
 # machine), a demo agency, and a sample token. Texts go out at the next sweep, day or night.
@@ -21,14 +34,14 @@ run: export FOLLOWUP_QUIET_HOURS ?= off
 run: export FOLLOWUP_SEND_INTERVAL ?= 5s
 run: export FOLLOWUP_DEMO_ACCOUNTS ?= 1
 run: export FOLLOWUP_SIMULATOR ?= 1
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/followup run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 # bench/soak.py soaks 30 s per database here (every benchmark together stays under 10
@@ -39,7 +52,7 @@ bench: export FOLLOWUP_IMPORT_POSTGRES_SAMPLE ?= 5000
 # bench/reports.py seeds 100,000 calls here (and counts their history); its full size
 # (1,000,000) is the script alone.
 bench: export FOLLOWUP_REPORTS_CALLS ?= 100000
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Browser libraries from npm (package.json, package-lock.json), copied into the static folder and

@@ -19,7 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None):
 
 
 def configure_logging() -> None:
-    """Set sane log levels once (see followup.app.configure_logging)."""
-    from followup.app import configure_logging as configure
+    """Set sane log levels once (as followup.app.configure_logging does, without Flask)."""
+    from followup.core import logs
 
-    configure()
+    logs.configure()
+    logs.quiet_third_parties()

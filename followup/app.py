@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask, g
@@ -14,7 +13,6 @@ from followup.services import Services
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-# Long because it is the composition root: every setting and blueprint is wired here.
 class RowId(IntegerConverter):
     """An id in a URL: 1 to 2**31 - 1, the range of the tables' INTEGER keys."""
 
@@ -24,6 +22,7 @@ class RowId(IntegerConverter):
         super().__init__(url_map, **kwargs)
 
 
+# Long because it is the composition root: every setting and blueprint is wired here.
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI app; the only place that wires configuration, database and blueprints.
 
@@ -115,12 +114,4 @@ def configure_logging() -> None:
     from followup.core import logs
 
     logs.configure()
-    # The Twilio SDK logs request URLs at INFO; list requests carry phone numbers in them.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-    # APScheduler reports every run of the sweep job at INFO; the sweep logs what it did itself.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # Alembic announces its context on every schema check; `db upgrade` reports what it did.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # The dev server's request lines carry query strings; followup.access logs each request
-    # (path, status, duration, request id) instead.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logs.quiet_third_parties()

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from followup.callbacks.alerts import AlertSender
 from followup.core.clock import Clock, SystemClock
-from followup.core.config import Settings
+from followup.core.config import ConfigError, Settings, twilio_problem
 from followup.core.db import Database
 from followup.core.files import private_folder
 from followup.sending.gateways.base import SmsGateway
 from followup.sending.gateways.guard import OptOutGuard
 from followup.sending.gateways.outbox import OutboxGateway
-from followup.sending.rate_limit import TokenBucket
-from followup.sending.sender import Sender
+
+# The sender and the alerts (requests, the Twilio codes, the templates) are imported when a
+# process first asks for them: a quick CLI command needs neither.
+if TYPE_CHECKING:
+    from followup.callbacks.alerts import AlertSender
+    from followup.sending.sender import Sender
 
 
 def build_gateway(settings: Settings) -> SmsGateway:
-    """Twilio when credentials are configured, the local outbox otherwise."""
+    """Twilio when credentials are configured, the local outbox when none are; half a Twilio
+    configuration is an error (it would silently keep every text on this machine)."""
+    if settings.twilio_missing:
+        raise ConfigError(twilio_problem(settings.twilio_missing))
     if settings.twilio_enabled:
         from followup.sending.gateways.twilio import TwilioGateway
 
@@ -56,9 +63,14 @@ class Services:
         return cls(settings, db, clock or SystemClock(), OptOutGuard(inner, db))
 
     def alert_sender(self) -> AlertSender:
+        from followup.callbacks.alerts import AlertSender
+
         return AlertSender(self.db, self.gateway, self.clock, public_url=self.settings.public_url)
 
     def sender(self, **overrides) -> Sender:
+        from followup.sending.rate_limit import TokenBucket
+        from followup.sending.sender import Sender
+
         options = {
             "public_url": self.settings.public_url,
             "batch_size": self.settings.send_batch_size,

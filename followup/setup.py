@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import string
 
 from sqlalchemy import select
 
 from followup.agencies import registry
 from followup.core import migrate
 from followup.core.files import private_folder
-from followup.models import Agency, Role, User
+from followup.models import Agency, Role, RosterMember, User
 from followup.services import Services
 from followup.staff import users
 from followup.texts import message_templates
@@ -19,6 +20,9 @@ DEMO_ACCOUNTS = (
     ("admin", Role.ADMIN, "Demo Admin"),
     ("viewer", Role.VIEWER, "Demo Viewer"),
 )
+# The demo's on-duty commander: a fictional number (555-01xx is reserved for fiction), so an
+# urgent reply's alert text shows in the outbox and the phone simulator.
+DEMO_COMMANDER = ("Demo Commander (on duty)", "+12025550199")
 
 
 def prepare_database(services: Services) -> Agency:
@@ -34,7 +38,8 @@ def prepare_database(services: Services) -> Agency:
 
 
 def ensure_demo_accounts(services: Services, agency: Agency) -> str:
-    """Create the demo accounts the first time; return their shared password.
+    """Create the demo accounts and the demo on-duty commander the first time; return the
+    accounts' shared password.
 
     For trying the service out only (`make run`): the password is kept in the instance folder
     so the banner can show it on every start.
@@ -43,7 +48,9 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
     if path.is_file():
         password = path.read_text().strip()
     else:
-        password = "demo-" + secrets.token_urlsafe(9)
+        # Letters and digits only: it is read off the banner and typed.
+        alphabet = string.ascii_letters + string.digits
+        password = "demo-" + "".join(secrets.choice(alphabet) for _ in range(12))
         private_folder(path.parent)
         path.write_text(password)
         path.chmod(0o600)
@@ -60,4 +67,16 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
                     display_name=name,
                     reserved_ok=True,
                 )
+        _ensure_demo_roster(session, agency.id, services.clock.now())
     return password
+
+
+def _ensure_demo_roster(session, agency_id: int, now) -> None:
+    """Put the demo commander on duty when the agency's roster is empty (taken off duty, the
+    commander stays off; replaced by someone else, it does not come back)."""
+    if session.scalar(select(RosterMember.id).where(RosterMember.agency_id == agency_id)):
+        return
+    name, phone = DEMO_COMMANDER
+    session.add(
+        RosterMember(agency_id=agency_id, name=name, phone=phone, on_duty=True, created_at=now)
+    )

@@ -32,11 +32,13 @@ from followup.models import (
     Conversation,
     FollowUp,
     Message,
+    MessageDirection,
+    MessageStatus,
     Purpose,
     RosterMember,
 )
 from followup.sending.gateways import twilio_codes
-from followup.sending.gateways.base import GatewayError, TransientGatewayError
+from followup.sending.gateways.base import GatewayError, SendResult, TransientGatewayError
 from followup.sending.gateways.guard import OptOutGuard
 from followup.staff import audit
 from followup.texts import message_templates
@@ -182,10 +184,15 @@ class AlertSender:
                 job = ("webhook", agency.alert_secret, alert.target, payload)
         if job is None:
             outcome, detail = "failed", "not sent: the alert URL was changed or removed since"
+            taken = None
+        elif job[0] == "sms":
+            outcome, detail, taken = self._send_text(*job[1:])
         else:
-            outcome, detail = self._send(job)
+            (outcome, detail), taken = self._send(job), None
         now = self.clock.now()
         with self.db.begin() as session:
+            if taken is not None:
+                _keep_text(session, job, taken, gateway=self.gateway.name, now=now)
             alert = session.get(Alert, alert_id)
             alert.attempts += 1
             alert.updated_at = now
@@ -209,21 +216,23 @@ class AlertSender:
             "url": f"{self.public_url}/callbacks/{callback.id}" if self.public_url else None,
         }
 
+    def _send_text(self, agency_id: int, phone: str | None, body: str | None):
+        """Return ("sent" | "failed" | "retry", detail, what the gateway took); never raises."""
+        if not phone or not body:
+            return "failed", "no phone for the roster member, or no alert text", None
+        try:
+            result = self.gateway.send(agency_id, phone, body)
+        except GatewayError as exc:
+            if isinstance(exc, TransientGatewayError):
+                return "retry", "not delivered yet: the texting service is busy (retried)", None
+            if exc.meaning == twilio_codes.Meaning.OPTED_OUT:
+                return "failed", "not delivered: this number opted out of texts", None
+            refused = f"not delivered: the texting service refused it (code {exc.code})"
+            return "failed", refused, None
+        return "sent", f"sid {result.sid}", result
+
     def _send(self, job) -> tuple[str, str]:
         """Return ("sent" | "failed" | "retry", detail); never raises."""
-        if job[0] == "sms":
-            _, agency_id, phone, body = job
-            if not phone or not body:
-                return "failed", "no phone for the roster member, or no alert text"
-            try:
-                result = self.gateway.send(agency_id, phone, body)
-            except GatewayError as exc:
-                if isinstance(exc, TransientGatewayError):
-                    return "retry", "not delivered yet: the texting service is busy (retried)"
-                if exc.meaning == twilio_codes.Meaning.OPTED_OUT:
-                    return "failed", "not delivered: this number opted out of texts"
-                return "failed", f"not delivered: the texting service refused it (code {exc.code})"
-            return "sent", f"sid {result.sid}"
         _, secret, url, payload = job
         body = json.dumps(payload, sort_keys=True).encode()
         timestamp = str(int(self.clock.now().timestamp()))
@@ -249,3 +258,26 @@ class AlertSender:
         if status >= 500 or status == 429:
             return "retry", f"not delivered yet: the alert URL answered HTTP {status}"
         return "failed", f"not delivered: the alert URL answered HTTP {status}"
+
+
+def _keep_text(session: Session, job, taken: SendResult, *, gateway: str, now: datetime) -> None:
+    """Store the alert text a commander was sent, as every text the service sends is stored:
+    the outbox and the phone simulator show it, and its delivery status finds it by sid.
+
+    Not part of the caller's conversation (it went to the commander's phone, not theirs)."""
+    _, agency_id, phone, body = job
+    session.add(
+        Message(
+            agency_id=agency_id,
+            direction=MessageDirection.OUTBOUND,
+            phone=phone,
+            body=body,
+            purpose=Purpose.ALERT,
+            status=MessageStatus(taken.status),
+            gateway=gateway,
+            sid=taken.sid,
+            error_code=taken.error_code,
+            created_at=now,
+            updated_at=now,
+        )
+    )

@@ -1,4 +1,4 @@
-"""`followup outbox`: the texts the local outbox gateway holds."""
+"""`followup outbox`: every text the service sent, newest first, with what it was for."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ from followup.models import Message, MessageDirection
 @click.option("--show-numbers", is_flag=True, help="Print full phone numbers (masked by default).")
 @pass_lazy
 def outbox(lazy: Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
-    """List the texts the local outbox gateway holds, newest first."""
+    """List every text the service sent, newest first, with its purpose.
+
+    Check-ins, automatic replies, alerts to commanders and staff texts, as the phone simulator
+    shows them."""
     with lazy.ready.db.Session() as session:
         rows = session.scalars(
             select(Message)
-            .where(Message.gateway == "outbox", Message.direction == MessageDirection.OUTBOUND)
+            .where(Message.direction == MessageDirection.OUTBOUND)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -30,19 +33,26 @@ def outbox(lazy: Lazy, as_json: bool, limit: int, show_numbers: bool) -> None:
         click.echo("The outbox is empty (a check-in appears here once it is due and sent).")
     for row in rows:
         to = row.phone if show_numbers else mask(row.phone)
+        # Automatic replies stored before messages had a purpose have none.
+        purpose = row.purpose or "unknown"
         if as_json:
             click.echo(
                 json.dumps(
                     {
                         "id": row.id,
                         "to": to,
+                        "purpose": purpose,
                         "body": row.body,
                         "status": row.status,
+                        "gateway": row.gateway,
                         "followup_id": row.followup_id,
                         "created_at": row.created_at.isoformat(),
                     }
                 )
             )
         else:
-            click.echo(f"#{row.id}  {row.created_at:%Y-%m-%d %H:%M} UTC  to {to}  [{row.status}]")
+            click.echo(
+                f"#{row.id}  {row.created_at:%Y-%m-%d %H:%M} UTC  to {to}  {purpose}  "
+                f"[{row.status}]"
+            )
             click.echo(f"    {row.body}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 import secrets
 import signal
 from datetime import timedelta
@@ -15,6 +16,7 @@ from followup.cli.context import Lazy, pass_lazy
 from followup.core.config import Settings
 from followup.core.durations import format_duration
 from followup.models import Agency
+from followup.ops.doctor import refusal, startup_problems
 from followup.setup import ensure_demo_accounts, prepare_database
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ def run(lazy: Lazy, host: str, port: int) -> None:
     from followup.replies.spool import replay_for
     from followup.sending.scheduler import build_scheduler
 
+    refuse_on_fatal("run", lazy.settings)
     services = lazy.services
     agency = prepare_database(services)
     demo_password = (
@@ -57,6 +60,14 @@ def run(lazy: Lazy, host: str, port: int) -> None:
     finally:
         server.server_close()
         scheduler.shutdown(wait=False)
+
+
+def refuse_on_fatal(command: str, settings: Settings) -> None:
+    """Stop before serving or sending when the configuration must not run (followup.ops.doctor:
+    half of Twilio; with Twilio, no https public URL or no secret key of its own)."""
+    problems = startup_problems(settings, os.environ)
+    if problems:
+        raise click.ClickException(refusal(command, problems))
 
 
 def _banner(
@@ -105,6 +116,8 @@ def _banner(
                     "",
                     f"Callback queue: {base}/callbacks  sign in as 'commander' (or 'admin', "
                     f"'viewer') with password {demo_password}",
+                    "An urgent reply (\"he's back outside right now\") alerts the demo "
+                    "commander on duty: the alert text shows in the outbox and the simulator.",
                 ]
                 if demo_password
                 else []
@@ -118,9 +131,12 @@ def _banner(
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", "-w", default=2, show_default=True, type=int)
-def web(host: str, port: int, workers: int) -> None:
+@pass_lazy
+def web(lazy: Lazy, host: str, port: int, workers: int) -> None:
     """Serve the web app with gunicorn (production). Run `followup sender` beside it."""
     from gunicorn.app.base import BaseApplication
+
+    refuse_on_fatal("web", lazy.settings)
 
     class _Gunicorn(BaseApplication):
         def load_config(self):
@@ -149,6 +165,7 @@ def sender(lazy: Lazy) -> None:
     from followup.replies.spool import replay_for
     from followup.sending.scheduler import build_scheduler
 
+    refuse_on_fatal("sender", lazy.settings)
     services = lazy.ready
     scheduler = build_scheduler(
         services.sender(),

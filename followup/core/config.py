@@ -102,6 +102,20 @@ class Settings:
         return self.simulator and not self.twilio_enabled
 
     @property
+    def twilio_missing(self) -> list[str]:
+        """The Twilio variables still missing when some are set (half a configuration, which
+        must stop the service rather than fall back to the outbox); [] when none or all are."""
+        given = {
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER": self.twilio_messaging_service_sid
+            or self.twilio_from_number,
+        }
+        if not any(given.values()):
+            return []
+        return [name for name, value in given.items() if not value]
+
+    @property
     def spool_path(self) -> Path:
         return self.spool_dir or self.instance_path / "spool"
 
@@ -184,6 +198,17 @@ class Settings:
 
 def _flag(text: str | None) -> bool:
     return (text or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def twilio_problem(missing: list[str]) -> str:
+    """Say what half a Twilio configuration lacks (``Settings.twilio_missing``), and the two
+    ways out."""
+    verb = "is" if len(missing) == 1 else "are"
+    return (
+        f"Twilio is half-configured: {' and '.join(missing)} {verb} missing. Set "
+        f"{'it' if len(missing) == 1 else 'them'} to send through Twilio, or unset every "
+        "TWILIO_* variable to keep texts in the local outbox."
+    )
 
 
 def _parsed(get, variable: str, key: str, parse) -> dict:

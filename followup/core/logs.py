@@ -116,3 +116,16 @@ def configure(env: dict[str, str] | None = None) -> None:
         logging.getLogger(__name__).warning(
             "FOLLOWUP_LOG_FORMAT=%r is neither json nor text; chose by terminal", asked
         )
+
+
+def quiet_third_parties() -> None:
+    """Keep third-party loggers that echo request data (or chatter) at WARNING."""
+    # The Twilio SDK logs request URLs at INFO; list requests carry phone numbers in them.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # APScheduler reports every run of the sweep job at INFO; the sweep logs what it did itself.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic announces its context on every schema check; `db upgrade` reports what it did.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The dev server's request lines carry query strings; followup.access logs each request
+    # (path, status, duration, request id) instead.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -40,7 +40,7 @@ from followup.models import (
     Purpose,
     SkipReason,
 )
-from followup.sending import delivery
+from followup.sending import delivery, stale
 from followup.sending.gateways.base import (
     GatewayError,
     UnknownOutcomeError,
@@ -179,49 +179,9 @@ class Sender(GatewayOutcomes):
         return total
 
     def mark_stale(self) -> int:
-        """Settle ``sending`` rows a stopped sender left past the timeout; return how many.
-
-        A text is stored (pending) and committed before the gateway is called, so a stale row
-        whose attempt stored no text never reached the gateway: it is scheduled again. One that
-        did is looked up at the gateway, as a lost answer is (``unknown``, lookup pending); with
-        a gateway that cannot be asked it stays ``unknown`` for staff. Nothing is resent blindly.
-        """
-        now = self.clock.now()
-        stale = (FollowUp.status == FollowUpStatus.SENDING) & (
-            FollowUp.claimed_at < now - self.sending_timeout
-        )
-        stored = (
-            select(Message.id)
-            .where(
-                Message.followup_id == FollowUp.id,
-                Message.direction == MessageDirection.OUTBOUND,
-                Message.created_at >= FollowUp.claimed_at,
-            )
-            .exists()
-        )
-        settled = {}
-        with self.db.begin() as session:
-            settled["rescheduled"] = session.execute(
-                update(FollowUp)
-                .where(stale, ~stored)
-                .values(status=FollowUpStatus.SCHEDULED, send_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            lookup = SkipReason.LOOKUP_PENDING if self.gateway.can_look_up else None
-            settled["unknown"] = session.execute(
-                update(FollowUp)
-                .where(stale, stored)
-                .values(status=FollowUpStatus.UNKNOWN, reason=lookup, updated_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        count = sum(settled.values())
-        if count:
-            logger.warning(
-                "follow-ups left mid-send by a stopped sender: %d never reached the gateway "
-                "(scheduled again), %d %s", settled["rescheduled"], settled["unknown"],
-                "to look up at the gateway" if lookup else "marked unknown",
-            )
-        return count
+        """Settle ``sending`` rows a stopped sender left past the timeout (``stale``)."""
+        return stale.settle(self.db, self.clock.now(), self.sending_timeout,
+                            can_look_up=self.gateway.can_look_up)
 
     def claim_due(self) -> list[int]:
         """Atomically move up to ``batch_size`` due follow-ups to ``sending`` for this worker.

@@ -331,6 +331,37 @@ def test_a_crisis_reply_texts_the_on_duty_commander_within_the_same_request(
     assert network == []
 
 
+def test_the_alert_text_is_kept_as_an_outbound_message_with_purpose_alert(
+    api, hooks, sender, gateway, clock, db, agency, network
+):
+    checkin_sent(api, clock, sender, gateway)
+    add_commander(db, agency, "+12025550190", now=clock.now())
+
+    hooks.text(CALLER, CRISIS)
+
+    alerted = gateway.sent[-1]
+    with db.Session() as session:
+        [kept] = session.scalars(select(Message).where(Message.purpose == "alert")).all()
+    assert (kept.direction, kept.phone, kept.body) == ("outbound", "+12025550190", alerted["body"])
+    assert (kept.status, kept.gateway, kept.sid) == ("queued", gateway.name, "SM" + "0" * 31 + "2")
+    assert kept.conversation_id is None and kept.followup_id is None  # the commander's, not theirs
+
+
+def test_an_alert_text_the_gateway_refused_is_not_kept_as_sent(
+    api, hooks, sender, gateway, clock, db, agency, network
+):
+    checkin_sent(api, clock, sender, gateway)
+    add_commander(db, agency, "+12025550190", now=clock.now())
+    gateway.fail_next(PermanentGatewayError("not a mobile", code=21614))
+
+    hooks.text(CALLER, CRISIS)
+
+    with db.Session() as session:
+        assert session.scalars(select(Message).where(Message.purpose == "alert")).all() == []
+    [alert] = alerts(db)
+    assert alert.status == "failed"
+
+
 def test_a_crisis_reply_posts_a_signed_alert_with_no_phone_number_and_no_words(
     api, public_hooks, sender, gateway, clock, db, agency, alert_posts, network
 ):

@@ -28,7 +28,7 @@ def test_a_commander_signs_in_and_lands_on_the_queue(client, db, clock):
     assert response.status_code == 302
     assert client.get("/").headers["Location"] == "/callbacks"
     assert client.get("/callbacks").status_code == 200
-    assert audit_actions(db) == ["sign_in"]
+    assert audit_actions(db) == ["sign_in", "view_queue"]  # opening the queue is audited
 
 
 def test_a_wrong_password_is_refused_with_one_message_for_every_failure(client, db, clock):

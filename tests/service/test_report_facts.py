@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, func, inspect, or_, select, update
+from sqlalchemy import delete, func, inspect, or_, select, text, update
 
 from followup import create_app
 from followup.callbacks import work
@@ -694,6 +694,9 @@ def test_the_upgrade_logs_every_existing_call_for_the_first_refresh(tmp_path):
     url = f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"
     migrate.upgrade(url, "0008")
     old = Database(url)
+    # The models are today's: lend the old schema the columns added since 0008 while seeding.
+    with old.begin() as session:
+        session.execute(text("ALTER TABLE messages ADD COLUMN purpose VARCHAR(48)"))
     with old.begin() as session:
         assert "report_log" not in inspect(session.connection()).get_table_names()
         agency = Agency(
@@ -709,6 +712,8 @@ def test_the_upgrade_logs_every_existing_call_for_the_first_refresh(tmp_path):
         session.execute(
             update(Message).where(Message.id == ids["inbound"]).values(followup_id=None)
         )
+    with old.begin() as session:
+        session.execute(text("ALTER TABLE messages DROP COLUMN purpose"))
     old.dispose()
 
     migrate.upgrade(url)

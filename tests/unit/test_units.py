@@ -115,6 +115,13 @@ def test_twilio_needs_a_sender_as_well_as_credentials(tmp_path):
     )
 
     assert not settings.twilio_enabled
+    assert settings.twilio_missing == ["TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"]
+
+
+def test_no_twilio_variable_at_all_is_the_outbox_and_not_half_a_configuration(tmp_path):
+    settings = Settings.from_env({"FOLLOWUP_INSTANCE_PATH": str(tmp_path)})
+
+    assert not settings.twilio_enabled and settings.twilio_missing == []
 
 
 @pytest.mark.parametrize(
