@@ -48,6 +48,14 @@ class Agency(Base):
     sensitive_patterns: Mapped[list[str]] = mapped_column(JSON, default=list)
     excluded_dispositions: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Opt-ins (off by default): the public feedback board at /public/<slug>, and comparing the
+    # agency's figures with the anonymous quartiles of the other agencies that opted in.
+    public_board: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    peer_benchmark: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The agency's own sites that may frame the embeddable board (https origins).
+    board_embed_origins: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
 
     @property
     def zone(self) -> ZoneInfo:
