@@ -225,7 +225,10 @@ def _contact_details(check: _Checker) -> None:
         check.values["sms_number"] = number
 
 
-_ORIGIN = re.compile(r"https://[a-z0-9.-]+(?::\d{1,5})?")
+# An https origin; plain http only for this machine (trying the embed out locally).
+_ORIGIN = re.compile(
+    r"https://[a-z0-9.-]+(?::\d{1,5})?|http://(?:localhost|127\.0\.0\.1)(?::\d{1,5})?"
+)
 _ON = ("on", "1", "true", "yes")
 
 
