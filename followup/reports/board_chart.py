@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 250
-LEFT, RIGHT, TOP, BOTTOM = 48, 624, 16, 206  # the plot area
+LEFT, RIGHT, TOP, BOTTOM = 66, 624, 16, 206  # the plot area
 
 
 @dataclass
@@ -32,6 +32,13 @@ class Chart:
 
 def _y(value: float) -> float:
     return round(BOTTOM - value * (BOTTOM - TOP), 1)
+
+
+def _years(months) -> set[int]:
+    """Where a year goes under the months: January, and the first month unless January is
+    right beside it (the labels would touch)."""
+    januaries = {i for i, month in enumerate(months) if month.month == 1}
+    return januaries | (set() if 1 in januaries else {0})
 
 
 def chart(months, series: dict[str, tuple[str, list[float | None]]], words) -> Chart:
@@ -64,11 +71,7 @@ def chart(months, series: dict[str, tuple[str, list[float | None]]], words) -> C
         bottom=BOTTOM,
         y_ticks=[(_y(v), words.percent(v)) for v in (0, 0.25, 0.5, 0.75, 1)],
         x_labels=[
-            (
-                x,
-                words.short_month(month),
-                str(month.year) if i == 0 or month.month == 1 else "",
-            )
+            (x, words.short_month(month), str(month.year) if i in _years(months) else "")
             for i, (x, month) in enumerate(zip(xs, months, strict=True))
         ],
         lines=lines,
