@@ -15,8 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, select
 
 from followup.models import Agency, ReportStamp
 
@@ -41,24 +40,28 @@ class PublicAgency:
         return ZoneInfo(self.timezone)
 
 
-def lookup(session: Session, slug: str) -> PublicAgency | None:
-    """The cache check: one read of the agency row by its unique slug, with its stamps."""
-    row = session.execute(
-        select(
-            Agency.id,
-            Agency.slug,
-            Agency.name,
-            Agency.timezone,
-            Agency.default_language,
-            Agency.languages,
-            Agency.public_board,
-            Agency.board_embed_origins,
-            ReportStamp.facts_version,
-            ReportStamp.comments_version,
-        )
-        .outerjoin(ReportStamp, ReportStamp.agency_id == Agency.id)
-        .where(Agency.slug == slug)
-    ).first()
+_LOOKUP = (
+    select(
+        Agency.id,
+        Agency.slug,
+        Agency.name,
+        Agency.timezone,
+        Agency.default_language,
+        Agency.languages,
+        Agency.public_board,
+        Agency.board_embed_origins,
+        ReportStamp.facts_version,
+        ReportStamp.comments_version,
+    )
+    .outerjoin(ReportStamp, ReportStamp.agency_id == Agency.id)
+    .where(Agency.slug == bindparam("slug"))
+)
+
+
+def lookup(connection: Connection, slug: str) -> PublicAgency | None:
+    """The cache check: one read of the agency row by its unique slug, with its stamps (a
+    statement built once; on a connection that needs no transaction for it)."""
+    row = connection.execute(_LOOKUP, {"slug": slug}).first()
     if row is None:
         return None
     return PublicAgency(

@@ -49,9 +49,10 @@ def _public_headers(response: Response) -> Response:
 
 
 def _agency(slug: str) -> PublicAgency:
-    session = db_session()
-    agency = lookup(session, slug[:64])
-    session.rollback()  # the read is over; the board's own reads open another if they miss
+    # One read outside any transaction: on SQLite a transaction would take the write lock.
+    engine = services().db.engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        agency = lookup(connection, slug[:64])
     if agency is None or not agency.public_board:
         abort(404)
     return agency

@@ -261,6 +261,7 @@ def test_a_visitor_costs_one_read_until_something_the_board_shows_changes(
     # After the first of each (the rendering of Spanish, the embed, JSON and CSV needs no
     # query): one read of the agency and its stamps per request.
     assert len(reads) == 11 and all("FROM agencies" in s for s in reads), reads
+    assert "BEGIN IMMEDIATE" not in statements  # no transaction: SQLite's write lock not taken
 
     # A moderation decision moves the comments stamp: the next visitor sees it.
     user_id = _commander(db, clock, seeded.id)
