@@ -20,6 +20,7 @@ run: export FOLLOWUP_SEND_DELAY ?= 0
 run: export FOLLOWUP_QUIET_HOURS ?= off
 run: export FOLLOWUP_SEND_INTERVAL ?= 5s
 run: export FOLLOWUP_DEMO_ACCOUNTS ?= 1
+run: export FOLLOWUP_SIMULATOR ?= 1
 run: $(STAMP)
 	$(BIN)/followup run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 

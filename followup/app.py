@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.routing import IntegerConverter
 
 from followup.core.config import Settings, resource_dir
 from followup.services import Services
@@ -14,6 +15,15 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 
 # Long because it is the composition root: every setting and blueprint is wired here.
+class RowId(IntegerConverter):
+    """An id in a URL: 1 to 2**31 - 1, the range of the tables' INTEGER keys."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, **kwargs)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI app; the only place that wires configuration, database and blueprints.
 
@@ -50,6 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the session's idle limit already bounds a form's life
     )
     app.json.sort_keys = False  # keep fields in the order the API documents them
+    # Every <int:...> in a URL is a row id: larger than a database INTEGER is no row (404),
+    # not an overflow in the query.
+    app.url_map.converters["int"] = RowId
     app.config.update(test_config)
     app.extensions["followup"] = services
     if settings.trusted_proxies:

@@ -8,6 +8,7 @@ from followup.callbacks.alerts import AlertSender
 from followup.core.clock import Clock, SystemClock
 from followup.core.config import Settings
 from followup.core.db import Database
+from followup.core.files import private_folder
 from followup.sending.gateways.base import SmsGateway
 from followup.sending.gateways.guard import OptOutGuard
 from followup.sending.gateways.outbox import OutboxGateway
@@ -48,6 +49,8 @@ class Services:
         gateway: SmsGateway | None = None,
         db: Database | None = None,
     ) -> Services:
+        if settings.instance_path.exists():
+            private_folder(settings.instance_path)  # it holds the database and the secret key
         db = db or Database(settings.database_url)
         inner = gateway or build_gateway(settings)
         return cls(settings, db, clock or SystemClock(), OptOutGuard(inner, db))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from followup.agencies import registry
 from followup.core import migrate
+from followup.core.files import private_folder
 from followup.models import Agency, Role, User
 from followup.services import Services
 from followup.staff import users
@@ -43,13 +44,13 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
         password = path.read_text().strip()
     else:
         password = "demo-" + secrets.token_urlsafe(9)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         path.write_text(password)
         path.chmod(0o600)
     with services.db.begin() as session:
         for username, role, name in DEMO_ACCOUNTS:
             if session.scalar(select(User.id).where(User.username == username)) is None:
-                users.create_user(
+                users.create_user(  # the demo's names are reserved names
                     session,
                     session.get(Agency, agency.id),
                     username,
@@ -57,5 +58,6 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
                     password,
                     now=services.clock.now(),
                     display_name=name,
+                    reserved_ok=True,
                 )
     return password

@@ -94,6 +94,7 @@ def settings(database_url, tmp_path) -> Settings:
         intake_token=TEST_TOKEN,
         agency_name="Westlake Police",
         timezone="America/New_York",
+        simulator=True,  # as `make run` has it; tests of its absence turn it off
     )
 
 

@@ -63,6 +63,23 @@ def _authenticate_signed() -> Agency | Response:
         return problem(401, f"Signed request refused: {exc}.")
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are all different: with a repeated field, which value the
+    dispatch system meant is unknown, so neither is taken."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 @bp.post("/calls")
 def post_call():
     agency = _authenticate()
@@ -71,7 +88,9 @@ def post_call():
     if request.mimetype != "application/json":
         return problem(415, "Send the event as JSON with 'Content-Type: application/json'.")
     try:
-        payload = json.loads(request.get_data(cache=False))
+        payload = json.loads(request.get_data(cache=False), object_pairs_hook=_no_duplicates)
+    except DuplicateKey as exc:
+        return problem(400, f"The field {exc.key!r} appears twice; send each field once.")
     except (ValueError, RecursionError) as exc:
         return problem(400, f"The body is not valid JSON: {exc}")
     if not isinstance(payload, dict):

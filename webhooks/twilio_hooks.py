@@ -99,6 +99,12 @@ def inbound_sms():
     except DATABASE_DOWN as exc:
         _spool("sms", exc)
         return _twiml(None)
+    except Exception as exc:
+        # Whatever went wrong, a caller's text is never lost: it is kept on disk like a text
+        # that came during an outage, replayed, and set aside for a person if it fails again.
+        logger.exception("an inbound text could not be handled; spooled for replay")
+        _spool("sms", exc)
+        return _twiml(None)
     if outcome.alert_ids:
         # Danger: alert now, in this request, after the callback is safely stored.
         AlertSender(svc.db, svc.gateway, svc.clock, public_url=svc.settings.public_url).deliver(

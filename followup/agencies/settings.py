@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from followup.core.durations import format_duration, parse_duration
 from followup.core.phones import to_e164
 from followup.core.quiet_hours import QuietHours
+from followup.core.urls import url_problem
 from followup.eligibility.sensitive import validate_agency_pattern
 from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User
@@ -201,8 +202,8 @@ def _replies(check: _Checker) -> None:
         )
     if check.given("alert_url"):
         url = check.text("alert_url")
-        if url and not url.startswith("https://"):
-            check.errors["alert_url"] = "must be an https:// URL (alerts carry callback details)"
+        if url and (problem := url_problem(url)):
+            check.errors["alert_url"] = problem
         check.values["alert_url"] = url or None
     if check.given("alert_secret"):
         secret = check.text("alert_secret")

@@ -19,8 +19,10 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from followup.callbacks import webhook_post
 from followup.core.clock import Clock
 from followup.core.db import Database
+from followup.core.urls import UnsafeTarget
 from followup.models import (
     Agency,
     Alert,
@@ -173,10 +175,15 @@ class AlertSender:
                 )
                 job = ("sms", agency.id, member.phone if member else None,
                        rendered.body if rendered else None)
+            elif alert.target != agency.alert_url:
+                job = None  # the URL was changed or removed since: never post to the old one
             else:
                 payload = self._payload(agency, callback, call)
                 job = ("webhook", agency.alert_secret, alert.target, payload)
-        outcome, detail = self._send(job)
+        if job is None:
+            outcome, detail = "failed", "not sent: the alert URL was changed or removed since"
+        else:
+            outcome, detail = self._send(job)
         now = self.clock.now()
         with self.db.begin() as session:
             alert = session.get(Alert, alert_id)
@@ -211,8 +218,11 @@ class AlertSender:
             try:
                 result = self.gateway.send(agency_id, phone, body)
             except GatewayError as exc:
-                outcome = "retry" if isinstance(exc, TransientGatewayError) else "failed"
-                return outcome, f"{type(exc).__name__}: code {exc.code}"
+                if isinstance(exc, TransientGatewayError):
+                    return "retry", "not delivered yet: the texting service is busy (retried)"
+                if exc.meaning == twilio_codes.Meaning.OPTED_OUT:
+                    return "failed", "not delivered: this number opted out of texts"
+                return "failed", f"not delivered: the texting service refused it (code {exc.code})"
             return "sent", f"sid {result.sid}"
         _, secret, url, payload = job
         body = json.dumps(payload, sort_keys=True).encode()
@@ -221,11 +231,21 @@ class AlertSender:
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
         try:
-            post = self.post or requests.post  # looked up now, so tests can stand in for it
+            post = self.post or webhook_post.post  # looked up now, so tests can stand in for it
             response = post(url, data=body, headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            return "retry", f"{type(exc).__name__}"
-        if 200 <= response.status_code < 300:
-            return "sent", f"HTTP {response.status_code}"
-        transient = response.status_code >= 500 or response.status_code == 429
-        return ("retry" if transient else "failed"), f"HTTP {response.status_code}"
+        except UnsafeTarget as exc:
+            return "failed", f"not delivered: {exc}"
+        except requests.Timeout:
+            return "retry", "not delivered yet: the alert URL did not answer in time"
+        except requests.ConnectionError:
+            return "retry", "not delivered yet: could not connect to the alert URL"
+        except requests.RequestException:
+            return "retry", "not delivered yet: the request to the alert URL failed"
+        status = response.status_code
+        if 200 <= status < 300:
+            return "sent", f"delivered (HTTP {status})"
+        if 300 <= status < 400:
+            return "failed", f"not delivered: the alert URL redirected (HTTP {status})"
+        if status >= 500 or status == 429:
+            return "retry", f"not delivered yet: the alert URL answered HTTP {status}"
+        return "failed", f"not delivered: the alert URL answered HTTP {status}"

@@ -48,13 +48,17 @@ def flag(
     result: TriageResult,
     *,
     now: datetime,
-) -> Callback:
-    """Create or update the conversation's callback and return it.
+) -> tuple[Callback, bool]:
+    """Create or update the conversation's callback; return it, and whether it just became
+    urgent (new, raised to urgent, or reopened by danger): only then are commanders alerted.
 
     A later reply can only raise the stakes: the more serious category and priority win, the
-    earlier deadline stands, reasons accumulate, and a resolved callback reopens.
+    earlier deadline stands, reasons accumulate, and a resolved callback reopens. Another
+    danger text on a callback already urgent and open alerts nobody again: it is in the
+    callback's conversation, which the callback page shows whole.
     """
     priority = priority_for(result)
+    urgent = priority == CallbackPriority.URGENT
     due_by = now + sla(agency, priority)
     callback = session.scalar(select(Callback).where(Callback.conversation_id == conversation.id))
     if callback is None:
@@ -72,7 +76,10 @@ def flag(
         )
         session.add(callback)
         session.flush()
-        return callback
+        return callback, urgent
+    already_urgent = (
+        callback.priority == CallbackPriority.URGENT and callback.status != CallbackStatus.RESOLVED
+    )
     if _RANK[priority] < _RANK[callback.priority]:
         callback.priority = priority
     if _CATEGORY_RANK[result.category] < _CATEGORY_RANK.get(callback.category, 99):
@@ -84,4 +91,4 @@ def flag(
         callback.status = CallbackStatus.OPEN  # the caller wrote again with something to answer
         callback.due_by = due_by
     callback.updated_at = now
-    return callback
+    return callback, urgent and not already_urgent

@@ -6,6 +6,7 @@ Urgent first, then by due time; filters by status, priority, category, district 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from followup.models import (
     Callback,
     CallbackPriority,
     CallbackStatus,
+    Category,
     Conversation,
     FollowUp,
 )
@@ -32,6 +34,24 @@ class QueueFilter:
     district: str | None = None
     claimed_by_id: int | None = None  # "mine"
     limit: int = 200
+
+
+def parse_filter(args: Mapping[str, str], user_id: int) -> QueueFilter:
+    """The filter a queue page's arguments ask for; a value that is not one of the choices
+    (a hand-made URL) filters nothing rather than failing."""
+
+    def choice(name: str, allowed: set[str]) -> str | None:
+        value = (args.get(name) or "").strip()
+        return value if value in allowed else None
+
+    district = (args.get("district") or "").strip()[:64] or None
+    return QueueFilter(
+        status=choice("status", {ACTIVE, *(s.value for s in CallbackStatus)}) or ACTIVE,
+        priority=choice("priority", {p.value for p in CallbackPriority}),
+        category=choice("category", {c.value for c in Category}),
+        district=district,
+        claimed_by_id=user_id if args.get("mine") else None,
+    )
 
 
 def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Callback]:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from followup.core.durations import parse_duration
+from followup.core.files import private_folder
 from followup.core.quiet_hours import QuietHours
 
 
@@ -80,6 +81,9 @@ class Settings:
     spool_dir: Path | None = None
     # `make run`: create demo staff accounts and print their sign-in on start.
     demo_accounts: bool = False
+    # The phone simulator (reply as a caller in the browser): only when asked for, and only with
+    # the local outbox gateway (`make run` turns it on; production never has it).
+    simulator: bool = False
     # Operations: /metrics wants this bearer token when set; /readyz fails once a due check-in
     # has waited longer than sender_max_lag (the sender is down or far behind).
     metrics_token: str | None = None
@@ -92,6 +96,10 @@ class Settings:
             and self.twilio_auth_token
             and (self.twilio_messaging_service_sid or self.twilio_from_number)
         )
+
+    @property
+    def simulator_enabled(self) -> bool:
+        return self.simulator and not self.twilio_enabled
 
     @property
     def spool_path(self) -> Path:
@@ -138,11 +146,8 @@ class Settings:
                 "FOLLOWUP_DATABASE_URL is not a database URL "
                 "(e.g. sqlite:///path/to/file.sqlite3, postgresql+psycopg://user@host/db)"
             ) from None
-        values["demo_accounts"] = (get("FOLLOWUP_DEMO_ACCOUNTS") or "").lower() in (
-            "1",
-            "true",
-            "yes",
-        )
+        values["demo_accounts"] = _flag(get("FOLLOWUP_DEMO_ACCOUNTS"))
+        values["simulator"] = _flag(get("FOLLOWUP_SIMULATOR"))
         if name := get("FOLLOWUP_AGENCY_NAME"):
             values["agency_name"] = name
         if slug := get("FOLLOWUP_AGENCY_SLUG"):
@@ -175,6 +180,10 @@ class Settings:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         values.update(overrides)
         return cls(**values)
+
+
+def _flag(text: str | None) -> bool:
+    return (text or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _parsed(get, variable: str, key: str, parse) -> dict:
@@ -253,7 +262,7 @@ def _dev_secret_key(instance: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     key = secrets.token_hex(32)
     path.write_text(key)
     path.chmod(0o600)

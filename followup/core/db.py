@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from followup.core.files import private_file, private_folder
+
 
 class UTCDateTime(TypeDecorator):
     """Store aware datetimes as UTC; always hand back aware UTC, on SQLite and PostgreSQL alike."""
@@ -67,7 +69,17 @@ def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Callers' numbers and words, password hashes, TOTP secrets: this user's only. The
+            # folder is made private when created here (an existing one may be shared, /tmp).
+            path = Path(parsed.database)
+            private_folder(path.parent, tighten=False)
+            private_file(path)
+            # SQLite gives its -wal and -shm files the database file's mode; older ones may not
+            # have it yet.
+            for suffix in ("-wal", "-shm"):
+                sidecar = path.with_name(path.name + suffix)
+                if sidecar.exists():
+                    private_file(sidecar)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")

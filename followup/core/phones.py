@@ -43,11 +43,13 @@ REDACTED = "[phone]"
 
 # What looks like a phone number: "+" (or a URL-encoded "%2B") and 7-15 digits with the usual
 # separators, or a North American number with or without separators. Dates (2026-11-23), times,
-# IP addresses and Twilio ids (SM + 32 hex) do not match: the digits must stand alone.
+# IP addresses and Twilio ids (SM + 32 hex) do not match: the digits must stand alone. A North
+# American area code and exchange never start with 0 or 1, so ten digits that do (every Unix
+# time of this century: 1796294491) are not a number.
 PHONE = re.compile(
     r"""
     (?:\+|%2[Bb])\d(?:[\s().-]{0,2}\d){6,14}
-    | (?<![\w.:/-])(?:1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w.:-])
+    | (?<![\w.:/-])(?:1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?[2-9]\d{2}[\s.-]?\d{4}(?![\w.:-])
     """,
     re.VERBOSE,
 )

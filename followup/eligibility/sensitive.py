@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import re2
+
 # Each group: (name, patterns). A pattern is a regex over the normalised label (upper case,
 # words and codes separated by single spaces); it is anchored at word boundaries for you.
 # A pattern may carry exceptions: `(pattern, unless)` skips the match when `unless` is present.
@@ -185,17 +187,38 @@ class _Matcher:
         return SensitiveMatch(self.group, found.group(0))
 
 
+# An agency's own regular expressions run on RE2: linear time whatever the pattern, so a
+# pattern like ^(a+)+$ cannot stall a worker (Python's re backtracks exponentially on it).
+_AGENCY_RE2 = re2.Options()
+_AGENCY_RE2.case_sensitive = False
+_AGENCY_RE2.log_errors = False  # a refused pattern is reported to the admin, not to stderr
+_AGENCY_RE2.max_mem = 8 << 20
+MAX_LABEL = 200  # the longest label matched (the intake API's limit for a call type)
+
+
 class _AgencyRegex:
     """An agency's own regular expression, matched case-insensitively against the raw label."""
 
     group = "agency"
 
     def __init__(self, pattern: str):
-        self.regex = re.compile(pattern, re.IGNORECASE)
+        self.regex = re2.compile(pattern, options=_AGENCY_RE2)
 
     def search(self, label: str, normalised: str) -> SensitiveMatch | None:
-        found = self.regex.search(label)
+        found = self.regex.search(label[:MAX_LABEL])
         return SensitiveMatch(self.group, found.group(0)) if found else None
+
+
+class _Unusable:
+    """An agency pattern RE2 cannot run: it matches every label, so nothing is texted unasked."""
+
+    group = "agency"
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+
+    def search(self, label: str, normalised: str) -> SensitiveMatch | None:
+        return SensitiveMatch(self.group, "a pattern that cannot run: fix it on the rules page")
 
 
 def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
@@ -230,19 +253,26 @@ def normalise(label: str) -> str:
     return " ".join(_TOKENS.findall(upper))
 
 
-def compile_agency_patterns(patterns: Iterable[str]) -> list[_Matcher | _AgencyRegex]:
+def compile_agency_patterns(
+    patterns: Iterable[str],
+) -> list[_Matcher | _AgencyRegex | _Unusable]:
     """Compile an agency's own additions: words and phrases, or ``re:`` followed by a regex.
 
     Words and phrases are read like labels (``10-16`` matches ``10-16 PHYSICAL`` but not
     ``10-166``); a regex is applied, case-insensitively, to the label exactly as sent.
     """
-    matchers: list[_Matcher | _AgencyRegex] = []
+    matchers: list[_Matcher | _AgencyRegex | _Unusable] = []
     for raw in patterns:
         text = raw.strip()
         if not text:
             continue
         if text.lower().startswith("re:"):
-            matchers.append(_AgencyRegex(text[3:].strip()))
+            try:
+                matchers.append(_AgencyRegex(text[3:].strip()))
+            except re2.error:
+                # Saved before patterns ran on RE2 (the rules page refuses such a pattern now).
+                # Fail closed: a pattern that cannot run skips every call, visibly, until fixed.
+                matchers.append(_Unusable(text))
         else:
             words = normalise(text)
             if words:
@@ -257,15 +287,17 @@ def validate_agency_pattern(raw: str) -> str | None:
         return "empty pattern"
     if text.lower().startswith("re:"):
         try:
-            re.compile(text[3:].strip(), re.IGNORECASE)
-        except re.error as exc:
-            return f"not a valid regular expression: {exc}"
+            re2.compile(text[3:].strip(), options=_AGENCY_RE2)
+        except re2.error as exc:
+            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+            return f"not a regular expression this service can run (RE2 syntax): {reason}"
         return None
     return None if normalise(text) else "the pattern has no letters or digits"
 
 
 def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | None:
     """Return why ``label`` is a sensitive call type, or None if it is not."""
+    label = label[:MAX_LABEL]
     normalised = normalise(label)
     if not normalised:
         return None

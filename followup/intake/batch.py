@@ -20,7 +20,7 @@ from followup.intake.calls import (
     EventRejected,
     IntakeResult,
     apply_event,
-    check_not_future,
+    check_closed_at,
     fingerprint_of,
     record_call_event,
 )
@@ -50,7 +50,7 @@ def record_call_events(
     new_ids: set[str] = set()
     for index, event in enumerate(events):
         try:
-            check_not_future(event, now)
+            check_closed_at(event, agency, now)
         except EventRejected as exc:
             results[index] = exc
             continue

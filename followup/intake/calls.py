@@ -76,7 +76,7 @@ def record_call_event(
     session: Session, agency: Agency, event: CallEvent, *, now: datetime
 ) -> IntakeResult:
     """Record ``event`` for ``agency`` and decide its check-in. The caller commits."""
-    check_not_future(event, now)
+    check_closed_at(event, agency, now)
     fingerprint = fingerprint_of(event)
     call = find_call(session, agency, event.call_id)
     if call is None:
@@ -115,15 +115,18 @@ def record_call_event(
     return IntakeResult(call, followup, changed=True, created=inserted)
 
 
-def check_not_future(event: CallEvent, now: datetime) -> None:
+def check_closed_at(event: CallEvent, agency: Agency, now: datetime) -> None:
+    """Refuse a closing time in the future, or older than the agency keeps calls."""
     if event.closed_at - now > _FUTURE_TOLERANCE:
-        raise EventRejected(
-            [
-                FieldError(
-                    field="closed_at", message="is in the future; send it once the call closes"
-                )
-            ]
+        problem = "is in the future; send it once the call closes"
+    elif event.closed_at < now - timedelta(days=agency.retention_days):
+        problem = (
+            f"is older than this agency keeps calls ({agency.retention_days} days): "
+            "it would be removed at once"
         )
+    else:
+        return
+    raise EventRejected([FieldError(field="closed_at", message=problem)])
 
 
 def find_call(session: Session, agency: Agency, external_id: str) -> Call | None:

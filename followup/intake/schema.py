@@ -16,9 +16,14 @@ _WHITESPACE = (
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _WS = r"[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-_NOT_BLANK = {"pattern": "[^" + _WS[1:]}  # at least one character that is not whitespace
+# No NUL anywhere (PostgreSQL cannot store one), and at least one character that is not
+# whitespace.
+NO_NUL = r"^[^\x00]*$"
+_NOT_BLANK = {"pattern": r"^[^\x00]*[^\x00" + _WS[1:-1] + r"][^\x00]*$"}
 
-Short = Annotated[str, Field(max_length=64)]
+Short = Annotated[str, Field(max_length=64, pattern=NO_NUL)]
+Text200 = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no call closed before this is followed up
 
 
 class CallEvent(BaseModel):
@@ -26,26 +31,27 @@ class CallEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    call_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+    call_id: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] = Field(
         description="The agency's incident number; events with the same call_id update one call.",
         json_schema_extra=_NOT_BLANK,
     )
     closed_at: AwareDatetime = Field(
         description=(
             "When the call closed, ISO 8601 with an offset; not more than 15 minutes ahead of "
-            "the server's clock."
+            "the server's clock, not before 2000, and not older than the agency keeps calls "
+            "(its retention, 365 days by default)."
         )
     )
-    call_type: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+    call_type: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] = Field(
         description="The agency's own call type label or code, e.g. 'THEFT-CAR PROWL'.",
         json_schema_extra=_NOT_BLANK,
     )
-    disposition: Annotated[str, Field(max_length=200)] | None = None
-    caller_phone: Annotated[str, Field(max_length=40)] | None = Field(
+    disposition: Text200 | None = None
+    caller_phone: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = Field(
         default=None,
         description="Any common format; numbers without a country code use the agency's.",
     )
-    caller_name: Annotated[str, Field(max_length=200)] | None = None
+    caller_name: Text200 | None = None
     language: Annotated[str, Field(max_length=35)] | None = Field(
         default=None,
         description="The caller's language as a BCP 47 tag, e.g. 'es' or 'es-MX'.",
@@ -62,6 +68,14 @@ class CallEvent(BaseModel):
     )
     do_not_contact: StrictBool = Field(default=False, description="Never text about this call.")
     status: Literal["closed", "reopened"] = "closed"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        # PostgreSQL cannot store U+0000, and no dispatch system means one.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character (U+0000)")
+        return value
 
     @field_validator(
         "disposition",
@@ -94,9 +108,16 @@ class CallEvent(BaseModel):
     def _in_utc_range(cls, value: datetime) -> datetime:
         # 0001-01-01T00:00+05:00 parses but has no UTC equivalent (it was a 500).
         try:
-            return value.astimezone(UTC)
+            value = value.astimezone(UTC)
         except OverflowError:
             raise ValueError("is out of range") from None
+        # .NET's DateTimeOffset.MinValue and friends: a default, not a closing time. Such a date
+        # has no local time in some zones and would break every report that counts it.
+        if value < EARLIEST:
+            raise ValueError(
+                f"is before {EARLIEST:%Y-%m-%d}: not a real closing time (check the CAD's field)"
+            )
+        return value
 
     @field_validator("language")
     @classmethod

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts, flags
 from followup.core.phones import to_e164
+from followup.core.text import without_nul
 from followup.eligibility import contacts
 from followup.eligibility.contacts import is_opted_out
 from followup.models import (
@@ -81,6 +82,7 @@ class InboundSms:
 
 def sms_from_form(form: Mapping[str, str]) -> InboundSms | None:
     """Read Twilio's inbound-message form; None when it lacks MessageSid or From."""
+    form = {key: without_nul(value) for key, value in form.items()}
     sid = form.get("MessageSid") or form.get("SmsMessageSid")
     sender = form.get("From")
     if not sid or not sender:
@@ -223,8 +225,10 @@ def _decide(
     if result.rating is not None and conversation.rating is None:
         conversation.rating = result.rating
     if result.callback:
-        callback = flags.flag(session, agency, conversation, message, result, now=now)
-        if result.urgent:
+        callback, became_urgent = flags.flag(
+            session, agency, conversation, message, result, now=now
+        )
+        if became_urgent:
             alert_ids = alerts.create_for(session, agency, callback, now=now)
     return purpose, alert_ids
 

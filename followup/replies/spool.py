@@ -206,9 +206,9 @@ class Spool:
                             # error's text carries the statement's values (numbers, words).
                             logger.error("replaying a spooled webhook failed: %s",
                                          type(exc).__name__)
-                            outcome = "rejected"
-                        if outcome == "rejected":
-                            self._reject(raw, "signature")
+                            outcome = "failed"
+                        if outcome in ("rejected", "failed"):
+                            self._reject(raw, "signature" if outcome == "rejected" else "failed")
                             report.rejected += 1
                         else:
                             report.replayed += 1

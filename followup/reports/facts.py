@@ -64,6 +64,16 @@ def day_number(day: date) -> int:
     return (day - EPOCH).days
 
 
+def local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` in the agency's zone. A moment with no local equivalent (year 1, year 9999:
+    intake refuses them now, but an older row may hold one) counts in UTC: one odd row must
+    never stop the reports of anyone."""
+    try:
+        return moment.astimezone(zone)
+    except (OverflowError, ValueError):
+        return moment
+
+
 def shift_of(hour: int) -> str:
     for name, (start, end) in SHIFTS.items():
         if (start <= hour < end) if start < end else (hour >= start or hour < end):
@@ -218,12 +228,12 @@ def rebuild(session: Session, call_ids: list[int]) -> None:
 
     facts, replies = [], []
     for call in calls:
-        local = call.closed_at.astimezone(zones[call.agency_id])
+        closed = local(call.closed_at, zones[call.agency_id])
         where = {
             "call_id": call.id,
             "agency_id": call.agency_id,
-            "day": day_number(local.date()),
-            "shift": shift_of(local.hour),
+            "day": day_number(closed.date()),
+            "shift": shift_of(closed.hour),
             "district": call.district,
             "call_type": call.call_type,
             "language": call.language,

@@ -21,6 +21,7 @@ from followup.models import (
 )
 from followup.reports.facts import SHIFTS, day_number
 
+FIRST_DAY = date(2000, 1, 1)  # intake refuses calls closed earlier
 MAX_DAYS = 3 * 366  # a longer period is refused: each figure reads every call in it
 DEFAULT_DAYS = 30
 PAGE_SIZE = 25
@@ -61,9 +62,14 @@ def parse_filter(args: Mapping[str, str], today: date) -> ReportFilter:
         if not raw:
             return default
         try:
-            return date.fromisoformat(raw)
+            found = date.fromisoformat(raw)
         except ValueError:
             raise ReportError(f"'{raw}' is not a date: use YYYY-MM-DD.") from None
+        if not FIRST_DAY <= found <= today + timedelta(days=366):
+            raise ReportError(
+                f"'{raw}' is outside the dates reports cover ({FIRST_DAY:%Y} to next year)."
+            )
+        return found
 
     end = day("to", today)
     start = day("from", end - timedelta(days=DEFAULT_DAYS - 1))
@@ -92,6 +98,8 @@ def month_filter(month: str) -> ReportFilter:
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         raise ReportError(f"'{month}' is not a month: use YYYY-MM.") from None
+    if not FIRST_DAY <= first <= date(9000, 1, 1):
+        raise ReportError(f"'{month}' is outside the months reports cover.")
     following = (first + timedelta(days=32)).replace(day=1)
     return ReportFilter(first, following - timedelta(days=1))
 

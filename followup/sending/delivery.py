@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from followup.core.text import without_nul
 from followup.eligibility import contacts
 from followup.models import Message, MessageStatus
 from followup.replies import receipts
@@ -45,8 +46,8 @@ def record_callback(
     return record_status(
         session,
         message_id=message_id,
-        sid=form.get("MessageSid") or form.get("SmsSid"),
-        status=(form.get("MessageStatus") or form.get("SmsStatus") or "").lower(),
+        sid=without_nul(form.get("MessageSid") or form.get("SmsSid")),
+        status=without_nul(form.get("MessageStatus") or form.get("SmsStatus") or "").lower(),
         error_code=_int(form.get("ErrorCode")),
         now=now,
     )

@@ -38,6 +38,15 @@ class SignIn:
     needs_code: bool = False  # ask for the authenticator code
 
 
+# Names every installation's first admin reaches for: never available to an admin (only the
+# demo accounts of `make run` use some), so "not available" never means "another agency has it".
+RESERVED = frozenset(
+    {"admin", "administrator", "root", "commander", "viewer", "sergeant", "sgt", "lieutenant",
+     "captain", "chief", "dispatch", "dispatcher", "supervisor", "it", "test", "demo", "user",
+     "support", "system", "cli", "setup", "intake-api", "staff", "manager", "operator"}
+)
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"the password must be at least {MIN_PASSWORD} characters")
@@ -53,14 +62,22 @@ def create_user(
     *,
     now: datetime,
     display_name: str | None = None,
+    reserved_ok: bool = False,
 ) -> User:
+    """Create a staff account. Usernames are one namespace for the whole installation (a person
+    signs in with a name alone), so a refusal must not tell one agency's admin which names
+    another agency uses: a name in use and a reserved one get the same answer."""
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise UserError("username: 2-64 lower-case letters, digits, dots, dashes or underscores")
     if role not in {r.value for r in Role}:
         raise UserError(f"role must be one of: {', '.join(r.value for r in Role)}")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"username {username!r} is taken")
+    taken = session.scalar(select(User.id).where(User.username == username)) is not None
+    if taken or (username in RESERVED and not reserved_ok):
+        raise UserError(
+            f"username {username!r} is not available (names are shared by every agency here): "
+            f"add your agency's prefix, e.g. {agency.slug.split('-')[0]}.{username}"
+        )
     user = User(
         agency_id=agency.id,
         username=username,
@@ -115,12 +132,17 @@ def authenticate(
         )
     user = session.scalar(select(User).where(User.username == username))
 
-    generic = "Wrong username or password."
-    locked = "This account is locked after repeated failures. Try again later."
+    # One answer for an unknown name, a wrong password and a locked account, after the same
+    # work (one argon2 verification): neither the words nor the time tells them apart.
+    generic = (
+        "Wrong username or password. After 5 failed tries an account is locked for 10 minutes."
+    )
+    locked = generic
     if user is None or not user.active:
         _hasher.hash("a password to spend the same time")  # no timing hint that it exists
         return fail(generic, "unknown or disabled account")
     if user.locked_until and user.locked_until > now:
+        _verify(user, password)  # the same work as any other attempt; the answer is no
         return fail(locked, "locked")
 
     def count_failure() -> bool:

@@ -251,13 +251,20 @@ def diff(older: MessageTemplate, newer: MessageTemplate) -> list[str]:
     )
 
 
-def send_test(gateway: OptOutGuard, agency: Agency, template: MessageTemplate, to: str) -> str:
-    """Text the sample rendering of ``template`` to ``to`` (an E.164 number) through the
-    guarded gateway; return the gateway's id. Raises TemplateRejected or GatewayError."""
+def test_text(agency: Agency, template: MessageTemplate) -> str:
+    """The sample rendering of ``template`` that a test send texts; TemplateRejected when it
+    does not render."""
     checked = preview(agency, template.body, template.language)
     if not checked.ok:
         raise TemplateRejected(f"not sent: {checked.error}")
-    return gateway.send(agency.id, to, checked.text).sid
+    return checked.text
+
+
+def send_test(gateway: OptOutGuard, agency_id: int, text: str, to: str) -> str:
+    """Text ``text`` to ``to`` (an E.164 number) through the guarded gateway; return the
+    gateway's id. Raises GatewayError. Call it outside any open transaction: the guard reads
+    the opt-out list on a connection of its own (on SQLite a transaction holds the lock)."""
+    return gateway.send(agency_id, to, text).sid
 
 
 __all__ = ["PLACEHOLDERS", "PURPOSES", "Preview", "TemplateRejected"]

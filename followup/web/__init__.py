@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, g, redirect, render_template, request, url_for
 
 from followup.models import Role
@@ -18,6 +20,15 @@ def csp(frame_ancestors: str = "'none'") -> str:
 
 
 CSP = csp()
+
+
+def is_https_link(url) -> bool:
+    """Whether ``url`` may be a link on a page: https with a host, nothing a browser would
+    read as another scheme (control characters, spaces)."""
+    if not isinstance(url, str) or any(ord(c) < 33 for c in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "https" and bool(parts.netloc)
 
 
 def init_app(app: Flask) -> None:
@@ -77,6 +88,8 @@ def init_app(app: Flask) -> None:
         ), 403
 
     app.jinja_env.globals["Role"] = Role
-    app.jinja_env.globals["simulator_enabled"] = not app.extensions[
+    # Only https addresses become links (a text's MediaUrl could say javascript: or data:).
+    app.jinja_env.tests["https_link"] = is_https_link
+    app.jinja_env.globals["simulator_enabled"] = app.extensions[
         "followup"
-    ].settings.twilio_enabled
+    ].settings.simulator_enabled

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
 
 from followup.models import Agency, AuditEvent, Role, User
 from followup.staff import users
 from followup.web.auth import record_action, roles_required
 from followup.web.context import db_session, services
+from followup.web.csv_export import csv_response
 
 bp = Blueprint("admin", __name__)
 
 
 @bp.get("/admin/users")
 @roles_required(Role.ADMIN)
-def user_list():
+def user_list(shown: dict | None = None):
     rows = (
         db_session()
         .scalars(select(User).where(User.agency_id == g.user.agency_id).order_by(User.username))
         .all()
     )
-    return render_template("pages/admin/users.html", users=rows, roles=[r.value for r in Role])
+    return render_template(
+        "pages/admin/users.html", users=rows, roles=[r.value for r in Role], shown=shown
+    )
 
 
 @bp.post("/admin/users")
@@ -92,15 +93,24 @@ def user_action(user_id: int, action: str):
     )
     session.commit()
     if shown:
+        # In this answer's body only: a flash would carry it in the session cookie, which is
+        # signed but readable, and travels with every request until it is shown.
         what = "temporary password" if action == "reset-password" else "authenticator link"
-        flash(f"{user.username}'s {what} (shown once): {shown}", "success")
+        return user_list({"username": user.username, "what": what, "value": shown})
     else:
         flash(f"{user.username}: {action}d.", "success")
     return redirect(url_for(".user_list")), 303
 
 
 def _audit_query():
-    query = select(AuditEvent).where(AuditEvent.agency_id == g.user.agency_id)
+    # The agency's own rows, and failed sign-ins to no known account: they belong to no agency,
+    # and every admin should see someone guessing names (the typed name is never shown).
+    query = select(AuditEvent).where(
+        or_(
+            AuditEvent.agency_id == g.user.agency_id,
+            (AuditEvent.agency_id.is_(None)) & (AuditEvent.action == "sign_in_failed"),
+        )
+    )
     args = request.args
     if args.get("action"):
         query = query.where(AuditEvent.action == args["action"])
@@ -112,6 +122,8 @@ def _audit_query():
                 day = datetime.strptime(args[key], "%Y-%m-%d").date()
             except ValueError:
                 abort(400, f"{key}: use YYYY-MM-DD")
+            if not date(2000, 1, 1) <= day <= date(9000, 1, 1):
+                abort(400, f"{key}: a date from 2000 on")
             agency = db_session().get(Agency, g.user.agency_id)
             moment = datetime.combine(day + timedelta(days=op == "lt"), time(), tzinfo=agency.zone)
             query = query.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at < moment)
@@ -143,25 +155,22 @@ def audit_log():
 @roles_required(Role.ADMIN)
 def audit_csv():
     session = db_session()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["at_utc", "username", "action", "object_type", "object_id", "detail", "ip"])
-    for event in session.scalars(_audit_query()):
-        writer.writerow(
-            [
-                event.at.isoformat(),
-                event.username,
-                event.action,
-                event.object_type or "",
-                event.object_id or "",
-                ";".join(f"{k}={v}" for k, v in sorted(event.detail.items())),
-                event.ip or "",
-            ]
-        )
+    rows = [
+        [
+            event.at.isoformat(),
+            event.username if event.agency_id else "(no such account)",
+            event.action,
+            event.object_type or "",
+            event.object_id or "",
+            ";".join(f"{k}={v}" for k, v in sorted(event.detail.items())),
+            event.ip or "",
+        ]
+        for event in session.scalars(_audit_query())
+    ]
     record_action("audit_exported")
     session.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    return csv_response(
+        "audit.csv",
+        ["at_utc", "username", "action", "object_type", "object_id", "detail", "ip"],
+        rows,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -128,11 +129,21 @@ def login():
     session["user_id"] = result.user.id
     session["version"] = result.user.session_version
     session["signed_in"] = session["seen"] = svc.clock.now().timestamp()
-    target = request.args.get("next", "")
-    # Only ever a path on this site: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next", "")) or url_for("home"))
+
+
+def safe_next(target: str) -> str | None:
+    """``target`` if it is a path on this site, as a browser would read it; else None.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    ``/\t/evil.example`` and ``/\\evil.example`` are ``//evil.example``: another site."""
+    seen = "".join(ch for ch in target if ch not in "\t\n\r").replace("\\", "/")
+    if not seen.startswith("/") or seen.startswith("//") or any(ord(ch) < 32 for ch in seen):
+        return None
+    parts = urlsplit(seen)
+    if parts.scheme or parts.netloc:
+        return None
+    return seen
 
 
 @bp.post("/logout")

@@ -12,8 +12,9 @@ import re
 import time
 import uuid
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, render_template, request
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
 
 from followup.core import logs
 from followup.services import Services
@@ -40,10 +41,37 @@ def db_session() -> Session:
 
 
 def init_app(app: Flask) -> None:
-    """Give every request an id and an access log line (first, so other hooks can log)."""
+    """Give every request an id and an access log line (first, so other hooks can log), and
+    refuse NUL characters in what people and systems send."""
     app.before_request(_start_request)
+    app.before_request(_refuse_nul)
     app.after_request(_finish_request)
     app.teardown_request(_end_request)
+
+
+# Twilio's webhooks are never refused for a NUL: a caller's text must not be lost, so those
+# blueprints replace the character instead (followup.replies.inbound, sending.delivery).
+_NUL_REPLACED = frozenset({"twilio_hooks"})
+
+
+def _refuse_nul():
+    """A NUL character in a path, a query or a form is a 400 that changes nothing (PostgreSQL
+    cannot store one, and no person or dispatch system means one)."""
+    if request.blueprint in _NUL_REPLACED:
+        return None
+    values = [
+        *(str(v) for v in (request.view_args or {}).values()),
+        *request.args.keys(),
+        *request.args.values(),
+    ]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if not any("\x00" in value for value in values):
+        return None
+    detail = "A NUL character is not allowed in a request."
+    if request.path.startswith("/api/"):
+        raise BadRequest(detail)  # the API answers it as problem JSON
+    return render_template("pages/error.html", title="Bad request", message=detail), 400
 
 
 def _start_request() -> None:

@@ -48,16 +48,6 @@ def _filters() -> dict[str, str]:
     return {key: request.args[key] for key in keys if request.args.get(key)}
 
 
-def _queue_filter(filters: dict[str, str]) -> queue.QueueFilter:
-    return queue.QueueFilter(
-        status=filters.get("status", queue.ACTIVE),
-        priority=filters.get("priority"),
-        category=filters.get("category"),
-        district=filters.get("district"),
-        claimed_by_id=g.user.id if filters.get("mine") else None,
-    )
-
-
 def _queue_context() -> dict:
     session = db_session()
     now = services().clock.now()
@@ -69,7 +59,9 @@ def _queue_context() -> dict:
         .order_by(Call.district)
     ).all()
     return {
-        "callbacks": queue.callbacks(session, g.user.agency_id, _queue_filter(filters)),
+        "callbacks": queue.callbacks(
+            session, g.user.agency_id, queue.parse_filter(request.args, g.user.id)
+        ),
         "counts": queue.counts(session, g.user.agency_id, now),
         "urgent": queue.urgent_open(session, g.user.agency_id),
         "filters": filters,

@@ -7,8 +7,6 @@ a body or a search text).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -35,21 +33,11 @@ from followup.reports.filters import (
 )
 from followup.web.auth import record_action, roles_required
 from followup.web.context import db_session, services
+from followup.web.csv_export import csv_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 READERS = tuple(Role)  # every role reads the reports
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> object:
-    """A CSV cell a spreadsheet shows as text: a leading ' before = + - @ (and tab, CR)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _agency(session: Session) -> Agency:
     return session.get(Agency, g.user.agency_id)
 
@@ -72,16 +60,7 @@ def _audit(action: str, detail: dict) -> None:
 
 
 def _csv(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+    return csv_response(filename, header, rows)
 
 
 def chart_data(figures: Figures) -> dict:

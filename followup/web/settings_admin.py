@@ -9,7 +9,16 @@ from followup.agencies import settings as agency_settings
 from followup.core.phones import mask, to_e164
 from followup.eligibility.sensitive import match_sensitive
 from followup.intake import tokens
-from followup.models import Agency, ApiToken, MessageTemplate, Role, RosterMember
+from followup.models import (
+    Agency,
+    ApiToken,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    MessageTemplate,
+    Role,
+    RosterMember,
+)
 from followup.models.messages import STAFF_TEXT_PREFIX
 from followup.sending.gateways.base import GatewayError
 from followup.texts import editing, message_templates
@@ -209,11 +218,29 @@ def template_test(template_id: int):
     if number is None:
         flash("Enter a mobile number to send the test to.", "error")
         return back
+    agency = _agency()
     try:
-        editing.send_test(services().gateway, _agency(), template, number)
-    except (editing.TemplateRejected, GatewayError) as exc:
+        text = editing.test_text(agency, template)
+    except editing.TemplateRejected as exc:
         flash(f"Not sent: {exc}", "error")
         return back
+    agency_id, purpose = agency.id, template.purpose
+    # End the read before the gateway is called: the opt-out guard reads on its own connection,
+    # and on SQLite this request's transaction would hold the lock it waits for.
+    db_session().rollback()
+    try:
+        sid = editing.send_test(services().gateway, agency_id, text, number)
+    except GatewayError as exc:
+        flash(f"Not sent: {exc}", "error")
+        return back
+    now = services().clock.now()
+    db_session().add(
+        Message(
+            agency_id=agency_id, direction=MessageDirection.OUTBOUND, phone=number, body=text,
+            purpose=f"test:{purpose}"[:48], status=MessageStatus.SENT,
+            gateway=services().gateway.name, sid=sid, created_at=now, updated_at=now,
+        )
+    )
     record_action(
         "template_test_sent",
         object_type="template",

@@ -2,20 +2,24 @@
 
 Each reply is posted to the real Twilio webhook, signed the way Twilio signs (with the key the
 webhook checks), through the app itself, so the whole loop (triage, conversation, callbacks,
-alerts) runs exactly as it does with Twilio. Off when Twilio is configured: then real phones
-do this.
+alerts) runs exactly as it does with Twilio.
+
+It shows callers' numbers and words and can speak as any number, so it exists only when it was
+turned on (FOLLOWUP_SIMULATOR, which `make run` sets) and the local outbox is the gateway (never
+with Twilio), and only for a signed-in commander or admin, who sees and speaks for their own
+agency only.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from followup.core.phones import to_e164
-from followup.models import Agency, Message, MessageDirection
+from followup.models import Agency, Message, MessageDirection, Role
 from followup.sending.segments import count_segments
 from followup.web.context import db_session, services
 
@@ -23,9 +27,22 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
 
 @bp.before_request
-def _outbox_only():
-    if services().settings.twilio_enabled:
+def _allowed():
+    if not services().settings.simulator_enabled:
         abort(404)
+    if g.user is None:
+        return redirect(url_for("auth.login", next=request.full_path))
+    allowed = Role(g.user.role).can_work
+    # End the read: on SQLite a transaction holds the write lock, and send-due writes from
+    # transactions of its own.
+    db_session().rollback()
+    if not allowed:
+        abort(403)
+    return None
+
+
+def _agency() -> Agency:
+    return db_session().get(Agency, g.user.agency_id)
 
 
 @bp.get("")
@@ -35,6 +52,7 @@ def page():
         phone
         for phone, _ in session.execute(
             select(Message.phone, func.max(Message.id))
+            .where(Message.agency_id == g.user.agency_id, Message.phone != "")
             .group_by(Message.phone)
             .order_by(func.max(Message.id).desc())
             .limit(30)
@@ -44,7 +62,10 @@ def page():
     thread = []
     if phone:
         thread = session.scalars(
-            select(Message).where(Message.phone == phone).order_by(Message.id).limit(200)
+            select(Message)
+            .where(Message.agency_id == g.user.agency_id, Message.phone == phone)
+            .order_by(Message.id)
+            .limit(200)
         ).all()
     return render_template(
         "pages/simulator/simulator.html",
@@ -68,8 +89,12 @@ def send():
         )
     if len(body) > 1600:
         return redirect(url_for(".page", phone=phone, error="A text is at most 1,600 characters."))
-    session = db_session()
-    agency = session.scalar(select(Agency).where(Agency.slug == svc.settings.agency_slug))
+    agency = _agency()
+    if agency.sms_number is None and agency.slug != svc.settings.agency_slug:
+        # Replies find their agency by the number they were sent to.
+        return redirect(
+            url_for(".page", phone=phone, error="Set this agency's texting number first.")
+        )
     params = {
         "ToCountry": "US",
         "ToState": "DC",

@@ -38,7 +38,8 @@ NOBODY_CAME = "nobody ever came"
 PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 ARRIVES = 15_000  # ms: a poll every 5 s, with room to spare
 IDLE_MESSAGE = "You were signed out after 30 minutes without activity."
-LOCKED_MESSAGE = "This account is locked after repeated failures. Try again later."
+# One answer for a wrong password and a locked account (issue 16: no hint either way).
+REFUSED = "Wrong username or password. After 5 failed tries an account is locked for 10 minutes."
 
 
 def row(page: Page, callback_id: int):
@@ -351,7 +352,7 @@ def test_wrong_passwords_are_refused_on_the_sign_in_page_and_five_lock_the_accou
 
     sign_in(page, "lee", "not the password")
     expect(page).to_have_url(f"{server.url}/login")
-    expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+    expect(page.get_by_role("alert")).to_have_text(REFUSED)
     expect(page.get_by_label("Username")).to_have_value("lee")
     expect(page.get_by_label("Password")).to_have_value("")
 
@@ -361,11 +362,11 @@ def test_wrong_passwords_are_refused_on_the_sign_in_page_and_five_lock_the_accou
 
     for _ in range(3):
         again("not the password")
-        expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+        expect(page.get_by_role("alert")).to_have_text(REFUSED)
     again("still not the password")  # the fifth
-    expect(page.get_by_role("alert")).to_have_text(LOCKED_MESSAGE)
+    expect(page.get_by_role("alert")).to_have_text(REFUSED)
     again("correct horse battery")  # even the right password, for now
-    expect(page.get_by_role("alert")).to_have_text(LOCKED_MESSAGE)
+    expect(page.get_by_role("alert")).to_have_text(REFUSED)
     expect(page).to_have_url(f"{server.url}/login")
 
     page.goto("/callbacks")
@@ -387,7 +388,9 @@ def test_done_when_the_demo_commander_sees_a_simulator_reply_arrive_claims_and_r
     expect(commander.get_by_role("heading", name="Callbacks")).to_be_visible()
     expect(commander.get_by_text("Nothing here.")).to_be_visible()
 
-    phone = open_page(390, 844)  # the caller: no sign-in
+    # The caller, played on a phone by the admin (the simulator wants a commander or admin).
+    phone = open_page(390, 844)
+    sign_in(phone, "admin", password)
     phone.goto("/simulator")
     phone.get_by_role("link", name=caller).click()
     expect(phone.locator('[data-direction="outbound"]').first).to_contain_text(

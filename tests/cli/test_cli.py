@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import socket
+import stat
 import subprocess
 import threading
 import time
@@ -517,3 +518,25 @@ def test_a_new_user_pastes_the_printed_curl_and_sees_the_checkin_in_the_outbox(r
     assert len(texts) == 1, outbox.stdout
     assert "Westlake Police" in texts[0]["body"]
     assert "Reply STOP to opt out" in texts[0]["body"]
+
+
+def test_the_database_and_instance_folder_are_private_to_the_services_user(tmp_path):
+    """The probe found the SQLite file 0644 in a 0755 instance folder: any local user could
+    read callers' numbers, replies, password hashes and TOTP secrets."""
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    instance.chmod(0o755)  # as an older release left it
+    env = {
+        "FOLLOWUP_DATABASE_URL": f"sqlite:///{instance / 'followup.sqlite3'}",
+        "FOLLOWUP_INSTANCE_PATH": str(instance),
+    }
+
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+
+    assert result.exit_code == 0, result.output
+    modes = {
+        path.name: stat.S_IMODE(path.stat().st_mode)
+        for path in [instance, *instance.iterdir()]
+    }
+    assert modes.pop("instance") == 0o700
+    assert modes and all(mode == 0o600 for mode in modes.values()), modes

@@ -13,7 +13,6 @@ from followup.agencies.registry import AgencySettings
 from followup.eligibility import contacts
 from followup.intake import tokens
 from followup.models import Agency, AuditEvent, FollowUp, MessageTemplate, User
-from followup.sending.gateways.base import PermanentGatewayError
 from followup.texts import editing, template_files
 from tests.cli.test_cli_replies import cli  # noqa: F401  (the fixture)
 from tests.support.factories import followup_for
@@ -142,21 +141,34 @@ def test_the_preview_counts_segments_marks_ucs2_and_warns_past_three(db):
     assert long.segments.segments > 3 and "segments" in long.warning
 
 
-def test_a_test_text_goes_through_the_gateway_and_opt_out_holds(services, db, clock, gateway):
+def test_a_test_text_goes_through_the_gateway_and_opt_out_holds(
+    client, db, clock, gateway
+):
+    """Through the template editor, on SQLite too (it answered 'database is locked' there: the
+    opt-out guard's own connection waited for the request's transaction)."""
     with db.begin() as session:
         contacts.opt_out(
             session, the_agency(session).id, "+12025550181", source="reply", now=clock.now()
         )
-    with db.Session() as session:
-        agency = the_agency(session)
-        template = editing.versions(session, agency, "checkin", "en")[0]
-    # No transaction is open while sending (the guard reads the opt-out in its own).
-    editing.send_test(services.gateway, agency, template, "+12025550180")
-    with pytest.raises(PermanentGatewayError):
-        editing.send_test(services.gateway, agency, template, "+12025550181")
+        template_id = editing.versions(session, the_agency(session), "checkin", "en")[0].id
+    make_user(db, clock, "adm", "admin")
+    sign_in(client, "adm")
+    page = client.get("/admin/templates/edit?purpose=checkin&language=en").get_data(as_text=True)
 
+    sent = client.post(
+        f"/admin/templates/{template_id}/test",
+        data={"csrf_token": token(page), "phone": "202-555-0180"},
+    )
+    refused = client.post(
+        f"/admin/templates/{template_id}/test",
+        data={"csrf_token": token(page), "phone": "202-555-0181"},
+    )
+    after = client.get("/admin/templates/edit?purpose=checkin&language=en").get_data(as_text=True)
+
+    assert sent.status_code == refused.status_code == 303
     assert [s["to"] for s in gateway.sent] == ["+12025550180"]
     assert "Westlake Police" in gateway.sent[0]["body"]
+    assert "Not sent" in after or "opted out" in after
 
 
 def test_diff_shows_the_changed_line(db, clock):

@@ -111,10 +111,13 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
         ("GET", "/api/v1/openapi.json"): ("/api/v1/openapi.json", {}, everyone(200)),
         ("POST", "/webhooks/twilio/sms"): ("/webhooks/twilio/sms", {}, everyone(403)),
         ("POST", "/webhooks/twilio/status"): ("/webhooks/twilio/status", {}, everyone(403)),
-        # The phone simulator plays the caller's phone: open, and only with the local outbox.
-        ("GET", "/simulator"): ("/simulator", {}, everyone(200)),
-        ("POST", "/simulator/send"): ("/simulator/send", {"phone": "", "body": ""}, everyone(302)),
-        ("POST", "/simulator/send-due"): ("/simulator/send-due", {}, everyone(302)),
+        # The phone simulator plays any caller's phone: commanders and admins of the agency only
+        # (and only when turned on, with the local outbox).
+        ("GET", "/simulator"): ("/simulator", {}, workers(200)),
+        ("POST", "/simulator/send"): (
+            "/simulator/send", {"phone": "", "body": ""}, workers(302, viewer=403)
+        ),
+        ("POST", "/simulator/send-due"): ("/simulator/send-due", {}, workers(302)),
         # The queue: every role reads; viewers cannot work or reveal.
         ("GET", "/callbacks"): ("/callbacks", {}, staff(200)),
         ("GET", "/callbacks/rows"): ("/callbacks/rows", {}, staff(200)),

@@ -301,6 +301,8 @@ def test_a_call_updated_with_a_new_number_names_the_field_but_never_the_number(a
     ("field", "value"),
     [
         ("closed_at", "0001-01-01T00:00:00+05:00"),  # no UTC equivalent: was a 500
+        ("closed_at", "0001-01-01T00:00:00Z"),  # .NET's DateTimeOffset.MinValue
+        ("closed_at", "1999-12-31T23:59:59Z"),  # before any call this service follows up
         ("closed_at", 1795446000),  # seconds since 1970: the schema says a string
         ("self_initiated", "no"),  # lax parsing read this as False
         ("do_not_contact", 1),
@@ -312,4 +314,13 @@ def test_values_the_schema_does_not_allow_are_a_400_naming_the_field(api, db, fi
 
     assert response.status_code == 400
     assert [e["field"] for e in response.json["errors"]] == [field]
+    assert count(db, Call) == 0
+
+
+def test_a_closed_time_older_than_the_agency_keeps_calls_is_refused_naming_the_field(api, db):
+    response = api.post_call(call_event(closed_at="2024-01-05T10:00:00-05:00"))  # 2 years back
+
+    assert response.status_code == 400
+    [error] = response.json["errors"]
+    assert error["field"] == "closed_at" and "365 days" in error["message"]
     assert count(db, Call) == 0

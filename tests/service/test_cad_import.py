@@ -417,3 +417,31 @@ def test_a_call_inserted_since_the_batch_looked_it_up_falls_back_to_one_by_one(
     assert [(r.changed, r.created) for r in results] == [(True, True), (False, False)]
     assert results[0].followup.status == FollowUpStatus.SCHEDULED
     assert stored(services.db)["calls"] == 5  # the 4 seeded and late-1, old-dup once
+
+
+def test_a_row_closed_in_year_one_or_past_retention_is_rejected_and_the_rest_imported(
+    services, tmp_path
+):
+    mapping = tmp_path / "mapping.toml"
+    shutil.copyfile(DATA / "mapping.toml", mapping)
+    header = (
+        "Incident No,Call Type,Disposition,Closed,RP Phone,RP Name,Lang,District,Beat,Unit,"
+        "Officer,OI,DNC"
+    )
+    rows = [
+        "26-9001,THEFT,REPORT TAKEN,01/01/0001 00:00,202-555-0141,,,North,N1,1A,1,N,N",
+        "26-9002,THEFT,REPORT TAKEN,01/05/2020 10:00,202-555-0142,,,North,N1,1A,1,N,N",
+        "26-9003,THEFT,REPORT TAKEN,11/23/2026 09:30,202-555-0143,,,North,N1,1A,1,N,N",
+    ]
+    export = tmp_path / "old.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+    source = CsvFile.open(export, load_mapping(mapping))
+    report = import_calls(
+        services.db, services.settings.agency_slug, source, clock=services.clock
+    )
+
+    assert [r.line for r in report.rejected] == [2, 3]
+    assert all(r.error.startswith("closed_at") for r in report.rejected)
+    assert "365 days" in report.rejected[1].error
+    assert stored(services.db)["calls"] == 1

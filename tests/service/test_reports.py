@@ -59,7 +59,7 @@ from followup.reports.filters import ReportError, parse_filter
 from followup.sending import delivery
 from followup.sending.gateways.base import PermanentGatewayError
 from followup.staff import users
-from followup.web.reports import safe_cell
+from followup.web.csv_export import safe_cell
 from tests.support.factories import ApiClient, call_event
 from tests.support.web import PASSWORD, sign_in
 
@@ -592,6 +592,10 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted():
         "ok",
         5,
     ]
+    # What spreadsheets skip or read as ASCII before deciding (the probe's escapes).
+    for sneaky in (" =1+1", "\u00a0=1", "\ufeff=1", "\n=1", "\u200b@x", "\uff1d1+1", "\uff0b1"):
+        assert safe_cell(sneaky) == "'" + sneaky, repr(sneaky)
+    assert safe_cell("-") == "'-" and safe_cell("a=b") == "a=b"
     assert redact_numbers("call 202-555-0188 or (202) 555-0123 about case 12", "US") == (
         "call [number removed] or [number removed] about case 12"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
+
 from followup.models import (
     Call,
     Callback,
@@ -73,7 +75,10 @@ def checkin(
     ids = {"call": call.id, "followup": followup.id}
     if followup_status not in (FollowUpStatus.SENT, FollowUpStatus.FAILED):
         return ids
-    outbound = Message(
+    # Inserted with only the columns given (a plain INSERT), so that tests of an upgrade can
+    # seed a database at an older schema, whose messages lack later columns.
+    outbound = _insert_message(
+        session,
         agency_id=agency_id,
         followup_id=followup.id,
         direction=MessageDirection.OUTBOUND,
@@ -86,9 +91,7 @@ def checkin(
         created_at=at,
         updated_at=at,
     )
-    session.add(outbound)
-    session.flush()
-    ids["outbound"] = outbound.id
+    ids["outbound"] = outbound
     if reply is None:
         return ids
     conversation = Conversation(
@@ -104,7 +107,8 @@ def checkin(
     )
     session.add(conversation)
     session.flush()
-    inbound = Message(
+    inbound = _insert_message(
+        session,
         agency_id=agency_id,
         followup_id=followup.id,
         conversation_id=conversation.id,
@@ -121,14 +125,12 @@ def checkin(
         created_at=at + timedelta(minutes=5),
         updated_at=at + timedelta(minutes=5),
     )
-    session.add(inbound)
-    session.flush()
-    ids.update(conversation=conversation.id, inbound=inbound.id)
+    ids.update(conversation=conversation.id, inbound=inbound)
     if callback is not None:
         row = Callback(
             agency_id=agency_id,
             conversation_id=conversation.id,
-            message_id=inbound.id,
+            message_id=inbound,
             category=category,
             priority=priority,
             status=callback,
@@ -142,3 +144,7 @@ def checkin(
         session.flush()
         ids["callback"] = row.id
     return ids
+
+
+def _insert_message(session, **values) -> int:
+    return session.execute(insert(Message).values(**values).returning(Message.id)).scalar_one()
