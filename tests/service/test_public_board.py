@@ -293,3 +293,20 @@ def test_a_staff_session_cookie_is_not_read_or_renewed_on_the_board(client, db, 
     assert "Set-Cookie" not in page.headers and "Vary" not in page.headers
     assert not any("FROM users" in s for s in statements)
     assert select  # (imported for readers following the statements above)
+
+
+@pytest.mark.parametrize(
+    "value", ["\x00", "x" * 5000, "<script>alert(1)</script>", "North\r\nSet-Cookie: a=1", "../"]
+)
+def test_odd_addresses_and_arguments_get_the_board_or_a_refusal_never_an_error(
+    client, db, seeded, value
+):
+    switch_on(db, seeded.id)
+    arguments = {"district": value, "shift": value, "lang": value}
+    for path in ("", "/embed", "/figures.csv", "/figures.json"):
+        page = client.get(f"/public/{seeded.slug}{path}", query_string=arguments)
+        # The board, unfiltered (a value it does not offer is no filter), or the app's refusal
+        # of a request it cannot read (a NUL byte).
+        assert page.status_code in (200, 400), path
+        assert value not in page.get_data(as_text=True) or value == "../"
+        assert client.get(f"/public/{value}{path}").status_code < 500
