@@ -275,11 +275,14 @@ class BoardComment:
     day: int
 
 
-def board_comments(session: Session, agency_id: int, *, since_day: int, limit: int = 30):
-    """What the public board shows: approved comments for calls closed since ``since_day``,
-    newest decision first, none from a conversation that has since turned out to hold a crisis
-    or a conduct complaint."""
-    rows = session.execute(
+def board_comments(
+    session: Session, agency_id: int, *, since_day: int, kind: ReviewKind | None = None,
+    limit: int = 30,
+):
+    """What the public board shows: approved comments (of one ``kind``, or both) for calls
+    closed since ``since_day``, newest decision first, none from a conversation that has since
+    turned out to hold a crisis or a conduct complaint."""
+    query = (
         select(
             CommentReview.text,
             CommentReview.kind,
@@ -296,5 +299,8 @@ def board_comments(session: Session, agency_id: int, *, since_day: int, limit: i
         )
         .order_by(CommentReview.decided_at.desc(), CommentReview.id.desc())
         .limit(limit)
-    ).all()
+    )
+    if kind is not None:
+        query = query.where(CommentReview.kind == kind)
+    rows = session.execute(query).all()
     return [BoardComment(row.text, str(row.kind), *row[2:]) for row in rows]

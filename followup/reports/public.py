@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from followup.models import FollowUpStatus, ReportFact
+from followup.models import FollowUpStatus, ReportFact, ReviewKind
 from followup.reports.facts import EPOCH, SHIFTS, day_number
 from followup.reports.moderation import BoardComment, board_comments
 
@@ -241,9 +241,13 @@ def build(
     year = {figure: total.value(figure) for figure in FIGURES}
     columns = [{figure: cell.value(figure) for figure in FIGURES} for cell in cells]
     suppress(columns, year, cells)
-    comments = [] if (district or shift) else board_comments(
-        session, agency.id, since_day=day_number(start)
-    )
+    def published(kind: ReviewKind, limit: int) -> list[BoardComment]:
+        if district or shift:  # comments carry no district or shift: the whole agency only
+            return []
+        return board_comments(
+            session, agency.id, since_day=day_number(start), kind=kind, limit=limit
+        )
+
     return Board(
         agency_name=agency.name,
         slug=agency.slug,
@@ -257,8 +261,8 @@ def build(
         ],
         year=year,
         choices=offered_now,
-        comments=[c for c in comments if c.kind == "comment"][:20],
-        commendations=[c for c in comments if c.kind == "commendation"][:10],
+        comments=published(ReviewKind.COMMENT, 20),
+        commendations=published(ReviewKind.COMMENDATION, 10),
         computed_at=now,
     )
 
