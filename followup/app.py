@@ -14,7 +14,6 @@ from followup.services import Services
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-# Long because it is the composition root: every setting and blueprint is wired here.
 class RowId(IntegerConverter):
     """An id in a URL: 1 to 2**31 - 1, the range of the tables' INTEGER keys."""
 
@@ -24,6 +23,7 @@ class RowId(IntegerConverter):
         super().__init__(url_map, **kwargs)
 
 
+# Long because it is the composition root: every setting and blueprint is wired here.
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI app; the only place that wires configuration, database and blueprints.
 

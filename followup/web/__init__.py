@@ -31,6 +31,15 @@ def is_https_link(url) -> bool:
     return parts.scheme.lower() == "https" and bool(parts.netloc)
 
 
+def _load_user():
+    from followup.web import auth
+
+    if request.blueprint == "public":
+        g.user = None  # the public board: no session read, no cookie set, no query
+        return None
+    return auth.load_user()
+
+
 def init_app(app: Flask) -> None:
     from followup.web import (
         admin,
@@ -44,13 +53,7 @@ def init_app(app: Flask) -> None:
         simulator,
     )
 
-    @app.before_request
-    def load_user():
-        if request.blueprint == "public":
-            g.user = None  # the public board: no session read, no cookie set, no query
-            return None
-        return auth.load_user()
-
+    app.before_request(_load_user)
     for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
     for blueprint in (moderation.bp, report_analysis.bp, public.bp):
