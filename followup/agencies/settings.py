@@ -9,6 +9,7 @@ moves the check-ins already scheduled, so what the page says will happen is what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +63,9 @@ def form_values(agency: Agency) -> dict[str, str]:
         "advanced_opt_out": "on" if agency.advanced_opt_out else "",
         "alert_url": agency.alert_url or "",
         "phone": agency.phone or "",
+        "public_board": "on" if agency.public_board else "",
+        "peer_benchmark": "on" if agency.peer_benchmark else "",
+        "board_embed_origins": "\n".join(agency.board_embed_origins or []),
     }
 
 
@@ -222,6 +226,32 @@ def _contact_details(check: _Checker) -> None:
         check.values["sms_number"] = number
 
 
+# An https origin; plain http only for this machine (trying the embed out locally).
+_ORIGIN = re.compile(
+    r"https://[a-z0-9.-]+(?::\d{1,5})?|http://(?:localhost|127\.0\.0\.1)(?::\d{1,5})?"
+)
+_ON = ("on", "1", "true", "yes")
+
+
+def _publishing(check: _Checker) -> None:
+    """The public board and peer benchmarking (both opt-in), and who may frame the board."""
+    for field in ("public_board", "peer_benchmark"):
+        if check.given(field):
+            check.values[field] = check.text(field).lower() in _ON
+    if check.given("board_embed_origins"):
+        origins = []
+        for line in _lines(check.changes["board_embed_origins"]):
+            origin = line.lower().rstrip("/")
+            if not _ORIGIN.fullmatch(origin):
+                check.errors["board_embed_origins"] = (
+                    f"{line!r}: write a site's https origin, e.g. https://www.westlake.gov"
+                )
+            origins.append(origin)
+        if len(origins) > 10:
+            check.errors["board_embed_origins"] = "at most 10 sites"
+        check.values["board_embed_origins"] = origins
+
+
 def parse(
     changes: Mapping[str, str],
     *,
@@ -242,6 +272,7 @@ def parse(
     _lists(check)
     _replies(check)
     _contact_details(check)
+    _publishing(check)
     return check.values, check.errors
 
 

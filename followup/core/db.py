@@ -102,6 +102,8 @@ def make_engine(url: str, **kwargs) -> Engine:
             # IMMEDIATE takes the write lock up front and waits for it (busy_timeout). A deferred
             # transaction that reads first and writes later fails at once with SQLITE_BUSY when
             # another connection wrote in between, which concurrent senders and intake would hit.
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # a single read asked for no transaction (the public board's check)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine

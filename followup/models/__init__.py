@@ -24,6 +24,12 @@ from followup.models.messages import (
     Purpose,
     WebhookReceipt,
 )
+from followup.models.publication import (
+    CommentReview,
+    ReportStamp,
+    ReviewDecision,
+    ReviewKind,
+)
 from followup.models.replies import (
     Alert,
     AlertChannel,
@@ -44,8 +50,9 @@ from followup.models.staff import AuditEvent, Role, User
 __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
     "Call", "CallStatus", "Callback", "CallbackEvent", "CallbackEventKind", "CallbackPriority",
-    "CallbackStatus", "Category", "Contact", "Conversation", "ConversationStep", "FollowUp",
-    "FollowUpStatus", "Message", "MessageDirection", "MessageStatus", "MessageTemplate", "Purpose",
-    "ReportFact", "ReportLog", "ReportReply", "ResolutionOutcome", "Role", "RosterMember",
-    "SkipReason", "User", "WebhookReceipt",
+    "CallbackStatus", "Category", "CommentReview", "Contact", "Conversation", "ConversationStep",
+    "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
+    "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
+    "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",
+    "User", "WebhookReceipt",
 ]

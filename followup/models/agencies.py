@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from followup.core.db import Base, UTCDateTime
@@ -16,6 +16,9 @@ class Agency(Base):
     """A police or public-safety agency and its sending rules."""
 
     __tablename__ = "agencies"
+    # Columns with database defaults (the opt-ins below) are read when first used, not
+    # returned by the INSERT: an INSERT then names no column an older schema lacks.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -48,6 +51,13 @@ class Agency(Base):
     sensitive_patterns: Mapped[list[str]] = mapped_column(JSON, default=list)
     excluded_dispositions: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Opt-ins (off by default): the public feedback board at /public/<slug>, and comparing the
+    # agency's figures with the anonymous quartiles of the other agencies that opted in.
+    # (Defaults from the database only: see __mapper_args__.)
+    public_board: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    peer_benchmark: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The agency's own sites that may frame the embeddable board (https origins).
+    board_embed_origins: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -47,6 +47,7 @@ from followup.models import (
     ReportLog,
     ReportReply,
 )
+from followup.reports import stamps
 
 logger = logging.getLogger(__name__)
 
@@ -263,6 +264,7 @@ def rebuild(session: Session, call_ids: list[int]) -> None:
     session.execute(insert(ReportFact.__table__), facts)
     if replies:
         session.execute(insert(ReportReply.__table__), replies)
+    stamps.facts_changed(session, zones)  # what the public board caches may have changed
 
 
 def _detail(status, reason: str | None, code: int | None) -> str | None:

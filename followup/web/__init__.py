@@ -8,12 +8,18 @@ from flask import Flask, g, redirect, render_template, request, url_for
 
 from followup.models import Role
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; "
-    "frame-ancestors 'none'"
-)
+
+def csp(frame_ancestors: str = "'none'") -> str:
+    """The Content-Security-Policy; only the embeddable public board names who may frame it."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; "
+        f"frame-ancestors {frame_ancestors}"
+    )
+
+
+CSP = csp()
 
 
 def is_https_link(url) -> bool:
@@ -25,22 +31,46 @@ def is_https_link(url) -> bool:
     return parts.scheme.lower() == "https" and bool(parts.netloc)
 
 
-def init_app(app: Flask) -> None:
-    from followup.web import admin, auth, queue, reports, settings_admin, simulator
+def _load_user():
+    from followup.web import auth
 
-    app.before_request(auth.load_user)
+    if request.blueprint == "public":
+        g.user = None  # the public board: no session read, no cookie set, no query
+        return None
+    return auth.load_user()
+
+
+def init_app(app: Flask) -> None:
+    from followup.web import (
+        admin,
+        auth,
+        moderation,
+        public,
+        queue,
+        report_analysis,
+        reports,
+        settings_admin,
+        simulator,
+    )
+
+    app.before_request(_load_user)
     for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
+    for blueprint in (moderation.bp, report_analysis.bp, public.bp):
+        app.register_blueprint(blueprint)
+    public.init_app(app)
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        policy = response.headers.setdefault("Content-Security-Policy", CSP)
+        if "frame-ancestors 'none'" in policy:  # a page whose policy allows framing drops it
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint != "static":
+        if request.endpoint != "static" and request.blueprint != "public":
             # Pages with callers' words or numbers on them (the signed-in pages, the simulator,
-            # the API's answers) stay out of shared caches and the back button.
+            # the API's answers) stay out of shared caches and the back button. (The public
+            # board sets its own: it holds nothing personal.)
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -142,6 +142,35 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
         ("GET", "/reports/commendations"): ("/reports/commendations", {}, staff(200)),
         ("GET", "/reports/commendations.csv"): ("/reports/commendations.csv", {}, staff(200)),
         ("GET", "/reports/figures.csv"): ("/reports/figures.csv", {}, staff(200)),
+        ("GET", "/reports/peers"): ("/reports/peers", {}, staff(200)),
+        ("GET", "/reports/nonresponse"): ("/reports/nonresponse", {}, staff(200)),
+        # Publishing comments: those who work callbacks. (No reply is offered here: the
+        # flagged reply is a complaint; a decision on it is refused, back to the queue.)
+        ("GET", "/reports/moderation"): ("/reports/moderation", {}, workers(200)),
+        ("POST", "/reports/moderation/<int:message_id>/approve"): (
+            "/reports/moderation/1/approve",
+            {"text": "Thanks"},
+            workers(303),
+        ),
+        ("POST", "/reports/moderation/<int:message_id>/decline"): (
+            "/reports/moderation/1/decline",
+            {},
+            workers(303),
+        ),
+        ("POST", "/reports/moderation/published/<int:review_id>/withdraw"): (
+            "/reports/moderation/published/1/withdraw",
+            {},
+            workers(303),
+        ),
+        # The public board: anyone, signed in or not; a 404 until the agency switches it on.
+        ("GET", "/public/<slug>"): ("/public/default", {}, everyone(404)),
+        ("GET", "/public/<slug>/embed"): ("/public/default/embed", {}, everyone(404)),
+        ("GET", "/public/<slug>/figures.csv"): ("/public/default/figures.csv", {}, everyone(404)),
+        ("GET", "/public/<slug>/figures.json"): (
+            "/public/default/figures.json",
+            {},
+            everyone(404),
+        ),
         # IT staff only.
         ("GET", "/audit"): ("/audit", {}, admin_only(200)),
         ("GET", "/audit.csv"): ("/audit.csv", {}, admin_only(200)),
