@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wsgi import FileWrapper
 
 from followup import create_app
 from followup.models import Agency, AuditEvent, Callback, Conversation, User
@@ -58,13 +59,33 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _files_read_whole(app):
+    """Serve a file response as bytes read at once, its file closed before sending.
+
+    The development server leaves a file response's file open when the browser drops the
+    connection mid-body (it skips the iterator's close), which the suite reports as an unclosed
+    file; a browser cancels such loads whenever a page navigates on.
+    """
+
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        if not isinstance(body, FileWrapper):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            body.close()
+
+    return wrapped
+
+
 class LiveServer:
     """The WSGI app on 127.0.0.1 and a free port, served from a thread until closed."""
 
     def __init__(self, app):
         self.app = app
         self._server = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+            "127.0.0.1", 0, _files_read_whole(app), threaded=True, request_handler=_QuietHandler
         )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(

@@ -341,9 +341,10 @@ def test_a_sender_killed_mid_sweep_has_its_rows_looked_up_and_nothing_is_sent_tw
     sent = {id_ for id_, status in result.status.items() if status == "sent"}
     assert all(result.requests_of[id_] == 1 for id_ in sent)
     assert create_count(twilio) == len(sent) + sum(result.requests_of[i] for i in unknown)
-    # Every sender that ran claimed some; the victim's unfinished rows are all it left behind.
-    per_sender = Counter(owner(worker, senders) for worker in result.claimed_by.values())
-    assert set(per_sender) == {s.pid for s in senders}, per_sender
+    # Every sender that ran claimed some, and nothing else did; the late sweep claims again (and
+    # sends once) the victim's rows whose attempt had stored no text, so it may own some too.
+    per_sender = Counter(owner(worker, senders + [late]) for worker in result.claimed_by.values())
+    assert {s.pid for s in senders} <= set(per_sender) <= {s.pid for s in senders + [late]}
 
     # Visible: the dispatch system reading the call back sees `unknown`, not `sent` or pending.
     settings = Settings.from_env(
