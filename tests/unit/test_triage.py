@@ -14,8 +14,10 @@ from followup.cli import main
 from followup.replies.triage import CALLBACK, Category, triage
 from followup.replies.triage.evaluate import evaluate, load_jsonl
 
-DATA = Path(__file__).parents[1] / "data"
-SETS = ["triage_dev.jsonl", "triage_holdout.jsonl", "triage_fresh.jsonl"]
+DATA = Path(__file__).parents[2] / "data" / "triage" / "train"
+# Regression floors: the first sets the rules were tuned on, and that the model is trained on.
+# They say nothing about new replies; first-contact figures (docs/triage.md) do.
+SETS = ["tuned_dev.jsonl", "tuned_holdout.jsonl", "tuned_fresh.jsonl"]
 
 
 @pytest.fixture(scope="module", params=SETS)
@@ -28,7 +30,7 @@ def measured(request):
 
 
 def test_the_development_set_covers_every_category_in_both_languages():
-    with open(DATA / "triage_dev.jsonl", encoding="utf-8") as handle:
+    with open(DATA / "tuned_dev.jsonl", encoding="utf-8") as handle:
         rows = load_jsonl(handle)
 
     assert len(rows) >= 400
@@ -296,19 +298,65 @@ def test_spanish_is_read_fully():
 
 
 @pytest.mark.parametrize(
+    "text, language, name",
+    [
+        ("Cảm ơn anh rất nhiều, nhưng không ai gọi lại cho tôi", "vi", "Vietnamese"),
+        ("Merci beaucoup pour votre aide, très gentil", "fr", "French"),
+        ("Ninguém me ligou de volta ainda", "pt", "Portuguese"),
+        ("Спасибо за помощь", "ru", "Russian"),
+        ("谢谢你们的帮助", "zh", "Chinese"),
+    ],
+)
+def test_the_twelve_other_languages_are_read_and_ask_for_an_interpreter(text, language, name):
+    result = triage(text)
+
+    assert result.language == language
+    assert result.interpreter_needed and result.language_name == name
+    assert f"written in {name}: interpreter needed" in result.reasons
+    assert not any("does not read" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Arrêtez de m'envoyer ces messages svp",
+        "Por favor, parem de me enviar mensagens",
+        "Пожалуйста, не присылайте мне больше сообщений",
+        "请不要再给我发短信了",
+    ],
+)
+def test_an_unmistakable_opt_out_in_another_language_stops_the_texts(text):
+    result = triage(text)
+
+    assert (result.category, result.opt_out) == (Category.OPT_OUT, True)
+
+
+@pytest.mark.parametrize(
     "text, language",
     [
-        ("Cảm ơn anh rất nhiều, nhưng không ai gọi lại cho tôi", "vi"),
-        ("谢谢你们的帮助", "zh"),
-        ("Merci beaucoup pour votre aide, très gentil", "fr"),
-        ("Ninguém me ligou de volta ainda", "pt"),
-        ("Спасибо за помощь", "ru"),
+        ("Vielen Dank, die Beamten waren sehr freundlich und schnell da", "de"),
+        ("Grazie mille, gli agenti sono stati molto gentili con noi", "it"),
     ],
 )
 def test_a_language_the_service_cannot_read_goes_to_a_person(text, language):
     result = triage(text)
 
     assert (result.category, result.callback, result.language) == (Category.OTHER, True, language)
+    assert any("language the service does not read" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Мой муж бьёт меня, помогите",  # Russian: my husband is beating me, help
+        "Chồng tôi đang đánh tôi, xin giúp tôi",  # Vietnamese: the same
+        "Hilfe, er ist wieder vor meiner Tür",  # German, not read: "help" is enough
+    ],
+)
+def test_danger_in_other_languages_is_urgent(text):
+    result = triage(text)
+
+    assert (result.category, result.urgent, result.callback) == (Category.CRISIS, True, True)
 
 
 def test_very_short_replies_have_no_language():
@@ -342,6 +390,9 @@ def test_followup_triage_reads_plain_and_json_lines_and_keeps_their_order():
         "language",
         "rating",
         "reasons",
+        "suggested_opt_out",
+        "language_name",
+        "interpreter_needed",
     }
 
 

@@ -1,193 +1,210 @@
 """Reply triage: what a caller's text means, and whether a person must call back.
 
 One decision for every surface (the inbound webhook, the dashboard, reports, the CLI), made by
-rules a commander can read: each result carries the reasons that decided it. Deterministic: the
-same text always gets the same answer.
+rules and a learned model together; each result carries the reasons that decided it, in words a
+commander reads. Deterministic: the same text always gets the same answer.
 
-Order of decision:
+1. **Rules** (``reading``) keep what they do well: carrier keywords, explicit danger, unmistakable
+   opt-outs, ratings, and reasons in plain words.
+2. **The model** (``model``, trained by `followup triage train`) reads what no rule recognises,
+   in English, Spanish and the twelve languages in ``language.READ_BY_MODEL``. It may raise
+   urgency (never lower it), name the category where the rules found nothing or only praise,
+   and *suggest* an opt-out for a commander to confirm; it never acts on one.
+3. **Safety first where both are unsure**: a reply with content that neither places with
+   confidence goes to a person ("unclear: a person should read this"); one in a language the
+   service cannot read goes to a person, urgently when anything in it may be danger.
 
-1. Carrier keywords as the whole message: STOP and friends, START/UNSTOP, HELP/INFO.
-2. Danger now, in English or Spanish whatever the detected language: crisis, urgent. Crisis
-   outranks everything else in the same text, including a request to stop the texts.
-3. A language the service cannot read: ``other`` with a callback, so a person reads it.
-4. Every other signal (conduct, unresolved, negative, question, wrong number, praise, an
-   acknowledgement, a rating, emoji); the most serious one is the category.
+The thresholds are chosen on validation sets by the training command and saved with the model.
+Without a model file the rules decide alone (``triage_by_rules`` is that engine, for comparison).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
 
 from followup.models.messages import Category
 from followup.replies.triage import language as languages
-from followup.replies.triage import rules as r
-from followup.replies.triage.ratings import find_rating
-from followup.replies.triage.text import bare, fold
+from followup.replies.triage import model as models
+from followup.replies.triage import other_languages, rules
+from followup.replies.triage.reading import Reading, read
+from followup.replies.triage.result import CALLBACK, SERIOUSNESS, TriageResult, result
+from followup.replies.triage.text import fold
 
-CALLBACK = frozenset(
-    {Category.UNRESOLVED, Category.NEGATIVE, Category.CONDUCT, Category.CRISIS, Category.QUESTION}
+UNCLEAR = "unclear: a person should read this"
+# Words that mean danger or a call for help in many languages: for replies in a language the
+# service cannot read, any of these makes the callback urgent.
+_ANY_LANGUAGE_DANGER = re.compile(
+    r"911|\bsos\b|help|hilfe|aiuto|socorro|auxilio|ayuda|pomoc|pomogite|помогите|допоможіть|"
+    r"助けて|救命|救救|cứu|cuu|tulong|saklolo|secours|à l'aide|ajuda|النجدة|ساعدوني|انقذوني|"
+    r"አድኑኝ|እርዱኝ|caawi|anmwe|sekou|bachao|बचाओ|살려|도와|הצילו|ช่วย|!!!",
+    re.IGNORECASE,
 )
-# Most serious first: when a reply says several things, the first of these it says decides.
-SERIOUSNESS = (
-    Category.CONDUCT,
-    Category.UNRESOLVED,
-    Category.NEGATIVE,
-    Category.QUESTION,
-    Category.WRONG_NUMBER,
-    Category.POSITIVE,
-    Category.NEUTRAL,
-)
-
-OPT_OUT_KEYWORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE", "PARAR",
-     "BAJA", "ALTO"}
-)
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
-HELP_KEYWORDS = frozenset({"HELP", "INFO", "AYUDA"})
-# Words people wrap around a keyword without changing it: "STOP please", "stop stop stop".
-_KEYWORD_COMPANIONS = frozenset({"PLEASE", "PLS", "PLZ", "NOW", "THANKS", "THANK", "YOU",
-                                 "POR", "FAVOR", "GRACIAS", "YA"})
-_JOINED = {"STOP ALL": "STOPALL", "OPT OUT": "OPTOUT", "UN STOP": "UNSTOP"}
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-@dataclass(frozen=True)
-class TriageResult:
-    category: Category
-    callback: bool  # a watch commander should call back
-    urgent: bool  # danger now: alert the on-duty commander at once
-    opt_out: bool  # the caller asked to stop the texts
-    language: str  # ISO 639-1, or "und"
-    rating: int | None  # 1-5 when the reply gave one
-    reasons: tuple[str, ...]  # what decided, in words a commander reads
+def triage(
+    text: str, *, language_hint: str | None = None, model: models.Model | None = None
+) -> TriageResult:
+    """Decide what ``text`` is and whether a person must call back (``model``: a candidate to
+    measure instead of the saved one)."""
+    hint = (language_hint or "").split("-")[0].lower() or None
+    reading = read(text or "", hint)
+    model = model or models.load()
+    if model is None or reading.keyword:
+        return _rules_only(reading)
+    return _combine(text or "", reading, model)
 
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data["category"] = str(self.category)
-        data["reasons"] = list(self.reasons)
-        return data
+
+def triage_by_rules(text: str, *, language_hint: str | None = None) -> TriageResult:
+    """The rules' answer alone (what the service did before the model; for comparison)."""
+    hint = (language_hint or "").split("-")[0].lower() or None
+    return _rules_only(read(text or "", hint))
+
+
+def _rules_only(reading: Reading) -> TriageResult:
+    found = reading.result
+    if reading.signal:
+        return found
+    if found.language in languages.SUPPORTED or found.language == languages.UNDETERMINED:
+        return _with(found, ["no signal a rule recognises"])
+    return _with(found, [_unread(found.language)], callback=True)
 
 
 # Long because the order of decision is the rule: reading it top to bottom is the point.
-def triage(text: str, *, language_hint: str | None = None) -> TriageResult:
-    """Decide what ``text`` is and whether a person must call back."""
-    raw = text or ""
-    hint = (language_hint or "").split("-")[0].lower() or None
+def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
+    found = reading.result
+    seen = model.predict(text)
+    limits = model.thresholds
+    language = found.language
+    foreign = languages.needs_interpreter(language)
+    readable = not foreign or language in languages.READ_BY_MODEL
+    interpreter = [f"written in {languages.name_of(language)}: interpreter needed"] * foreign
 
-    keyword = _keyword(raw)
-    if keyword:
-        category, word = keyword
-        return _result(category, languages.detect(raw, hint), None, [f"keyword {word}"],
-                       opt_out=category == Category.OPT_OUT)
-
-    folded = fold(raw)
-    if r.SIGNATURE.match(raw.strip()):
-        return _result(Category.OTHER, languages.UNDETERMINED, None,
-                       ["a signature or phone footer, no message"])
-    language = languages.detect(raw, hint)
-    rating = find_rating(folded, raw)
-
-    screened = r.SCREEN(folded)  # which categories' rules could match at all
-
-    def reasons(name: str, rule_set: r.RuleSet) -> list[str]:
-        return rule_set.reasons(folded) if name in screened else []
-
-    crisis = [f"danger: {reason}" for reason in reasons("crisis", r.CRISIS)]
-    if crisis:
-        return _result(Category.CRISIS, language, rating, crisis)
-
-    if language not in languages.SUPPORTED and language != languages.UNDETERMINED:
-        return _result(
-            Category.OTHER, language, rating,
-            [f"written in a language the service does not read ({language}): a person must"],
-            callback=True,
+    if found.category == Category.CRISIS:
+        return _with(found, interpreter)
+    crisis_limit = limits["crisis"] if readable else limits["crisis_unread"]
+    word = other_languages.danger(text) if foreign and readable else None
+    if (
+        (seen.crisis >= crisis_limit and not _over(text, seen.crisis, limits))
+        or (word and seen.crisis >= limits["crisis_word"])
+        or (not readable and _ANY_LANGUAGE_DANGER.search(text))
+    ):
+        said = f"model: likely danger ({seen.crisis:.2f})" + _evidence(seen)
+        if word and seen.crisis < crisis_limit:
+            said = f'danger: "{word[1]}" ({languages.name_of(word[0])}; model {seen.crisis:.2f})'
+        elif not readable and seen.crisis < crisis_limit:
+            said = "may be danger: a word for help or an emergency, in a language not read here"
+        # The model raises urgency; an unmistakable opt-out the rules read still stands.
+        return result(
+            Category.CRISIS, language, found.rating, [said, *interpreter], opt_out=found.opt_out
         )
 
-    signals: dict[Category, list[str]] = {}
+    suggestion = not found.opt_out and seen.opt_out >= limits["opt_out"]
+    suggested = [
+        f"model: may be asking to stop the texts ({seen.opt_out:.2f}): a person should confirm"
+    ] * suggestion
+    top, confidence = seen.top
+    category, callback, said = found.category, found.callback, list(found.reasons)
 
-    def add(category: Category, reason: str) -> None:
-        signals.setdefault(category, []).append(reason)
-
-    for category, rule_set in (
-        (Category.CONDUCT, r.CONDUCT),
-        (Category.UNRESOLVED, r.UNRESOLVED),
-        (Category.NEGATIVE, r.NEGATIVE),
-        (Category.QUESTION, r.QUESTION),
-        (Category.WRONG_NUMBER, r.WRONG_NUMBER),
-        (Category.POSITIVE, r.POSITIVE),
+    if not readable:
+        said = [_unread(language)]
+        callback = True
+    elif reading.signal and category in CALLBACK:
+        pass  # the rules recognised something a person must see: the model adds nothing
+    elif foreign and not reading.signal:
+        if confidence >= limits["category_other"] and top != Category.CRISIS.value:
+            category = Category(top)
+            callback = category in CALLBACK
+            said = [f"model: likely {_name(category)} ({confidence:.2f})"]
+        else:
+            category, callback, said = Category.OTHER, True, [UNCLEAR]
+    elif not reading.signal:
+        if confidence >= limits["category"] and top != Category.CRISIS.value:
+            category = Category(top)
+            callback = category in CALLBACK
+            said = [f"model: likely {_name(category)} ({confidence:.2f})" + _evidence(seen, top)]
+        elif _has_content(text):
+            category, callback, said = Category.OTHER, True, [UNCLEAR]
+        else:
+            said = ["no signal a rule recognises"]
+    elif (
+        not found.opt_out
+        and top in _RAISABLE
+        and confidence >= limits["raise"]
+        and SERIOUSNESS.index(Category(top)) < _rank(category)
     ):
-        for reason in reasons(category.value, rule_set):
-            add(category, reason)
-    if rating is not None:
-        tone = Category.NEGATIVE if rating <= 2 else Category.NEUTRAL if rating == 3 else (
-            Category.POSITIVE
-        )
-        add(tone, f"rated {rating} of 5")
-    if r.NEGATIVE_EMOJI.search(raw):
-        add(Category.NEGATIVE, "an eye-roll or angry emoji")
-    elif r.POSITIVE_EMOJI.search(raw):
-        add(Category.POSITIVE, "a thumbs-up or thanks emoji")
-    if r.NEUTRAL_EMOJI.search(raw) and not signals:
-        add(Category.NEUTRAL, "a shrug or blank-face emoji")
-    if rating is None and not signals and r.ACKNOWLEDGEMENT.match(folded):
-        add(Category.NEUTRAL, "an acknowledgement")
-    if not signals:
-        for reason in reasons("neutral", r.NEUTRAL):
-            add(Category.NEUTRAL, reason)
+        category, callback = Category(top), True
+        said = [f"model: likely {_name(category)} ({confidence:.2f})", *said]
 
-    opt_out = bool(reasons("opt_out", r.OPT_OUT_SENTENCES)) and not (
-        r.OPT_OUT_DECOYS.search(folded)
-    )
-    serious = next((c for c in SERIOUSNESS[:4] if c in signals), None)
-    if opt_out and serious is None:
-        return _result(Category.OPT_OUT, language, rating, ["asks to stop the texts"],
-                       opt_out=True)
-    if serious is None and reasons("opt_in", r.OPT_IN_SENTENCES):
-        return _result(Category.OPT_IN, language, rating, ["asks to get the texts again"])
-
-    category = next((c for c in SERIOUSNESS if c in signals), Category.OTHER)
-    reasons = list(signals.get(category, ["no signal a rule recognises"]))
-    if opt_out:
-        reasons.append("also asks to stop the texts")
-    return _result(category, language, rating, reasons, opt_out=opt_out)
-
-
-def _keyword(raw: str) -> tuple[Category, str] | None:
-    """Return the category of a whole-message carrier keyword ("Stop!!", "stop please")."""
-    words = bare(raw)
-    for joined, single in _JOINED.items():
-        words = words.replace(joined, single)
-    core = [w for w in words.split() if w not in _KEYWORD_COMPANIONS]
-    if not core or len(core) > 3 or len(set(core)) != 1:
-        return None
-    word = core[0]
-    for category, keywords in (
-        (Category.OPT_OUT, OPT_OUT_KEYWORDS),
-        (Category.OPT_IN, OPT_IN_KEYWORDS),
-        (Category.HELP, HELP_KEYWORDS),
-    ):
-        if word in keywords:
-            return category, word
-    return None
-
-
-def _result(
-    category: Category,
-    language: str,
-    rating: int | None,
-    reasons: list[str],
-    *,
-    opt_out: bool = False,
-    callback: bool | None = None,
-) -> TriageResult:
-    return TriageResult(
-        category=category,
-        callback=category in CALLBACK if callback is None else callback,
-        urgent=category == Category.CRISIS,
-        opt_out=opt_out,
-        language=language,
-        rating=rating,
-        reasons=tuple(dict.fromkeys(reasons)),
+    if foreign:
+        callback = True if category == Category.OTHER else callback
+    callback = callback or suggestion
+    return result(
+        category,
+        language,
+        found.rating,
+        [*said, *suggested, *interpreter],
+        opt_out=found.opt_out,
+        callback=callback,
+        urgent=False,
+        suggested_opt_out=suggestion,
     )
 
 
-__all__ = ["Category", "TriageResult", "triage", "CALLBACK"]
+_RAISABLE = frozenset(c.value for c in CALLBACK if c != Category.CRISIS)
+
+
+def _rank(category: Category) -> int:
+    return SERIOUSNESS.index(category) if category in SERIOUSNESS else len(SERIOUSNESS)
+
+
+def _over(text: str, crisis: float, limits: dict[str, float]) -> bool:
+    """The reply says the danger is over ("I'm safe now", "he's in jail"): the model must be
+    surer before it calls it danger now."""
+    if crisis >= limits.get("crisis_over", 0.9):
+        return False
+    folded = fold(text)
+    return bool(rules.SAFE_NOW.search(folded)) and not rules.DANGER_NOW_AGAIN.search(folded)
+
+
+def _name(category: Category) -> str:
+    return {
+        "wrong_number": "a wrong number",
+        "opt_out": "a request to stop the texts",
+        "opt_in": "a request to get the texts again",
+        "help": "a request for help with the texts",
+        "other": "nothing to act on",
+    }.get(category.value, category.value)
+
+
+def _evidence(seen: models.Prediction, top: str | None = None) -> str:
+    words = seen.evidence if top in (None, Category.CRISIS.value) else ()
+    return f": {', '.join(words)}" if words else ""
+
+
+def _has_content(text: str) -> bool:
+    """More than an emoji, a letter or two, or a number: words a person could read."""
+    return len(_WORD.findall(text)) >= 2
+
+
+def _unread(language: str) -> str:
+    return (
+        f"written in a language the service does not read ({languages.name_of(language)}):"
+        " a person must"
+    )
+
+
+def _with(found: TriageResult, reasons: list[str], **changes) -> TriageResult:
+    return result(
+        found.category,
+        found.language,
+        found.rating,
+        [*found.reasons, *reasons],
+        opt_out=found.opt_out,
+        callback=changes.get("callback", found.callback),
+        urgent=found.urgent,
+        suggested_opt_out=found.suggested_opt_out,
+    )
+
+
+__all__ = ["Category", "TriageResult", "triage", "triage_by_rules", "CALLBACK", "SERIOUSNESS"]

@@ -69,8 +69,14 @@ def evaluate(rows: Iterable[dict], classify=None) -> Evaluation:
             key = ("t" if want == have else "f") + ("p" if have else "n")
             result.flags.setdefault(attr, Counter())[key] += 1
         if row["cat"] != str(got.category):
-            result.misses.append({"text": row["text"], "want": row["cat"], "got": str(got.category),
-                                  "reasons": list(got.reasons)})
+            result.misses.append(
+                {
+                    "text": row["text"],
+                    "want": row["cat"],
+                    "got": str(got.category),
+                    "reasons": list(got.reasons),
+                }
+            )
     return result
 
 
@@ -102,8 +108,11 @@ def report(evaluation: Evaluation) -> str:
                 f"{name:<13} {evaluation.precision(name)!s:>20} {evaluation.recall(name)!s:>20}"
             )
     short = [c[:6] for c in categories]
-    lines += ["", "confusion (rows: labelled, columns: triage)",
-              " " * 13 + " ".join(f"{s:>6}" for s in short)]
+    lines += [
+        "",
+        "confusion (rows: labelled, columns: triage)",
+        " " * 13 + " ".join(f"{s:>6}" for s in short),
+    ]
     for want in categories:
         counts = [evaluation.confusion[(want, got)] for got in categories]
         if sum(counts):

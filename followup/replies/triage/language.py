@@ -13,7 +13,48 @@ from functools import lru_cache
 from followup.replies.triage.text import strip_accents
 
 UNDETERMINED = "und"
-SUPPORTED = ("en", "es")
+SUPPORTED = ("en", "es")  # read fully, by rules and model
+# Spoken most by limited-English households in US cities: danger, opt-outs and (where the data
+# supports it) the category are read by the model and the rules in ``other_languages``; the
+# safety and compliance texts exist in each. Anything else still reaches a person.
+READ_BY_MODEL = ("zh", "vi", "tl", "ko", "ru", "ar", "ht", "pt", "fr", "so", "am", "uk")
+NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "ht": "Haitian Creole",
+    "pt": "Portuguese",
+    "fr": "French",
+    "so": "Somali",
+    "am": "Amharic",
+    "uk": "Ukrainian",
+    "ja": "Japanese",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "th": "Thai",
+    "hy": "Armenian",
+    "de": "German",
+    "it": "Italian",
+    "pl": "Polish",
+    "id": "Indonesian",
+    "nl": "Dutch",
+    "und": "no language (too short to tell)",
+}
+
+
+def name_of(code: str) -> str:
+    """The language's name in English, as a commander reads it ("Haitian Creole")."""
+    return NAMES.get(code, code)
+
+
+def needs_interpreter(code: str) -> bool:
+    return code not in SUPPORTED and code != UNDETERMINED
+
 
 _SCRIPTS = [
     (re.compile("[\u3040-\u30ff]"), "ja"),
@@ -28,7 +69,8 @@ _SCRIPTS = [
     (re.compile("[\u0400-\u04ff]"), "cyrillic"),
 ]
 # Letters Vietnamese uses and English and Spanish never do.
-_VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+# Letters only Vietnamese writes (â, ê and ô alone are French and Portuguese too).
+_VIETNAMESE = re.compile("[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 _UKRAINIAN = re.compile("[їієґ]", re.I)
 # Portuguese shares many short words with Spanish; these letters and words are its own.
 _PORTUGUESE = re.compile(
@@ -66,8 +108,19 @@ _WORDS = re.compile(r"[a-zñ]+")
 
 # Latin-script languages the statistical detector chooses among. Small on purpose: it loads in
 # a tenth of a second in low-accuracy mode and does not call "ok" Zulu.
-_LATIN = ("ENGLISH", "SPANISH", "FRENCH", "PORTUGUESE", "TAGALOG", "GERMAN", "ITALIAN", "POLISH",
-          "SOMALI", "INDONESIAN", "DUTCH")
+_LATIN = (
+    "ENGLISH",
+    "SPANISH",
+    "FRENCH",
+    "PORTUGUESE",
+    "TAGALOG",
+    "GERMAN",
+    "ITALIAN",
+    "POLISH",
+    "SOMALI",
+    "INDONESIAN",
+    "DUTCH",
+)
 _lock = threading.Lock()
 
 
@@ -115,8 +168,10 @@ def detect(text: str, hint: str | None = None) -> str:
     if letters < 12 or len(words) < 2:
         if en == es and en:
             return hint if hint in SUPPORTED else "en"
-        return hint if (hint in SUPPORTED and (en or es)) else (
-            "en" if en > es else "es" if es > en else UNDETERMINED
+        return (
+            hint
+            if (hint in SUPPORTED and (en or es))
+            else ("en" if en > es else "es" if es > en else UNDETERMINED)
         )
     code = _statistical(text)
     if code is None:

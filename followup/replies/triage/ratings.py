@@ -5,8 +5,20 @@ from __future__ import annotations
 import re
 
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "uno": 1, "dos": 2, "tres": 3,
-    "cuatro": 4, "cinco": 5, "ten": 10, "diez": 10, "zero": 0, "cero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "ten": 10,
+    "diez": 10,
+    "zero": 0,
+    "cero": 0,
 }
 _NUM = r"(\d{1,2}(?:\.\d)?|" + "|".join(_WORDS) + r")"
 _NOT_A_RATING_AFTER = (
@@ -30,8 +42,13 @@ _PATTERNS = [
         "ten_if_big",
     ),
     # a number that opens the reply: "5 great job", "1. nobody came", "4, thanks"
-    (re.compile(rf"^(?:a |un |una )?{_NUM}(?![\d/]){_NOT_A_RATING_AFTER}(?:[\s.,!:;)-]|"
-     rf"$)"), "ten_if_big"),
+    (
+        re.compile(
+            rf"^(?:a |un |una )?{_NUM}(?![\d/]){_NOT_A_RATING_AFTER}(?:[\s.,!:;)-]|"
+            rf"$)"
+        ),
+        "ten_if_big",
+    ),
     # a number that closes it: "great job 5", "muy bien 5"
     (re.compile(rf"(?:^|[\s.,!:;(-]){_NUM}[\s.!]*$"), "ten_if_big"),
 ]

@@ -1,0 +1,256 @@
+"""The learned half of triage: a linear model over character and word n-grams, read in plain
+Python from the weights `followup triage train` saved (no scikit-learn at run time).
+
+Features (the same functions train and predict, so both read a reply alike): the reply
+normalised (NFKC, lower case, spaces collapsed); word 1-2-grams; character 2-5-grams of each
+word padded with spaces. Each block is TF-IDF (1 + log tf, smoothed idf) and L2-normalised.
+Heads, each a logistic regression over the same features: ``category`` (the 12 categories),
+``crisis``, ``callback`` and ``opt_out`` (yes/no), and ``language`` (ISO 639-1).
+
+The model never acts alone: ``followup.replies.triage`` decides how it combines with the rules.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import unicodedata
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).with_name("model.bin")
+# Used when a model file carries no thresholds of its own (the training command saves them).
+DEFAULT_THRESHOLDS = {
+    "crisis": 0.4,  # model's danger probability that raises a reply to urgent
+    "crisis_unread": 0.25,  # the same, in a language the model was not trained on
+    "crisis_word": 0.15,  # the same, when a danger word of the reply's language is in it
+    "crisis_over": 0.9,  # the same, when the reply says the danger is over ("I am safe now")
+    "category": 0.5,  # English/Spanish, no rule signal: the model names the category
+    "category_other": 0.5,  # the twelve other languages: the model names the category
+    "raise": 0.7,  # rules found only praise or an acknowledgement: the model may raise it
+    "opt_out": 0.6,  # the model suggests an opt-out for a commander to confirm
+}
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def normalise(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "").lower()).strip()
+
+
+def words(text: str) -> list[str]:
+    """Word tokens: runs of letters or digits, and each symbol that is not ASCII punctuation
+    (an emoji says as much as a word)."""
+    return [token for token in _WORD.findall(text) if token not in _PUNCTUATION]
+
+
+def word_features(text: str) -> list[str]:
+    tokens = words(normalise(text))
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def char_features(text: str) -> list[str]:
+    found = []
+    for word in normalise(text).split(" "):
+        if not word:
+            continue
+        padded = f" {word} "
+        for n in range(2, 6):
+            if len(padded) < n:
+                break
+            found.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return found
+
+
+ANALYZERS = {"word": word_features, "char": char_features}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model reads in a reply: a probability per answer of each head."""
+
+    category: dict[str, float]
+    crisis: float
+    callback: float
+    opt_out: float
+    evidence: tuple[str, ...]  # the words that weighed most towards danger
+
+    @property
+    def top(self) -> tuple[str, float]:
+        return max(self.category.items(), key=lambda item: item[1])
+
+
+class Model:
+    """Weights as saved, arranged for one pass per reply: for each known feature, its index, idf
+    and where its weights (output, weight) lie in two flat arrays."""
+
+    def __init__(self, data: dict):
+        self.meta = data["meta"]
+        self.outputs = data["outputs"]
+        outputs, weights, starts = data["pull_outputs"], data["pull_weights"], data["pull_starts"]
+        self.pull_outputs, self.pull_weights = outputs, weights
+        self.tables = []  # per block: (analyzer, {feature: (global index, idf, start, end)})
+        self.word_names: dict[int, str] = {}
+        offset = 0
+        for block in data["blocks"]:
+            table = {}
+            entries = zip(block["features"], block["idf"], strict=True)
+            for index, (feature, idf) in enumerate(entries):
+                at = offset + index
+                table[feature] = (at, idf, starts[at], starts[at + 1])
+                if block["analyzer"] == "word":
+                    self.word_names[at] = feature
+            self.tables.append((ANALYZERS[block["analyzer"]], table))
+            offset += len(block["idf"])
+        self.heads = {
+            name: (head["classes"], head["intercepts"], head["first_output"])
+            for name, head in data["heads"].items()
+        }
+        self.crisis_output = self.heads["crisis"][2]  # binary: one output, for "yes"
+        self.thresholds = {**DEFAULT_THRESHOLDS, **self.meta.get("thresholds", {})}
+
+    # Long because it is the hot loop of every reply: features, TF-IDF and every head in one pass.
+    def predict(self, text: str) -> Prediction:
+        scores = [0.0] * self.outputs
+        danger: list[tuple[float, int]] = []
+        crisis_output, outputs, weights = self.crisis_output, self.pull_outputs, self.pull_weights
+        for analyzer, table in self.tables:
+            counts: dict[str, int] = {}
+            for feature in analyzer(text):
+                if feature in table:
+                    counts[feature] = counts.get(feature, 0) + 1
+            if not counts:
+                continue
+            values = []
+            total = 0.0
+            for feature, n in counts.items():
+                entry = table[feature]
+                value = (1 + math.log(n)) * entry[1] if n > 1 else entry[1]
+                values.append((value, entry))
+                total += value * value
+            norm = math.sqrt(total)
+            word_names = self.word_names
+            for value, (index, _, start, end) in values:
+                value /= norm
+                for output, weight in zip(outputs[start:end], weights[start:end], strict=True):
+                    scores[output] += weight * value
+                    if output == crisis_output and weight > 0 and index in word_names:
+                        danger.append((weight * value, index))
+        found = {
+            name: _probabilities(classes, [b + scores[first + i] for i, b in enumerate(bias)])
+            for name, (classes, bias, first) in self.heads.items()
+        }
+        danger.sort(reverse=True)
+        return Prediction(
+            category=found["category"],
+            crisis=found["crisis"]["yes"],
+            callback=found["callback"]["yes"],
+            opt_out=found["opt_out"]["yes"],
+            evidence=_evidence(self.word_names[index] for _, index in danger),
+        )
+
+
+_NOT_EVIDENCE = frozenset(
+    "a an and at be been but by de el en es for he her him his i in is it la las lo los me mi "
+    "my no of on or que se she so su that the their them there they this to us was we were "
+    "with y ya you your".split()
+)
+
+
+def _evidence(features, count: int = 3) -> tuple[str, ...]:
+    """The first ``count`` features worth showing a commander: not a bare function word."""
+    shown: list[str] = []
+    for feature in features:
+        parts = feature.split(" ")
+        if all(part in _NOT_EVIDENCE or len(part) < 2 for part in parts) or feature in shown:
+            continue
+        shown.append(feature)
+        if len(shown) == count:
+            break
+    return tuple(shown)
+
+
+MAGIC = b"FUTRIAGE1\n"
+
+
+def encode(model: dict) -> bytes:
+    """The model as saved: a JSON header, then the arrays, gzipped (``decode`` reads it)."""
+    pulls = model["pulls"]
+    features = sum(len(block["idf"]) for block in model["blocks"])
+    starts, outputs, weights = array("I"), array("B"), array("f")
+    for feature in range(features):
+        starts.append(len(outputs))
+        found = pulls.get(str(feature), ())
+        outputs.extend(found[::2])
+        weights.extend(found[1::2])
+    starts.append(len(outputs))
+    header = {
+        "meta": model["meta"],
+        "heads": model["heads"],
+        "outputs": model["outputs"],
+        "blocks": [{"analyzer": b["analyzer"], "size": len(b["idf"])} for b in model["blocks"]],
+    }
+    parts = [json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()]
+    for block in model["blocks"]:
+        parts.append("\n".join(block["features"]).encode())
+        parts.append(array("f", block["idf"]).tobytes())
+    parts += [starts.tobytes(), outputs.tobytes(), weights.tobytes()]
+    body = MAGIC + b"".join(len(part).to_bytes(8, "little") + part for part in parts)
+    return gzip.compress(body, mtime=0)
+
+
+def decode(raw: bytes) -> dict:
+    """Read what ``encode`` wrote back into the form ``Model`` takes."""
+    body = gzip.decompress(raw)
+    if not body.startswith(MAGIC):
+        raise ValueError("not a triage model file")
+    parts, at = [], len(MAGIC)
+    while at < len(body):
+        size = int.from_bytes(body[at : at + 8], "little")
+        parts.append(body[at + 8 : at + 8 + size])
+        at += 8 + size
+    header = json.loads(parts[0])
+    blocks, at = [], 1
+    for block in header["blocks"]:
+        idf = array("f")
+        idf.frombytes(parts[at + 1])
+        features = parts[at].decode().split("\n") if block["size"] else []
+        blocks.append({"analyzer": block["analyzer"], "features": features, "idf": idf})
+        at += 2
+    starts, outputs, weights = array("I"), array("B"), array("f")
+    for target, part in zip((starts, outputs, weights), parts[at : at + 3], strict=True):
+        target.frombytes(part)
+    return {
+        "meta": header["meta"],
+        "heads": header["heads"],
+        "outputs": header["outputs"],
+        "blocks": blocks,
+        "pull_starts": starts,
+        "pull_outputs": outputs,
+        "pull_weights": weights,
+    }
+
+
+def _probabilities(classes: list[str], scores: list[float]) -> dict[str, float]:
+    if len(classes) == 2 and len(scores) == 1:  # binary: one row, for the second class
+        p = 1 / (1 + math.exp(-max(-60.0, min(60.0, scores[0]))))
+        return {classes[0]: 1 - p, classes[1]: p}
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return {c: e / total for c, e in zip(classes, exps, strict=True)}
+
+
+@lru_cache(maxsize=1)
+def load(path: Path = MODEL_PATH) -> Model | None:
+    """The saved model, or None when none has been trained (triage then runs on rules alone)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return Model(decode(raw))

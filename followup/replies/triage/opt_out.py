@@ -1,0 +1,232 @@
+"""A request to stop the texts, acted on only when it is unmistakable (precision first).
+
+The law and the product promise are the same: a caller who asks to stop is not texted again. But
+a wrong opt-out silences a caller who still needs the police, so the rules act only on what can
+mean nothing else, and the learned model may only *suggest* the rest to a commander.
+
+Unmistakable, in English and Spanish (read on folded text, ``followup.replies.triage.text``):
+
+- a part of the reply (between full stops, commas or line breaks) that is nothing but a stop word
+  and the words people wrap around one: "STOP", "omg stop", "stop.. thx", "Basta ya", "Stpo";
+- a sentence about the texts themselves: stop/cancel/end the texts, do not text me again, remove
+  my number, take me off the list, unsubscribe, I do not want these messages, no me manden más
+  mensajes, sáquenme de la lista, ya no quiero recibir mensajes;
+- saying one already asked: "I said STOP", "what part of stop don't you understand".
+
+Never an opt-out: someone else who will not stop ("he won't stop texting me"), stop in another
+sense ("stop by", "stop sign", "make him stop"), or a request to keep the texts ("don't
+unsubscribe me", "no dejen de mandarme mensajes"). Other languages: ``other_languages``.
+"""
+# ruff: noqa: E501 - patterns break where a phrase ends, not at a column.
+
+from __future__ import annotations
+
+import re
+
+from followup.replies.triage import other_languages
+
+# Stop words, as a whole part of a reply: doubled letters are collapsed first ("stoooop" ->
+# "stop", "altoo" -> "alto"), so only misspellings that are not doubles are listed.
+STOP_WORDS = frozenset(
+    """stop stp stpo sotp sop stahp stap unsub unsubscribe unsubcribe unsuscribe unsubscrib
+    cancel cancle canel cancell quit end optout stopal remove rmv unenrol revoke
+    alto basta parar paren parenle cancelar cancelen salir fin terminar baja bja cancelr detener
+    detengan para desuscribir
+    desuscribirme desuscribanme quitenme sacenme saquenme borrenme""".split()
+)
+# Said around a stop word without changing it.
+FILLERS = frozenset(
+    """please plz plox pls thanks thank you thx ty now just ok okay omg bruh bro dude lol fr
+    already again seriously jeez god man guys hey hi hello sorry kindly asap immediately right
+    away all it this that these them already yes yeah no nope stop means i said sir maam
+    por favor gracias ya porfa fa xfa pues oye senores oigan ahora mismo todo esto eso so
+    and y con the texts messages texting""".split()
+)
+_PARTS = re.compile(r"\s*[.!?;,\n]+\s*")
+_SIGNED = re.compile(r"\s+-+\s*[a-z]+$")  # "stop - linda"
+_FOOTER = re.compile(r"(?:sent from my|enviado desde mi) .*$", re.S)
+_DOUBLES = re.compile(r"(\w)\1+")
+
+_NOUNS = (
+    r"(?:texts?|texting|text messages|messages?|messaging|msgs?|sms|surveys?|notifications?|"
+    r"alerts|communications?|updates|follow ?-? ?ups?|check ?-? ?ins?)"
+)
+_NOUNS_ES = r"(?:mensajes?|mensajitos|textos?|msjs?|sms|encuestas?|notificaciones|whatsapps?)"
+_ADDRESSED = r"(?:me|us|this (?:number|phone|cell)|my (?:number|phone|cell))"
+_EN = (
+    rf"(?:stop|quit|cease|discontinue|end|cancel|halt|block) (?:all |the |these |this |your |"
+    rf"those |any |ur |with the |sending |sending me )?(?:further )?(?:survey |text )?{_NOUNS}",
+    rf"(?:stop|quit|cease)(?: and desist)? (?:sending|contacting|bothering|messaging|texting|"
+    rf"msging) (?:{_ADDRESSED}|any|them|these|those|this)",
+    r"stop (?:this|my) (?:number|phone) from",
+    r"(?:way to|how (?:do|can) i) stop (?:these|the texts|this|them|getting)",
+    r"(?<!got )(?<!get )(?<!received )no (?:more|further) (?:texts?|messages?|msgs?|surveys?|"
+    r"follow ?ups?|contact|check ?ins?|notifications)",
+    r"(?:do not|never) (?:ever )?(?:text|message|msg|sms) (?:me|us|this (?:number|phone|cell))",
+    r"(?:do not|never) want to (?:be (?:contacted|texted|messaged)|hear from (?:you|this|the))",
+    r"(?:prefer|rather|would like) not (?:to )?(?:get|receive|be (?:texted|contacted)|"
+    r"have)(?: [\w-]+){0,4} (?:texts?|messages?|surveys?|ups?|contact)",
+    r"(?:do not|never) want to (?:receive|get) (?:these|them|this|those)(?: \w+)? (?:anymore|"
+    r"any more|again)",
+    rf"(?:i want|get me|count me) out of (?:these|the|your|this|ur) (?:\w+ )?{_NOUNS}",
+    rf"(?:do not|never|please do not|can you (?:guys |all )?not|you can stop) (?:ever )?"
+    rf"(?:text|message|contact|send|msg|bother)(?:ing)? (?:{_ADDRESSED} )?(?:these |them |this "
+    rf"|those )?(?:any|anything|"
+    rf"further|by text|again|anymore|any more|{_NOUNS}|ever)",
+    r"^(?:please )?do not (?:text|contact|message)(?: me| us)?$",
+    rf"(?:remove|take|delete|lose|drop|erase|block|get) (?:me|us|my (?:number|#|phone|cell)|"
+    rf"this (?:number|phone))(?: \w+){{0,2}} (?:off|from) (?:\w+ ){{0,3}}(?:list|lista|"
+    rf"{_NOUNS}|system|contacts?|registry)",
+    r"(?:remove|delete|lose|erase|take off) (?:my|this) (?:number|#|phone number|cell number)",
+    r"take my (?:number|#|phone) off",
+    r"(?:i want|i would like|put me|get me|i am) (?:to be )?off (?:this|the|your|ur) list",
+    r"unsu[bs]+c?ri\w*|unsub|unenrol\w*|opt(?:ing|ed)? (?:me |us )?out",
+    rf"(?:i do not|do not|i am not|not) (?:want|need|wish|interested)(?: in| to)? (?:receiving |"
+    rf"getting |receive |get |any |these |the |your |this |ur |those |more |further |"
+    rf"anymore )*{_NOUNS}",
+    rf"(?:do not|dont) (?:wish|want) to (?:receive|get) (?:\w+ ){{0,2}}{_NOUNS}",
+    r"(?:do not|never) consent to (?:receiving|receive|these|any|text|being)",
+    rf"(?:enough|done) with (?:the|these|your|ur|all the|all these) {_NOUNS}",
+    rf"(?:i want|i would like|i need) (?:these|the|your|ur|all) {_NOUNS} to (?:stop|end)",
+    r"(?:cancel|end) (?:my |the |this )?subscription",
+    r"(?:just|please|so|now|can you|could you|will you|you can) stop(?: it| now| already| please| "
+    r"pls| them| these| sending)?$",
+    r"(?:i|i have|i already|already|i just|i literally) (?:said|replied|texted|typed|wrote|sent|"
+    r"asked you to) stop",
+    r"(?:how many times|what part of)(?: \w+){0,6} stop",
+    r"(?:quit|stop) blowing up my phone",
+    r"(?:if you|you could|could you|can you|would you) (?:please )?(?:stopped|stop) (?:texting|"
+    r"messaging|sending|contacting)",
+    r"leave (?:me|us|my number) (?:off|out of) (?:\w+ ){0,2}(?:list|texts|messages)",
+    r"(?:do not|never) (?:contact|text|message) (?:me|us) (?:at|on) (?:this|my) (?:number|phone)",
+    r"stop means stop",
+    r"(?:is there a way|how do i|how can i) (?:to )?(?:make |get )?(?:these|the texts|this|"
+    r"them) (?:to )?stop\b.*(?:please|pls|just stop|stop them|do it)",
+)
+_ES = (
+    rf"(?:paren|parenle|para|parar|pare|dejen de|deja de|basta|ya basta|alto|cancelar|cancelen|"
+    rf"cancela|anular|terminar|quiero cancelar|eliminar|eliminen|no mas|ya no mas|suspendan|"
+    rf"detengan|stop)(?: ya)?(?: de| con)? (?:los |las |sus |tus |estos |estas |esos |esas |"
+    rf"mandar |enviar |recibir |mandarme |enviarme |molestar con (?:los |sus )?|tanto )*(?:mas )?"
+    rf"{_NOUNS_ES}",
+    rf"(?:no|ya no|tampoco) (?:quiero|quiere|quieren|deseo|desea|necesito|me gusta|queremos)"
+    rf"(?: que (?:me |nos )?(?:manden|envien|escriban|sigan mandando))?"
+    rf"(?: recibir| contestar| mas| sus| los| las| estos| estas| ningun| ningunos| tantos)* {_NOUNS_ES}",
+    r"no (?:me |nos )?(?:manden|envien|escriban|mande|envie|mandes|escribas|contacten|contactes)"
+    r"(?: \w+){0,2} (?:mas|nada|nunca)",
+    r"(?:ya )?no (?:me |nos |le |les )?(?:escriban|escribas|manden|mandes|envien|envies|"
+    r"contacten|textien|textean|mensajeen)(?= *$| *[.,!]| (?:mas|otra vez|nunca|nada|a este|"
+    r"por favor|porfa|gracias|ya|por este|por mensaje|por texto|\w+ (?:mensajes|textos)))",
+    r"no (?:quiero|queremos|quiere) que (?:me |nos |le )?(?:escriban|manden|envien|contacten|"
+    r"sigan \w+)",
+    rf"(?:no|ya no) (?:me|le|nos) interesa (?:recibir )?(?:\w+ )?{_NOUNS_ES}",
+    r"(?:dar(?:me|nos|le)?|denme|den|darnos) de baja|bajenme|sacame de|quitame de",
+    rf"no (?:me |nos )?(?:manden|envien|escriban|contacten|molesten)(?: \w+)? (?:{_NOUNS_ES}|"
+    rf"por (?:este medio|aqui|mensaje|texto))",
+    rf"no (?:me |nos )?molesten (?:mas )?(?:con )?(?:\w+ )?{_NOUNS_ES}",
+    r"no (?:me |nos )?vuelvan a (?:escribir|mandar|enviar|contactar)",
+    r"favor de no (?:enviar|mandar|escribir)",
+    r"dejen de (?:mandar|enviar|escribir|molestar)\w*",
+    r"paren de (?:escribir|mandar|enviar)\w*",
+    r"(?:saquen|quiten|borren|eliminen|borra|borrar|eliminar|elimina|quita|saca)(?:me|nos|la|lo)? "
+    r"(?:mi|este|su) numero",
+    r"(?:saquen|quiten|borren|eliminen|sacame|quitame|borrame|saquenme|quitenme|borrenme|"
+    r"eliminenme|quitenla|quitenlo|saquenla|saquenlo) de (?:la|su|sus|tu|esta|esa|estos|estas) "
+    rf"(?:lista|{_NOUNS_ES}|\w+ de {_NOUNS_ES})",
+    r"desuscri\w*|anular (?:la |mi )?suscripci\w*|cancelar (?:la |mi )?suscripci\w*",
+    r"(?:quiero |queremos )?salir de (?:esta|la|su|sus) lista",
+    r"(?:quite|quiteme|quitenme|saque|sacar|sacarme|saqueme|quitar|quitarme|borrar|borrarme)"
+    r"(?:me)? de (?:esta|la|su|sus) lista",
+    r"(?:dejenme|dejame|dejen) en paz con (?:\w+ )?" + _NOUNS_ES,
+    r"no (?:me |nos )?vuelvan a (?:mandar|enviar|escribir)\w*",
+    r"ya no (?:me |nos )?(?:manden|envien|mande) (?:esto|eso|nada|mas)",
+    r"ya (?:les |te )?dije (?:que )?(?:alto|stop|basta|paren|ya no)",
+)
+SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")
+
+# Someone else who will not stop, stop in another sense, or asking to keep the texts.
+DECOYS = re.compile(
+    r"(?<![a-z])(?:(?:will not|would not|does not|did not|never|not|cannot|(?<!you )keeps?|kept|"
+    r"make (?:him|her|them|it)|get (?:him|her|them) to|tell (?:him|her|them) to|"
+    r"told (?:him|her|them) to|how do i (?:make|get) (?:him|her|them)) (?:\w+ )?(?:stop|quit|texting|calling)|"
+    r"(?:he|she|they|someone|somebody|my ex|ex|neighbou?r|landlord|scammers?|him|her)\w* "
+    r"(?:\w+ ){0,3}(?:texting|messaging|calling|contacting|sending|harassing)|"
+    r"stop (?:by|sign|signs|light|lights|at|in|over|him|her|them from|the (?:car|guy|man|woman|"
+    r"kids|fight|truck|noise))|bus stop|traffic stop|"
+    r"(?:do not|dont|no need to|please do not|never|no) (?:\w+ )?(?:stop|unsubscribe|remove|"
+    r"take me off|cancel|delete)|"
+    r"no (?:dejen|deje|dejes) de|no (?:me |nos )?(?:borren|quiten|saquen|eliminen|cancelen)|"
+    r"unsubscribe (?:me |us )?from(?! (?:\w+ ){0,2}(?:texts?|messages?|list|surveys?|alerts|"
+    r"notifications|you|yall|you all|these|service|program|system)(?![a-z])| this(?= *$| *[.,!?]|"
+    r" (?:service|number|list|program|thing)))|"
+    r"(?:opt|opting) out of (?:pressing|filing|being|the (?:lineup|case|report)|my)|"
+    r"if (?:i|we) could|(?:do not|no) (?:close|cierren|cerrar|drop) (?:my|the|mi|el)|"
+    r"(?:no|please|pls) keep (?:them|the texts|texting|sending)|keep me (?:posted|updated|"
+    r"informed)|by (?:accident|mistake)|add me back|wait,? i mean|opted out (?:earlier|before|"
+    r"by mistake)|(?:turn|turned|switch) (?:it |them |these )?back on|"
+    r"(?:he|she|they|it|who|neighbou?rs?|guy|kids) (?:finally |has |have |had |then )?"
+    r"(?:quit|stopped|stops|quits))(?![a-z])"
+)
+# A part of a reply that is, whole, a request to be left alone by these texts.
+WHOLE_PARTS = re.compile(
+    r"(?:please |pls |just |so |can you |ok )*(?:leave (?:me|us) alone|dejenme en paz|"
+    r"dejame en paz|do not contact(?: me)?|remove me|rmv me|take me off|no (?:more )?(?:texts|"
+    r"messages|surveys|text messages)|no mas (?:mensajes|textos|encuestas)|not interested|"
+    r"no (?:me )?interesa|stop (?:these|this|it|now|already|all|sending(?: them| these| me)?)|"
+    r"quit it|enough|ya basta|remove me from (?:this|these|here)|(?:can|could|will) you "
+    r"(?:please |all |guys )?stop(?: it| now| please)?|"
+    r"cancel(?:ar)? (?:these|this|esto|eso)|cancelen (?:esto|eso)|no mas|ya no mas)"
+    r"(?: please| pls| thanks| thank you| thx| now| already| por favor| gracias| ya)*"
+)
+_LEADING_CAPS_STOP = re.compile(
+    r"^\W*STOP\b(?!\s*(?:SIGN|LIGHT|BY|AT|IN|OVER|HIM|HER|THEM|THE\b|HITTING|HURTING|"
+    r"FOLLOWING|CALLING|IT\b\s*\w))"
+)
+
+
+_POINTING = {"it", "all", "this", "that", "them", "now", "right", "away"}
+
+
+def reasons(raw: str, folded: str) -> list[str]:
+    """Why ``raw`` (``folded`` its folded form) is an unmistakable request to stop the texts;
+    [] when it is not."""
+    body = _SIGNED.sub("", _FOOTER.sub("", folded).strip())
+    if DECOYS.search(body):
+        return []
+    parts = [part for part in _PARTS.split(body) if part]
+    if any(_only_stop_words(part) or WHOLE_PARTS.fullmatch(part) for part in parts):
+        return ["asks to stop the texts"]
+    if SENTENCES.search(body):
+        return ["asks to stop the texts"]
+    if _LEADING_CAPS_STOP.match(raw.strip()):
+        return ["asks to stop the texts (STOP first)"]
+    code = other_languages.stop_word(raw) or other_languages.opt_out_sentence(raw)
+    if code:
+        return [f"asks to stop the texts ({code})"]
+    return []
+
+
+def _collapsed(words) -> frozenset[str]:
+    return frozenset(_DOUBLES.sub(r"\1", w) for w in words)
+
+
+_STOPS, _FILLERS = _collapsed(STOP_WORDS), _collapsed(FILLERS | other_languages.POLITE)
+
+
+def _only_stop_words(part: str) -> bool:
+    words = [_DOUBLES.sub(r"\1", w) for w in re.findall(r"\w+", part)]
+    stops = [w for w in words if w in _STOPS or w.startswith(("unsub", "unsus", "unsuc"))]
+    return (
+        bool(stops)
+        and all(w in stops or w in _FILLERS for w in words)
+        and (len(words) <= 6)
+        and not _only_fillers_with_ambiguous(words, stops)
+    )
+
+
+def _only_fillers_with_ambiguous(words: list[str], stops: list[str]) -> bool:
+    """ "end it all", "remove it": stop words that are a stop only when alone or with politeness."""
+    ambiguous = {"end", "remove", "quit", "fin", "salir", "baja", "para", "cancel"}
+    if all(w in ambiguous for w in stops):
+        return any(w in _POINTING for w in words)
+    return False

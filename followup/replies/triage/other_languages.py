@@ -1,0 +1,302 @@
+"""Opt-outs in the languages callers write besides English and Spanish (a data table).
+
+A caller in a limited-English household writes "退订", "SISPANN" or "не пишите мне больше", not
+STOP. The law and the product promise are the same: a request to stop the texts is honoured at
+once. So, as for English and Spanish, an opt-out is acted on only when it is unmistakable: a stop
+word as the whole message (politeness words around it allowed), or a sentence about the texts
+themselves (stop sending messages, remove my number, I do not want these texts). Anything less
+sure is left to the model, which may only suggest it to a commander.
+
+Matched on the reply lower-cased (NFKC), in its own script and in the Latin spellings people
+use (Vietnamese without accents, Russian and Arabic in Latin letters).
+"""
+# ruff: noqa: E501 - patterns break where a phrase ends, not at a column.
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from followup.replies.triage.text import strip_accents
+
+# Whole-message stop words, by language.
+STOP_WORDS = {
+    "zh": {"退订", "td", "取消订阅", "取消訂閱", "停止", "停止发送", "停止發送", "退訂"},
+    "vi": {"ngừng", "ngung", "dừng", "dung", "hủy", "huỷ", "huy", "hủy đăng ký", "huy dang ky"},
+    "tl": {"tigil", "itigil", "hinto", "tigilan"},
+    "ko": {"중지", "그만", "수신거부", "수신 거부", "구독 취소", "구독취소", "해지", "중단"},
+    "ru": {"стоп", "отписаться", "отписка", "отмена", "otpisatsya", "stop"},
+    "uk": {"стоп", "відписатися", "скасувати", "відписка", "vidpysatysia", "vidpysatysya"},
+    "ar": {
+        "أوقف",
+        "اوقف",
+        "وقف الرسائل",
+        "إيقاف",
+        "ايقاف",
+        "توقف",
+        "الغاء",
+        "إلغاء",
+        "الغاء الاشتراك",
+        "إلغاء الاشتراك",
+        "وقف",
+    },
+    "ht": {"sispann", "anile", "kanpe", "rete", "dezabonman", "dezabònman"},
+    "pt": {"parar", "pare", "sair", "cancelar", "descadastrar", "descadastre"},
+    "fr": {
+        "arrêt",
+        "arret",
+        "arrêter",
+        "arreter",
+        "annuler",
+        "désabonner",
+        "desabonner",
+        "désinscrire",
+        "desinscrire",
+    },
+    "so": {"jooji", "baaji", "joogso"},
+    "am": {"አቁም", "አቁሙ", "ሰርዝ", "አቋርጥ", "akum", "akumu", "serz"},
+}
+# Words said around a stop word that do not change it ("STOP svp", "STOP 谢谢", "tigil po").
+POLITE = {
+    "please",
+    "pls",
+    "plz",
+    "thanks",
+    "thank",
+    "you",
+    "stop",
+    "svp",
+    "merci",
+    "stp",
+    "pfv",
+    "pf",
+    "obrigado",
+    "obrigada",
+    "obg",
+    "po",
+    "na",
+    "salamat",
+    "fadlan",
+    "mahadsanid",
+    "pozhaluysta",
+    "пожалуйста",
+    "спасибо",
+    "будь",
+    "ласка",
+    "дякую",
+    "bud",
+    "laska",
+    "tanpri",
+    "mèsi",
+    "mesi",
+    "souple",
+    "谢谢",
+    "謝謝",
+    "唔該",
+    "吧",
+    "giùm",
+    "dùm",
+    "giúm",
+    "dum",
+    "gium",
+    "ạ",
+    "a",
+    "nha",
+    "해주세요",
+    "주세요",
+    "감사합니다",
+    "من",
+    "فضلك",
+    "شكرا",
+    "min",
+    "fadlak",
+    "shukran",
+    "እባክህ",
+    "እባካችሁ",
+    "አመሰግናለሁ",
+    "ebakih",
+    "ebakachu",
+    "walaal",
+    "плиз",
+    "пж",
+    "non",
+    "ya3ni",
+    "不要了",
+    "不要",
+    "ok",
+    "ya",
+    "intaas",
+    "igu",
+    "filan",
+    "요",
+    "停",
+    "minutes",
+    "mga",
+}
+_STOP_SETS = {
+    code: {
+        variant
+        for word in words
+        for variant in (word, strip_accents(word).replace("đ", "d"))
+        for variant in (variant, re.sub(r"([^\W\d_])\1+", r"\1", variant))
+    }
+    for code, words in STOP_WORDS.items()
+}
+_PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
+
+# Sentences about the texts themselves, by language (lower case, NFKC; Latin-script patterns are
+# matched without accents too, so "Làm ơn ngưng gửi tin nhắn" and "lam on ngung gui tin nhan"
+# read alike, and doubled letters are single: "стопп" is "стоп").
+_SENTENCES = {
+    "zh": r"(?:不要|别|勿|唔好|不用|不必|毋须|无须)(?:再)?(?:给我|給我|俾我|畀我)?(?:发|發|傳|传|send|寄)"
+    r"|(?:删|刪|移除|去掉)(?:掉|除)?.{0,8}(?:号码|號碼)|(?:号码|號碼).{0,8}(?:删|刪|移除)"
+    r"|不想再?(?:收到|接收)|取消订阅|取消訂閱|退订|退訂|停止(?:发送|發送|发信息|發訊息|短信|简讯)"
+    r"|tingzhi fasong|bie (?:zai )?fa|bu yao (?:zai )?fa|unsub",
+    "vi": r"(?<!khong )(?<!chua )(?<!van )(?:dung|thoi|khoi|khong can|ngung|ngung gui|dung gui) (?:\w+ ){0,2}(?:nhan|gui)(?: tin)?"
+    r"|(?:khong|ko|k) muon (?:\w+ )?nhan|(?:bo|xoa|go) (?:so|ten)(?: cua)? toi"
+    r"|huy dang ky|huy nhan tin|ngung gui|dung nhan tin|unsub",
+    "tl": r"(?:wag|huwag|wag na|huwag na) (?:\w+ ){0,3}(?:i-?text|mag-?text|mag-?message|i-?message"
+    r"|text|mag-?send|padalhan)|(?:i|paki|pa)?tigil(?:an|in)? (?:\w+ ){0,4}(?:pag-? ?)?(?:text|"
+    r"message|mensahe)|(?:pakitanggal|tanggalin|paki-?remove|i-?remove|alisin|pakialis)"
+    r"(?: na)?(?: po)? (?:ako|number|numero|sa listahan)|ayoko na (?:po )?(?:makatanggap|ng "
+    r"text|ng mga text|ng message|ng mensahe)|ayaw (?:ko|namin) na (?:po )?ng (?:text|"
+    r"message)|tama na (?:po )?(?:ang|sa|sa pag|ng) (?:\w+ )?(?:text|message|mensahe)",
+    "ko": r"문자 ?(?:는 |를 )?(?:그만|보내지 ?마|끊어|사절|안 ?받|원하지 않|필요 ?없)|(?:받고|수신하고) 싶지 않|"
+    r"(?:번호|명단)(?:를|에서)? ?(?:명단에서 )?빼|수신 ?거부|연락(?:하지| 하지) ?마|그만 ?(?:좀 )?"
+    r"보내|알림 ?(?:꺼|끄|해지)|구독 ?(?:취소|해지)|보내지 마세요|스탑",
+    "ru": r"не (?:пиши|пишите|присылай|присылайте|отправляйте|шлите)|отпиши(?:те)? меня|(?:прекратите|"
+    r"перестаньте|хватит) (?:мне )?(?:присылать|писать|отправлять|слать|рассылку)|не хочу "
+    r"(?:больше )?получать|удалите (?:меня|мой номер)|отписаться|ne pishite|otpishite|"
+    r"uberite moy nomer|prekratite|ne prisylajte|хватит (?:смс|сообщений)",
+    "uk": r"не (?:пиш(?:іть|и)|надсилайте|надсилай|шліть)|(?:припиніть|перестаньте|досить) (?:мені )?"
+    r"(?:надсилати|писати|слати|розсилку)|видаліть (?:мій номер|мене)|не хочу (?:більше )?"
+    r"отримувати|більше не хочу отримувати|відпишіть|більше не турбуйте|досить повідомлень|"
+    r"vidpysat|vidpyshit|prypynit|ne pyshit|ne nadsylajte",
+    "ar": r"(?:توقفوا|وقفوا|بطلوا|بطّلوا|اوقفوا|أوقفوا|ووقفوا|أوقف|اوقف|وقف)(?: عن)?(?: \S+)? ?(?:إرسال|"
+    r"ارسال|تبعتو|الرسائل|رسايل|الرسايل|هالرسايل|الرسالة|الميساجات)|(?:لا|ما|متبعتوش) "
+    r"(?:ترسلوا|ترسلون|تبعتوا|تبعتولي|تبعثوا|تراسلوني|ترسل)|(?:شيلوا|احذفوا|امسحوا|حيدوني|"
+    r"شيلوني|احذفوني)|لا (?:أرغب|ارغب|أريد|اريد) (?:في )?(?:استلام|تلقي|رسائل)|ما (?:بدي|بغيت|"
+    r"بغيتش|ابي|أبي|ابغى) (?:\S+ )?(?:هالرسائل|الرسائل|رسائل|رسايل|الرسايل|الميساجات|هاد)|"
+    r"(?:كفاية|بس|يكفي) (?:\S+ )?(?:رسايل|رسائل|الرسائل)|عدم (?:مراسلتي|إرسال|ارسال)|"
+    r"wa2f[ou]? el rasayel|la tb3ato|bala rasayel|wa2ef|ma ba?ddi rasayel",
+    "ht": r"sispann (?:voye|ekri|tekste|tèks|teks)|pa (?:voye|ekri|tekste)(?: \w+){0,3} (?:ankò|anko)|"
+    r"retire nimewo|(?:m|mwen) pa vle (?:\w+ ){0,2}(?:resevwa|tèks|teks|mesaj)|dezab[oò]n|"
+    r"pa voye (?:m|mwen) (?:tèks|teks|mesaj)|ase (?:mesaj|tèks|teks|voye)|kanpe (?:voye|ekri)|"
+    r"kite m anrepo",
+    "pt": r"(?:(?:para|parar|parem|pare) de|deixem de|deixe de) (?:me )?(?:mandar|enviar)|n(?:ão|ao) "
+    r"(?:me )?(?:enviem|mandem|mande|envie)(?: \w+)? mais|(?:me tira|me tire|tirem?) (?:d[ae]ss?a|"
+    r"da) lista|tir(?:e|em) (?:o )?meu n[uú]mero|n(?:ão|ao) quero (?:receber )?mais|chega de "
+    r"mensage|cancelar (?:a )?inscri|descadastr|deixem-me em paz|me deixem em paz",
+    "fr": r"arr[eê]t(?:ez|e) (?:de m|d.?[eé]crire|d.?envoyer|les (?:messages|sms|textos)|vos "
+    r"(?:textos|sms|messages)|ces (?:messages|sms))|retir(?:er|ez)(?:-moi| moi| mon num[eé]ro)"
+    r"|je (?:ne )?veux plus (?:recevoir )?(?:ces |de |vos )?(?:textos|sms|messages)|plus de "
+    r"(?:sms|textos|messages)|m.?envoyez (?:plus|pu) de|laissez-moi tranquille|d[eé]sinscri|"
+    r"d[eé]sabonn|pas besoin de me recontacter|ne m.?[eé]crivez plus|ne plus m.?envoyer",
+    "so": r"(?:fariimaha|fariin\w*|farriin\w*|far+i+[mn]\w*) (?:\w+ )?joo?ji|joo?ji(?:ya|sa)? (?:\w+ )?(?:far+i+[nm]|"
+    r"farriin)|ha (?:ii|u) soo (?:dirin|qorin)|lambarkayga ka saar|ma rabo fariim|(?:iska|iga) "
+    r"daaya fariim|iga jooji",
+    "am": r"(?:መልእክት|መልዕክት|መልእክቱን|መልዕክቱን)(?:ም)? (?:መላክ )?(?:አቁሙ|አትላኩ)|(?:መልእክት|መልዕክት) "
+    r"(?:አትላኩልኝ|አልፈልግም)|ከእንግዲህ .{0,20}(?:አትላኩ|አልፈልግም)|ቁጥሬን .{0,10}(?:አውጡ|ሰርዙ)|"
+    r"መቀበል አልፈልግም|ይበቃል መልዕክ|አትጻፉልኝ|አታግኙ|ሰርዙኝ|atlakulign|atilakulign|"
+    r"melak akum|akumu",
+}
+_LATIN = ("vi", "tl", "ht", "pt", "fr", "so")
+_CYRILLIC = ("ru", "uk")
+SENTENCES = {
+    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
+    for code, pattern_group in ((c, f"(?:{p})") for c, p in _SENTENCES.items())
+}
+_DOUBLES = re.compile(r"([^\W\d_])\1+")
+
+
+def normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+
+def stop_word(text: str) -> str | None:
+    """The language whose stop word is the whole message (politeness aside), or None."""
+    folded = _DOUBLES.sub(r"\1", normalise(text))
+    words = [w for w in _PUNCT.sub(" ", folded).split() if w not in POLITE]
+    if not words:
+        return None
+    message = " ".join(words)
+    candidates = {message, strip_accents(message).replace("đ", "d")}
+    for code, found in _STOP_SETS.items():
+        if candidates & found:
+            return code
+    return None
+
+
+# Asking for the texts back, in words that contain a stop word ("我之前回了退订，现在想继续收到").
+_BACK = re.compile(
+    r"继续收到|繼續收到|重新订阅|恢复|다시 받|снова получать|знову отримувати|"
+    r"voltar a receber|recevoir à nouveau|ankò voye"
+)
+
+
+def opt_out_sentence(text: str) -> str | None:
+    """The language of an unmistakable request to stop the texts, or None."""
+    folded = normalise(text)
+    if _BACK.search(folded):
+        return None
+    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
+    for code, pattern in SENTENCES.items():
+        if pattern.search(folded) or pattern.search(plain):
+            return code
+    return None
+
+
+# Danger now, by language: cries for help, someone not breathing or unconscious, wanting to die,
+# fire or gas, someone locked in or taken, strangling, "he will kill me". Only words that say
+# danger on their own; the model reads the rest. Matched like the sentences above.
+_DANGER = {
+    "zh": r"救命|快来|不能呼吸|没有?呼吸|沒有?呼吸|叫不醒|昏迷|晕倒|暈倒|不省人事|失去知觉|自杀|自殺|想死|"
+    r"不想活|割腕|过量|過量|着火|著火|失火|煤气味|煤氣味|被关|被關|关在|關在|锁在|鎖在|绑架|綁架|"
+    r"掐我|掐住|要杀|要殺|jiuming",
+    "vi": r"cuu (?:voi|toi|em|con|chung toi)|(?:khong|ngung|ko) tho|bat tinh|ngat xiu|tu tu|muon "
+    r"chet|khong muon song|chay nha|mui ga|bi nhot|nhot (?:toi|em|con)|khoa (?:toi|em) trong|"
+    r"bat coc|bop co|giet (?:toi|em|chet)",
+    "tl": r"saklolo|tulungan (?:nyo|niyo) (?:ako|kami)|(?:hindi|di) (?:na )?(?:humihinga|makahinga)|"
+    r"walang malay|nawalan ng malay|hinimatay|magpapakamatay|(?:gusto|gusto ko) (?:ko )?nang "
+    r"mamatay|ayoko nang mabuhay|nasusunog|may sunog|(?:kinulong|ikinulong|nakakulong) ako|"
+    r"sinasakal|papatayin (?:niya|nya) (?:ako|kami)",
+    "ko": r"살려|숨을 ?안|숨을 ?못|숨 ?안 ?쉬|의식이 ?없|의식을 ?잃|쓰러졌|쓰러지셨|죽고 ?싶|자살|불이 ?났|"
+    r"불났|가스 ?냄새|가둬|갇혀|납치|목을 ?졸|죽이겠|죽인대",
+    "ru": r"помогите|спасите|не дышит|без сознания|потерял[аи]? сознание|передоз|хочу умереть|"
+    r"покончить с собой|не хочу жить|пожар|горит дом|запах газа|заперт|запер меня|похитил|"
+    r"душит|убь[её]т меня|убить меня|pomogite|ne dyshit|bez soznaniya",
+    "uk": r"допоможіть|рятуйте|не дихає|без свідомості|знепритомн|передозув|хочу померти|не хочу "
+    r"жити|накласти на себе руки|пожежа|запах газу|замкнув мене|зачинив мене|викрали|душить|"
+    r"вб.є мене|dopomozhit|ne dykhaie",
+    "ar": r"النجدة|ساعدوني|انقذوني|أنقذوني|لا يتنفس|ما يتنفس|ما بيتنفس|فاقد الوعي|مغمى عليه|"
+    r"اغمي عليه|أغمي عليه|انتحار|اقتل نفسي|أقتل نفسي|ابي اموت|بدي موت|حريق|ريحة غاز|رائحة غاز|"
+    r"محبوس|حابسني|قفل علي|خطف|مخطوف|يخنقني|بيقتلني|رح يقتلني|sa3douni|mish 3am yetnaffas",
+    "ht": r"anmwe|sekou|pa (?:ka )?respire|endispoze|san konesans|touye t[eè]t|vle mouri|dife nan|"
+    r"fèmen m|fem?en m nan|kidnape|toufe|ap touye m|pral touye m",
+    "pt": r"socorro|n[aã]o (?:est[aá] )?respira|desmaiou|inconsciente|overdose|quero morrer|me matar|"
+    r"suic[ií]d|inc[eê]ndio|pegando fogo|cheiro de g[aá]s|trancad[oa]|sequestr|estrangul|vai "
+    r"me matar",
+    "fr": r"au secours|à l.aide|ne respire (?:plus|pas)|inconscient|évanoui|overdose|envie de "
+    r"mourir|me suicider|me tuer|incendie|au feu|odeur de gaz|enferm[ée]e? (?:dans|à)|"
+    r"séquestr|kidnapp|m.étrangle|étrangl|va me tuer",
+    "so": r"i caawi|caawimaad|ma neefsanayo|neef ma|miyir (?:la.aan|beelay|ma leh)|dhimasho (?:rabaa|"
+    r"doonayaa)|is dilo|isdilo|gaas ur|waa la i xiray|la afduubay|ceejin|i dili (?:doonaa|"
+    r"rabaa)",
+    "am": r"እርዱኝ|አድኑኝ|አይተነፍስም|አይተንፍስም|ራሱን ስቷል|ራሷን ስታለች|ራሴን (?:ማጥፋት|ልገድል)|መሞት "
+    r"እፈልጋለሁ|እሳት ተነሳ|የጋዝ ሽታ|ተቆልፎብኛል|ታግቻለሁ|ያንቀኛል|ሊገድለኝ|erdugn|adnugn",
+}
+DANGER = {
+    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
+    for code, pattern_group in ((c, f"(?:{p})") for c, p in _DANGER.items())
+}
+
+
+def danger(text: str) -> tuple[str, str] | None:
+    """(language, the words) of danger now said in one of the twelve languages, or None."""
+    folded = normalise(text)
+    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
+    for code, pattern in DANGER.items():
+        found = pattern.search(folded) or pattern.search(plain)
+        if found:
+            return code, found.group(0)
+    return None
