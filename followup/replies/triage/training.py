@@ -66,6 +66,7 @@ def labels(rows: Sequence[dict], head: str) -> list[str]:
     return ["yes" if row.get(key) else "no" for row in rows]
 
 
+# Long because the vectorisers, the heads and what is saved are one recipe: split, they drift.
 def fit(data: TrainingData, *, trained_on: str) -> dict:
     """Fit every head on ``data``; return the model as saved (without thresholds yet)."""
     from scipy.sparse import hstack
