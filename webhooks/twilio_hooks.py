@@ -3,7 +3,8 @@
 Each request is checked against ``X-Twilio-Signature`` first (403 otherwise, whatever else is
 wrong with it). A delivery whose ``I-Twilio-Idempotency-Token`` was handled before gets the
 first answer again. While the database is down, a signed request is kept in the local spool
-and answered as received (Twilio does not retry a 5xx); ``followup spool replay`` and the
+and answered as received (Twilio does not retry a 5xx), a person in danger with the safety
+text at once (triage needs no database); ``followup spool replay`` and the
 sender's every sweep put it through later. Nothing here logs a phone number or a text's words.
 """
 
@@ -45,8 +46,9 @@ def require_twilio_signature() -> None:
     validator = RequestValidator(services().settings.webhook_auth_token)
     signature = request.headers.get(SIGNATURE, "")
     if not signature or not validator.validate(signed_url(), request.form, signature):
-        logger.warning("rejected a Twilio webhook with a missing or wrong signature: %s",
-                       request.path)
+        logger.warning(
+            "rejected a Twilio webhook with a missing or wrong signature: %s", request.path
+        )
         abort(403)
 
 
@@ -78,8 +80,11 @@ def _spool(kind: str, exc: Exception) -> None:
             received_at=svc.clock.now(),
         )
     )
-    logger.error("database unavailable (%s): a Twilio %s webhook was spooled for replay",
-                 type(exc).__name__, kind)
+    logger.error(
+        "database unavailable (%s): a Twilio %s webhook was spooled for replay",
+        type(exc).__name__,
+        kind,
+    )
 
 
 @bp.post("/sms")
@@ -92,19 +97,22 @@ def inbound_sms():
     try:
         session = db_session()
         outcome = inbound.receive_once(
-            session, sms, token=_token(), now=svc.clock.now(),
+            session,
+            sms,
+            token=_token(),
+            now=svc.clock.now(),
             default_agency_slug=svc.settings.agency_slug,
         )
         session.commit()
     except DATABASE_DOWN as exc:
         _spool("sms", exc)
-        return _twiml(None)
+        return _twiml(inbound.answer_without_database(sms))
     except Exception as exc:
         # Whatever went wrong, a caller's text is never lost: it is kept on disk like a text
         # that came during an outage, replayed, and set aside for a person if it fails again.
         logger.exception("an inbound text could not be handled; spooled for replay")
         _spool("sms", exc)
-        return _twiml(None)
+        return _twiml(inbound.answer_without_database(sms))
     if outcome.alert_ids:
         # Danger: alert now, in this request, after the callback is safely stored.
         AlertSender(svc.db, svc.gateway, svc.clock, public_url=svc.settings.public_url).deliver(

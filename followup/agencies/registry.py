@@ -86,7 +86,9 @@ def create_agency(
         default_language="en",
         sensitive_patterns=[],
         call_type_delays=[],
-        languages=sorted({language for _, language in message_templates.default_bodies()}),
+        languages=sorted(
+            {lang for purpose, lang in message_templates.default_bodies() if purpose == "checkin"}
+        ),
         excluded_dispositions=list(DEFAULT_EXCLUDED_DISPOSITIONS),
         created_at=now,
     )

@@ -46,13 +46,15 @@ from followup.models import (
 )
 from followup.replies import receipts
 from followup.replies.triage import Category, TriageResult, triage
-from followup.replies.triage.language import SUPPORTED
+from followup.replies.triage.language import READ_BY_MODEL, SUPPORTED
 from followup.replies.triage.text import bare
 from followup.texts import message_templates
 from followup.texts.languages import choose_language
 
 logger = logging.getLogger(__name__)
 
+# Languages the safety and compliance texts ship in (templates/sms/<language>/).
+COMPLIANCE_LANGUAGES = frozenset(SUPPORTED + READ_BY_MODEL)
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
 # Compliance and safety replies are owed whatever the count: they are not conversation.
 _ALWAYS_ANSWERED = {
@@ -178,11 +180,23 @@ def receive(
         message.commendation = named.group(0) if named else None
 
     purpose, alert_ids = _decide(session, agency, conversation, message, result, sms.body, now)
-    reply = _reply(session, agency, conversation, purpose, now) if purpose else None
+    # Safety and compliance texts go in the caller's own language whenever one exists in it,
+    # whatever languages the agency's check-ins are written in.
+    language = (
+        result.language
+        if purpose in _ALWAYS_ANSWERED and result.language in COMPLIANCE_LANGUAGES
+        else conversation.language
+    )
+    reply = _reply(session, agency, conversation, purpose, now, language) if purpose else None
     message.reply_body = reply
     logger.info(
         "inbound text: agency=%s message=%s conversation=%s category=%s callback=%s reply=%s",
-        agency.slug, message.id, conversation.id, result.category, result.callback, purpose,
+        agency.slug,
+        message.id,
+        conversation.id,
+        result.category,
+        result.callback,
+        purpose,
     )
     return InboundOutcome(reply, message.id, alert_ids=alert_ids)
 
@@ -206,10 +220,7 @@ def _decide(
         # Twilio's Advanced Opt-Out answers STOP itself; a second confirmation would be noise.
         # One confirmation only: a second STOP from an opted-out number gets nothing.
         confirmed_before = opted_out
-        purpose = (
-            None if agency.advanced_opt_out or confirmed_before
-            else Purpose.OPT_OUT_CONFIRM
-        )
+        purpose = None if agency.advanced_opt_out or confirmed_before else Purpose.OPT_OUT_CONFIRM
     elif result.category == Category.OPT_IN or (opted_out and bare(body) in {"YES", "SI"}):
         contacts.opt_in(session, agency.id, conversation.phone, now=now)
         purpose = None if agency.advanced_opt_out else Purpose.OPT_IN_CONFIRM
@@ -240,7 +251,10 @@ def _next_step(conversation: Conversation, result: TriageResult) -> str | None:
             conversation.step = ConversationStep.AWAITING_COMMENT
             return Purpose.ASK_COMMENT
         if result.category in (
-            Category.NEUTRAL, Category.NEGATIVE, Category.UNRESOLVED, Category.CONDUCT,
+            Category.NEUTRAL,
+            Category.NEGATIVE,
+            Category.UNRESOLVED,
+            Category.CONDUCT,
             Category.QUESTION,
         ):
             conversation.step = ConversationStep.AWAITING_COMMENT
@@ -255,20 +269,21 @@ def _next_step(conversation: Conversation, result: TriageResult) -> str | None:
 
 
 def _reply(
-    session: Session, agency: Agency, conversation: Conversation, purpose: str, now: datetime
+    session: Session,
+    agency: Agency,
+    conversation: Conversation,
+    purpose: str,
+    now: datetime,
+    language: str,
 ) -> str | None:
     """Render the reply, record it as an outbound text, and count it; None when none is due."""
     if purpose not in _ALWAYS_ANSWERED and conversation.auto_texts >= MAX_AUTO_TEXTS:
         return None
-    if purpose != Purpose.OPT_OUT_CONFIRM and is_opted_out(
-        session, agency.id, conversation.phone
-    ):
+    if purpose != Purpose.OPT_OUT_CONFIRM and is_opted_out(session, agency.id, conversation.phone):
         return None  # the gateway rule holds for replies too
     call = conversation.followup.call if conversation.followup else None
     try:
-        rendered = message_templates.render_for_call(
-            session, agency, call, purpose, conversation.language
-        )
+        rendered = message_templates.render_for_call(session, agency, call, purpose, language)
     except message_templates.TemplateRenderError as exc:
         logger.error("reply text %s for agency %s did not render: %s", purpose, agency.slug, exc)
         return None
@@ -292,6 +307,27 @@ def _reply(
     return rendered.body
 
 
+def answer_without_database(sms: InboundSms) -> str | None:
+    """The answer owed while the database is down: the safety text, in the caller's language,
+    to a reply in danger (triage needs no database); nothing otherwise. The replay raises the
+    callback and the alerts later, once."""
+    try:
+        result = triage(sms.body)
+        if not result.urgent:
+            return None
+        language = result.language if result.language in COMPLIANCE_LANGUAGES else "en"
+        defaults = message_templates.default_bodies()
+        body = (
+            defaults.get((Purpose.CRISIS_REPLY, language)) or defaults[(Purpose.CRISIS_REPLY, "en")]
+        )
+        return message_templates.render_body(
+            body, dict.fromkeys(message_templates.PLACEHOLDERS, "")
+        )
+    except Exception:  # the spool path must answer whatever happens
+        logger.exception("the safety text could not be prepared during the outage")
+        return None
+
+
 def _by_sid(session: Session, sid: str) -> Message | None:
     return session.scalar(select(Message).where(Message.sid == sid))
 
@@ -306,9 +342,7 @@ def _agency_for(session: Session, to: str, default_slug: str) -> Agency:
     return session.scalar(select(Agency).where(Agency.slug == default_slug))
 
 
-def _conversation_for(
-    session: Session, agency: Agency, phone: str, now: datetime
-) -> Conversation:
+def _conversation_for(session: Session, agency: Agency, phone: str, now: datetime) -> Conversation:
     """The conversation of the latest check-in sent to ``phone`` within the reply window, or
     the number's open unsolicited thread, created when needed."""
     since = now - timedelta(hours=agency.reply_window_hours)
@@ -331,9 +365,13 @@ def _conversation_for(
         if conversation is None:
             followup = session.get(FollowUp, followup_id)
             conversation = Conversation(
-                agency_id=agency.id, followup_id=followup_id, phone=phone,
-                language=followup.language, step=ConversationStep.AWAITING_RATING,
-                auto_texts=1, opened_at=now,
+                agency_id=agency.id,
+                followup_id=followup_id,
+                phone=phone,
+                language=followup.language,
+                step=ConversationStep.AWAITING_RATING,
+                auto_texts=1,
+                opened_at=now,
             )
             session.add(conversation)
             session.flush()
@@ -352,9 +390,14 @@ def _conversation_for(
     if conversation is None:
         # Unsolicited: kept, triaged and flagged like any reply, but not a conversation we lead.
         conversation = Conversation(
-            agency_id=agency.id, followup_id=None, phone=phone,
-            language=agency.default_language, step=ConversationStep.CLOSED,
-            auto_texts=0, opened_at=now, last_inbound_at=now,
+            agency_id=agency.id,
+            followup_id=None,
+            phone=phone,
+            language=agency.default_language,
+            step=ConversationStep.CLOSED,
+            auto_texts=0,
+            opened_at=now,
+            last_inbound_at=now,
         )
         session.add(conversation)
         session.flush()

@@ -415,6 +415,43 @@ def test_a_spanish_crisis_gets_the_spanish_safety_text(
     assert callback.priority == "urgent"
 
 
+@pytest.mark.parametrize(
+    "language, crisis",
+    [
+        ("ru", "Мой муж бьёт меня, помогите"),  # my husband is beating me, help
+        ("vi", "Chồng tôi đang đánh tôi, xin giúp tôi"),  # the same
+        ("ko", "살려주세요 남편이 저를 때려요"),  # help me, my husband is hitting me
+        ("ar", "ساعدوني زوجي يضربني الآن"),  # help me, my husband is hitting me now
+    ],
+)
+def test_danger_in_another_language_gets_the_safety_text_in_that_language(
+    api, hooks, sender, gateway, clock, db, language, crisis
+):
+    checkin_sent(api, clock, sender, gateway)  # an English check-in: the agency writes English
+
+    reply = twiml_reply(hooks.text(CALLER, crisis))
+
+    assert reply == text("crisis_reply", language)
+    assert "911" in reply and "988" in reply
+    [message] = inbound(db)
+    assert message.triage["interpreter_needed"] is True
+    [callback] = callbacks(db)
+    assert callback.priority == "urgent"
+
+
+def test_stop_written_in_another_language_opts_out_and_confirms_in_that_language(
+    api, hooks, sender, gateway, clock, db
+):
+    checkin_sent(api, clock, sender, gateway)
+
+    reply = twiml_reply(hooks.text(CALLER, "Arrêtez de m'envoyer ces messages svp"))
+
+    assert reply == text("opt_out_confirm", "fr")
+    assert "START" in reply and "911" in reply
+    [message] = inbound(db)
+    assert (message.category, message.triage["opt_out"]) == ("opt_out", True)
+
+
 # --- keywords: STOP, START, YES, HELP ----------------------------------------------------------
 
 

@@ -22,10 +22,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 
 from followup.cli import main
-from followup.models import Callback, Message, WebhookReceipt
+from followup.models import Alert, Callback, Message, WebhookReceipt
 from followup.replies import spool as spool_module
 from followup.replies.spool import Spool, replay_for
 from followup.sending.scheduler import build_scheduler
+from tests.http.test_inbound_sms import add_commander
 from tests.http.test_webhook_security import checkin_sent, deliver
 from tests.support.twilio_requests import STATUS_PATH, inbound_form, status_form, twiml_reply
 
@@ -117,7 +118,10 @@ def test_replies_during_an_outage_are_spooled_then_stored_once_and_triaged(
     after = deliver(services, client, forms[4], "token-4")
 
     assert twiml_reply(before) is not None
-    assert [twiml_reply(r) for r in during] == [None] * 4  # 200, empty TwiML
+    # 200; the person in danger gets the safety text at once, the others empty TwiML.
+    safety = twiml_reply(during[0])
+    assert safety is not None and "911" in safety and "988" in safety
+    assert [twiml_reply(r) for r in during[1:]] == [None] * 3
     assert status.status_code == 204
     assert twiml_reply(after) is None
     assert spool_of(services).waiting() == 5
@@ -142,6 +146,36 @@ def test_replies_during_an_outage_are_spooled_then_stored_once_and_triaged(
     again = replay_for(services)
     assert (again.replayed, again.remaining) == (0, 0)
     assert stored(db) == {form["MessageSid"]: 1 for form in forms}
+
+
+def test_danger_during_an_outage_is_answered_in_the_callers_language_and_alerted_once_on_replay(
+    api, services, client, sender, clock, db, tmp_path, agency
+):
+    checkin_sent(api, clock, sender, CALLERS[0])
+    add_commander(db, agency, "+12025550190", now=clock.now())
+    crisis = inbound_form(CALLERS[0], "Помогите, он снова ломится в мою дверь")  # help, he is
+    # breaking down my door again (Russian)
+    with database_down(db, tmp_path):
+        first = deliver(services, client, crisis, "token-ru")
+        retry = deliver(services, client, crisis, "token-ru")
+
+    answer = twiml_reply(first)
+    assert answer is not None and "911" in answer and "988" in answer
+    assert "Если вы в опасности" in answer  # Russian, whatever the agency writes in
+    assert twiml_reply(retry) == answer
+
+    report = replay_for(services)
+
+    assert report.remaining == 0
+    with db.Session() as session:
+        [message] = session.scalars(select(Message).where(Message.sid == crisis["MessageSid"]))
+        [callback] = session.scalars(select(Callback))
+        alerted = session.scalars(select(Alert).where(Alert.callback_id == callback.id)).all()
+    assert message.triage["urgent"] and callback.priority == "urgent"
+    assert alerted, "the on-duty commander is alerted on replay"
+    assert replay_for(services).replayed == 0
+    with db.Session() as session:
+        assert len(session.scalars(select(Alert)).all()) == len(alerted)  # once, not per replay
 
 
 def test_a_replay_while_the_database_is_still_down_keeps_everything_for_the_next(
