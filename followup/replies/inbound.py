@@ -230,6 +230,8 @@ def _decide(
         purpose = None if agency.advanced_opt_out else Purpose.HELP
     elif result.urgent:
         purpose = Purpose.CRISIS_REPLY
+    elif result.interpreter_needed:
+        purpose = None  # no check-in question in a language the caller did not write: a person
     else:
         purpose = _next_step(conversation, result)
 

@@ -764,25 +764,52 @@ def test_any_body_is_stored_unchanged_and_answered_with_valid_twiml(
     assert message.triage["reasons"]
 
 
-@pytest.mark.parametrize(
-    "case, language", [("Chinese", "zh"), ("Arabic", "ar"), ("Vietnamese", "vi")]
-)
-def test_a_reply_in_a_language_the_service_cannot_read_gets_a_callback(
+@pytest.mark.parametrize("case, language", [("Chinese", "zh"), ("Arabic", "ar")])
+def test_a_reply_in_another_language_is_read_and_a_person_calls_back_with_an_interpreter(
     api, hooks, sender, gateway, clock, db, case, language
 ):
-    body, _ = UNUSUAL_BODIES[case]
+    body, _ = UNUSUAL_BODIES[case]  # "nobody has contacted me yet", "still waiting"
     checkin_sent(api, clock, sender, gateway)
 
     response = hooks.text(CALLER, body)
 
-    assert twiml_messages(response) == []  # no reply in a language the caller may not read
+    assert twiml_messages(response) == []  # no English question to a caller who wrote Chinese
     [message] = inbound(db)
-    assert (message.category, message.triage["language"]) == ("other", language)
+    assert message.triage["language"] == language
+    assert message.triage["interpreter_needed"] is True
+    [callback] = callbacks(db)
+    assert callback.message_id == message.id
+    assert f"written in {case}: interpreter needed" in callback.reasons
+
+
+def test_thanks_in_another_language_gets_no_text_in_a_language_the_caller_did_not_write(
+    api, hooks, sender, gateway, clock, db
+):
+    body, _ = UNUSUAL_BODIES["Vietnamese"]  # thank you very much, officers
+    checkin_sent(api, clock, sender, gateway)
+
+    response = hooks.text(CALLER, body)
+
+    assert twiml_messages(response) == []
+    [message] = inbound(db)
+    assert (message.triage["language"], message.triage["language_name"]) == ("vi", "Vietnamese")
+
+
+def test_a_reply_in_a_language_the_service_cannot_read_gets_a_callback(
+    api, hooks, sender, gateway, clock, db
+):
+    checkin_sent(api, clock, sender, gateway)
+
+    response = hooks.text(CALLER, "Niemand hat mich bisher zurückgerufen, ich warte noch immer")
+
+    assert twiml_messages(response) == []
+    [message] = inbound(db)
+    assert (message.category, message.triage["language"]) == ("other", "de")
     [callback] = callbacks(db)
     assert (callback.priority, callback.category, callback.message_id) == (
         "normal", "other", message.id,
     )
-    assert any(language in reason for reason in callback.reasons)
+    assert any("German" in reason for reason in callback.reasons)
 
 
 def test_mms_media_urls_are_stored_and_never_fetched(
