@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import math
+import os
 import re
 import unicodedata
 from array import array
@@ -23,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("model.bin")
+logger = logging.getLogger(__name__)
 # Used when a model file carries no thresholds of its own (the training command saves them).
 DEFAULT_THRESHOLDS = {
     "crisis": 0.4,  # model's danger probability that raises a reply to urgent
@@ -247,10 +250,22 @@ def _probabilities(classes: list[str], scores: list[float]) -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
-def load(path: Path = MODEL_PATH) -> Model | None:
-    """The saved model, or None when none has been trained (triage then runs on rules alone)."""
+def load(path: Path | None = None) -> Model | None:
+    """The model in use: ``FOLLOWUP_TRIAGE_MODEL`` (a file `followup triage train` wrote), else
+    the one shipped; None when there is none (triage then runs on rules alone). A configured
+    file that cannot be read is logged and the shipped model used: replies are never left
+    unread for a bad path."""
+    configured = os.environ.get("FOLLOWUP_TRIAGE_MODEL", "").strip()
+    if path is None and configured:
+        try:
+            return Model(decode(Path(configured).read_bytes()))
+        except Exception as exc:  # a missing or damaged file: say so, and fall back
+            logger.error(
+                "FOLLOWUP_TRIAGE_MODEL could not be read (%s); using the shipped model",
+                type(exc).__name__,
+            )
     try:
-        raw = path.read_bytes()
+        raw = (path or MODEL_PATH).read_bytes()
     except FileNotFoundError:
         return None
     return Model(decode(raw))
