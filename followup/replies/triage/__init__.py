@@ -94,12 +94,22 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
             said = f'danger: "{word[1]}" ({languages.name_of(word[0])}; model {seen.crisis:.2f})'
         elif not readable and seen.crisis < crisis_limit:
             said = "may be danger: a word for help or an emergency, in a language not read here"
-        # The model raises urgency; an unmistakable opt-out the rules read still stands.
+        # The model raises urgency. A person in danger is never opted out by a sentence ("you
+        # don't need to follow up"): a commander confirms it (a keyword STOP decided earlier).
+        confirm = ["also asks to stop the texts: a person should confirm"] * found.opt_out
         return result(
-            Category.CRISIS, language, found.rating, [said, *interpreter], opt_out=found.opt_out
+            Category.CRISIS,
+            language,
+            found.rating,
+            [said, *confirm, *interpreter],
+            suggested_opt_out=found.opt_out,
         )
 
-    suggestion = not found.opt_out and seen.opt_out >= limits["opt_out"]
+    # The model never opts anyone out; what it reads as a request to stop, a person confirms.
+    suggestion = not found.opt_out and (
+        seen.opt_out >= limits["opt_out"]
+        or (not reading.signal and seen.top[0] == Category.OPT_OUT.value)
+    )
     suggested = [
         f"model: may be asking to stop the texts ({seen.opt_out:.2f}): a person should confirm"
     ] * suggestion

@@ -51,7 +51,10 @@ _NOUNS = (
     r"(?:texts?|texting|text messages|messages?|messaging|msgs?|sms|surveys?|notifications?|"
     r"alerts|communications?|updates|follow ?-? ?ups?|check ?-? ?ins?)"
 )
-_NOUNS_ES = r"(?:mensajes?|mensajitos|textos?|msjs?|sms|encuestas?|notificaciones|whatsapps?)"
+_NOUNS_ES = (
+    r"(?:mensajes?|mensajitos|textos?|msjs?|sms|encuestas?|notificaciones|whatsapps?|"
+    r"actualizaciones)"
+)
 _ADDRESSED = r"(?:me|us|this (?:number|phone|cell)|my (?:number|phone|cell))"
 _EN = (
     rf"(?:stop|quit|cease|discontinue|end|cancel|halt|block) (?:all |the |these |this |your |"
@@ -100,6 +103,13 @@ _EN = (
     r"leave (?:me|us|my number) (?:off|out of) (?:\w+ ){0,2}(?:list|texts|messages)",
     r"(?:do not|never) (?:contact|text|message) (?:me|us) (?:at|on) (?:this|my) (?:number|phone)",
     r"stop means stop",
+    rf"stop (?:these|the|your|this|all (?:these|the|your)|it with the) (?:\w+ ){{0,2}}{_NOUNS}",
+    r"stop sending (?:stuff |things |anything |these |this |them |that |it )?(?:\w+ ){0,2}to "
+    r"this (?:number|phone|cell)",
+    r"take (?:me|us|my (?:number|phone|cell)|this number) out of (?:the|your|this|ur) "
+    r"(?:system|list|database|registry)",
+    r"get (?:me|us|my number) off (?:this|the|your|ur) (?:thing|list|system)",
+    r"(?:please )?(?:do not|dont) text (?:it|here|this one)\b",
     r"(?:is there a way|how do i|how can i) (?:to )?(?:make |get )?(?:these|the texts|this|"
     r"them) (?:to )?stop\b.*(?:please|pls|just stop|stop them|do it)",
 )
@@ -109,29 +119,33 @@ _ES = (
     rf"detengan|stop)(?: ya)?(?: de| con)? (?:los |las |sus |tus |estos |estas |esos |esas |"
     rf"mandar |enviar |recibir |mandarme |enviarme |molestar con (?:los |sus )?|tanto )*(?:mas )?"
     rf"{_NOUNS_ES}",
-    rf"(?:no|ya no|tampoco) (?:quiero|quiere|quieren|deseo|desea|necesito|me gusta|queremos)"
+    rf"(?:no|ya no|tampoco) (?:quiero|kiero|quiere|quieren|deseo|desea|necesito|me gusta|"
+    rf"queremos)"
     rf"(?: que (?:me |nos )?(?:manden|envien|escriban|sigan mandando))?"
     rf"(?: recibir| contestar| mas| sus| los| las| estos| estas| ningun| ningunos| tantos)* {_NOUNS_ES}",
     r"no (?:me |nos )?(?:manden|envien|escriban|mande|envie|mandes|escribas|contacten|contactes)"
     r"(?: \w+){0,2} (?:mas|nada|nunca)",
     r"(?:ya )?no (?:me |nos |le |les )?(?:escriban|escribas|manden|mandes|envien|envies|"
-    r"contacten|textien|textean|mensajeen)(?= *$| *[.,!]| (?:mas|otra vez|nunca|nada|a este|"
+    r"contacten|textien|textean|textees|texteen|mensajeen)(?= *$| *[.,!]| (?:mas|otra vez|"
+    r"nunca|nada|a este|aqui|"
     r"por favor|porfa|gracias|ya|por este|por mensaje|por texto|\w+ (?:mensajes|textos)))",
     r"no (?:quiero|queremos|quiere) que (?:me |nos |le )?(?:escriban|manden|envien|contacten|"
     r"sigan \w+)",
     rf"(?:no|ya no) (?:me|le|nos) interesa (?:recibir )?(?:\w+ )?{_NOUNS_ES}",
-    r"(?:dar(?:me|nos|le)?|denme|den|darnos) de baja|bajenme|sacame de|quitame de",
+    r"(?:dar(?:me|nos|le)?|denme|dense|den|darnos) de baja|bajenme|sacame de|quitame de",
     rf"no (?:me |nos )?(?:manden|envien|escriban|contacten|molesten)(?: \w+)? (?:{_NOUNS_ES}|"
     rf"por (?:este medio|aqui|mensaje|texto))",
     rf"no (?:me |nos )?molesten (?:mas )?(?:con )?(?:\w+ )?{_NOUNS_ES}",
     r"no (?:me |nos )?vuelvan a (?:escribir|mandar|enviar|contactar)",
     r"favor de no (?:enviar|mandar|escribir)",
-    r"dejen de (?:mandar|enviar|escribir|molestar)\w*",
-    r"paren de (?:escribir|mandar|enviar)\w*",
+    r"dejen de (?:mandar|enviar|escribir|molestar|textear)\w*",
+    r"paren de (?:escribir|mandar|enviar|textear)\w*",
+    r"(?:no|ya no) (?:quiero|kiero|queremos) recibir (?:esto|eso|nada|mas)",
     r"(?:saquen|quiten|borren|eliminen|borra|borrar|eliminar|elimina|quita|saca)(?:me|nos|la|lo)? "
     r"(?:mi|este|su) numero",
     r"(?:saquen|quiten|borren|eliminen|sacame|quitame|borrame|saquenme|quitenme|borrenme|"
-    r"eliminenme|quitenla|quitenlo|saquenla|saquenlo) de (?:la|su|sus|tu|esta|esa|estos|estas) "
+    r"eliminenme|quitenla|quitenlo|saquenla|saquenlo) de (?:la|los|las|su|sus|tu|esta|esa|estos|"
+    r"estas) "
     rf"(?:lista|{_NOUNS_ES}|\w+ de {_NOUNS_ES})",
     r"desuscri\w*|anular (?:la |mi )?suscripci\w*|cancelar (?:la |mi )?suscripci\w*",
     r"(?:quiero |queremos )?salir de (?:esta|la|su|sus) lista",
@@ -213,7 +227,13 @@ def _collapsed(words) -> frozenset[str]:
 _STOPS, _FILLERS = _collapsed(STOP_WORDS), _collapsed(FILLERS | other_languages.POLITE)
 
 
+# "no para" is "it does not stop" (the neighbour's music), not a request.
+_NEGATED_STOP = re.compile(r"\b(?:no|not|never|nunca) (?:para|end|fin|quit|salir|baja|cancel)\b")
+
+
 def _only_stop_words(part: str) -> bool:
+    if _NEGATED_STOP.search(part):
+        return False
     words = [_DOUBLES.sub(r"\1", w) for w in re.findall(r"\w+", part)]
     stops = [w for w in words if w in _STOPS or w.startswith(("unsub", "unsus", "unsuc"))]
     return (
