@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from followup.callbacks.alerts import AlertSender
-from followup.replies import inbound
+from followup.replies import inbound, safety
 from followup.replies.spool import DATABASE_DOWN, Spool, SpooledWebhook
 from followup.sending import delivery
 from followup.web.context import db_session, services
@@ -106,13 +106,13 @@ def inbound_sms():
         session.commit()
     except DATABASE_DOWN as exc:
         _spool("sms", exc)
-        return _twiml(inbound.answer_without_database(sms))
+        return _twiml(safety.answer_without_database(sms.body))
     except Exception as exc:
         # Whatever went wrong, a caller's text is never lost: it is kept on disk like a text
         # that came during an outage, replayed, and set aside for a person if it fails again.
         logger.exception("an inbound text could not be handled; spooled for replay")
         _spool("sms", exc)
-        return _twiml(inbound.answer_without_database(sms))
+        return _twiml(safety.answer_without_database(sms.body))
     if outcome.alert_ids:
         # Danger: alert now, in this request, after the callback is safely stored.
         AlertSender(svc.db, svc.gateway, svc.clock, public_url=svc.settings.public_url).deliver(

@@ -44,25 +44,18 @@ from followup.models import (
     MessageStatus,
     Purpose,
 )
-from followup.replies import receipts
+from followup.replies import receipts, safety
 from followup.replies.triage import Category, TriageResult, triage
-from followup.replies.triage.language import READ_BY_MODEL, SUPPORTED
+from followup.replies.triage.language import SUPPORTED
 from followup.replies.triage.text import bare
 from followup.texts import message_templates
 from followup.texts.languages import choose_language
 
 logger = logging.getLogger(__name__)
 
-# Languages the safety and compliance texts ship in (templates/sms/<language>/).
-COMPLIANCE_LANGUAGES = frozenset(SUPPORTED + READ_BY_MODEL)
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
 # Compliance and safety replies are owed whatever the count: they are not conversation.
-_ALWAYS_ANSWERED = {
-    Purpose.OPT_OUT_CONFIRM,
-    Purpose.OPT_IN_CONFIRM,
-    Purpose.HELP,
-    Purpose.CRISIS_REPLY,
-}
+_ALWAYS_ANSWERED = safety.ALWAYS_ANSWERED
 _COMMENDATION = re.compile(
     r"\b(?:(?:officer|ofc|deputy|sgt|sergeant|detective|det|cpl|corporal|trooper|lieutenant|lt|"
     r"oficial|agente)\.? (?-i:[A-Z])[a-zA-Z'-]+|(?:unit|unidad|car) #?\d+[A-Za-z]?|badge #?\d+)",
@@ -180,13 +173,7 @@ def receive(
         message.commendation = named.group(0) if named else None
 
     purpose, alert_ids = _decide(session, agency, conversation, message, result, sms.body, now)
-    # Safety and compliance texts go in the caller's own language whenever one exists in it,
-    # whatever languages the agency's check-ins are written in.
-    language = (
-        result.language
-        if purpose in _ALWAYS_ANSWERED and result.language in COMPLIANCE_LANGUAGES
-        else conversation.language
-    )
+    language = safety.reply_language(purpose, result, conversation.language)
     reply = _reply(session, agency, conversation, purpose, now, language) if purpose else None
     message.reply_body = reply
     logger.info(
@@ -307,27 +294,6 @@ def _reply(
     )
     conversation.auto_texts += 1
     return rendered.body
-
-
-def answer_without_database(sms: InboundSms) -> str | None:
-    """The answer owed while the database is down: the safety text, in the caller's language,
-    to a reply in danger (triage needs no database); nothing otherwise. The replay raises the
-    callback and the alerts later, once."""
-    try:
-        result = triage(sms.body)
-        if not result.urgent:
-            return None
-        language = result.language if result.language in COMPLIANCE_LANGUAGES else "en"
-        defaults = message_templates.default_bodies()
-        body = (
-            defaults.get((Purpose.CRISIS_REPLY, language)) or defaults[(Purpose.CRISIS_REPLY, "en")]
-        )
-        return message_templates.render_body(
-            body, dict.fromkeys(message_templates.PLACEHOLDERS, "")
-        )
-    except Exception:  # the spool path must answer whatever happens
-        logger.exception("the safety text could not be prepared during the outage")
-        return None
 
 
 def _by_sid(session: Session, sid: str) -> Message | None:

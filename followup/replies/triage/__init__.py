@@ -73,8 +73,6 @@ def _rules_only(reading: Reading) -> TriageResult:
 # Long because the order of decision is the rule: reading it top to bottom is the point.
 def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
     found = reading.result
-    seen = model.predict(text)
-    limits = model.thresholds
     language = found.language
     foreign = languages.needs_interpreter(language)
     readable = not foreign or language in languages.READ_BY_MODEL
@@ -82,6 +80,8 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
 
     if found.category == Category.CRISIS:
         return _with(found, interpreter)
+    seen = model.predict(text)
+    limits = model.thresholds
     crisis_limit = limits["crisis"] if readable else limits["crisis_unread"]
     word = other_languages.danger(text) if foreign and readable else None
     if (

@@ -81,7 +81,13 @@ class Prediction:
     crisis: float
     callback: float
     opt_out: float
-    evidence: tuple[str, ...]  # the words that weighed most towards danger
+    words: tuple = ()  # the reply's known words (value, index, start, end), for the evidence
+    model: Model | None = None
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """The words that weighed most towards danger."""
+        return self.model.danger_words(self.words) if self.model else ()
 
     @property
     def top(self) -> tuple[str, float]:
@@ -117,45 +123,60 @@ class Model:
         self.crisis_output = self.heads["crisis"][2]  # binary: one output, for "yes"
         self.thresholds = {**DEFAULT_THRESHOLDS, **self.meta.get("thresholds", {})}
 
-    # Long because it is the hot loop of every reply: features, TF-IDF and every head in one pass.
     def predict(self, text: str) -> Prediction:
         scores = [0.0] * self.outputs
-        danger: list[tuple[float, int]] = []
-        crisis_output, outputs, weights = self.crisis_output, self.pull_outputs, self.pull_weights
+        outputs, weights = self.pull_outputs, self.pull_weights
+        seen_words: list[tuple[float, int, int, int]] = []  # for the evidence, if it is asked
         for analyzer, table in self.tables:
-            counts: dict[str, int] = {}
-            for feature in analyzer(text):
-                if feature in table:
-                    counts[feature] = counts.get(feature, 0) + 1
-            if not counts:
+            values, total = self._values(analyzer, table, text)
+            if not values:
                 continue
-            values = []
-            total = 0.0
-            for feature, n in counts.items():
-                entry = table[feature]
-                value = (1 + math.log(n)) * entry[1] if n > 1 else entry[1]
-                values.append((value, entry))
-                total += value * value
             norm = math.sqrt(total)
-            word_names = self.word_names
             for value, (index, _, start, end) in values:
                 value /= norm
                 for output, weight in zip(outputs[start:end], weights[start:end], strict=True):
                     scores[output] += weight * value
-                    if output == crisis_output and weight > 0 and index in word_names:
-                        danger.append((weight * value, index))
+                if index in self.word_names:
+                    seen_words.append((value, index, start, end))
         found = {
             name: _probabilities(classes, [b + scores[first + i] for i, b in enumerate(bias)])
             for name, (classes, bias, first) in self.heads.items()
         }
-        danger.sort(reverse=True)
         return Prediction(
             category=found["category"],
             crisis=found["crisis"]["yes"],
             callback=found["callback"]["yes"],
             opt_out=found["opt_out"]["yes"],
-            evidence=_evidence(self.word_names[index] for _, index in danger),
+            words=tuple(seen_words),
+            model=self,
         )
+
+    @staticmethod
+    def _values(analyzer, table: dict, text: str) -> tuple[list, float]:
+        """The reply's known features with their TF-IDF values (before normalising)."""
+        counts: dict[str, int] = {}
+        for feature in analyzer(text):
+            if feature in table:
+                counts[feature] = counts.get(feature, 0) + 1
+        values = []
+        total = 0.0
+        for feature, n in counts.items():
+            entry = table[feature]
+            value = (1 + math.log(n)) * entry[1] if n > 1 else entry[1]
+            values.append((value, entry))
+            total += value * value
+        return values, total
+
+    def danger_words(self, words: tuple[tuple[float, int, int, int], ...]) -> tuple[str, ...]:
+        """The words of a reply that weighed most towards danger (worked out only when shown)."""
+        outputs, weights, crisis = self.pull_outputs, self.pull_weights, self.crisis_output
+        pulls = []
+        for value, index, start, end in words:
+            for output, weight in zip(outputs[start:end], weights[start:end], strict=True):
+                if output == crisis and weight > 0:
+                    pulls.append((weight * value, index))
+        pulls.sort(reverse=True)
+        return _evidence(self.word_names[index] for _, index in pulls)
 
 
 _NOT_EVIDENCE = frozenset(

@@ -185,7 +185,7 @@ _SENTENCES = {
     r"kite m anrepo",
     "pt": r"(?:(?:para|parar|parem|pare) de|deixem de|deixe de) (?:me )?(?:mandar|enviar)|n(?:ão|ao) "
     r"(?:me )?(?:enviem|mandem|mande|envie)(?: \w+)? mais|(?:me tira|me tire|tirem?) (?:d[ae]ss?a|"
-    r"da) lista|tir(?:e|em) (?:o )?meu n[uú]mero|n(?:ão|ao) quero (?:receber )?mais|chega de "
+    r"da) lista|tir(?:e|em) (?:o )?meu n[uú]mero|n(?:ão|ao) quero (?:receber mais|mais (?:receber|mensage|sms|texto))|chega de "
     r"mensage|cancelar (?:a )?inscri|descadastr|deixem-me em paz|me deixem em paz",
     "fr": r"arr[eê]t(?:ez|e) (?:de m|d.?[eé]crire|d.?envoyer|les (?:messages|sms|textos)|vos "
     r"(?:textos|sms|messages)|ces (?:messages|sms))|retir(?:er|ez)(?:-moi| moi| mon num[eé]ro)"
@@ -229,15 +229,21 @@ def stop_word(text: str) -> str | None:
 
 # Asking for the texts back, in words that contain a stop word ("我之前回了退订，现在想继续收到").
 _BACK = re.compile(
-    r"继续收到|繼續收到|重新订阅|恢复|다시 받|снова получать|знову отримувати|"
-    r"voltar a receber|recevoir à nouveau|ankò voye"
+    r"继续收到|繼續收到|重新订阅|重新收到|再次收到|恢复|다시 받|снова получать|знову отримувати|"
+    r"voltar a receber|recevoir à nouveau|recevoir (?:\w+ ){0,3}(?:à|de) nouveau|ankò voye|"
+    r"vle resevwa (?:\w+ ){0,3}ank[oò]"
+)
+# Someone else who does not stop ("he doesn't stop sending me messages"): not a request.
+_NOT_STOPPING = re.compile(
+    r"n[aã]o para(?:m)? de|pa (?:janm |jamè )?sispann|(?:ما|لم) (?:وقف|يوقف|توقف)|"
+    r"не перестает|не перестає|không ngừng|khong ngung|不停|안 멈"
 )
 
 
 def opt_out_sentence(text: str) -> str | None:
     """The language of an unmistakable request to stop the texts, or None."""
     folded = normalise(text)
-    if _BACK.search(folded):
+    if _BACK.search(folded) or _NOT_STOPPING.search(folded):
         return None
     plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
     for code, pattern in SENTENCES.items():
@@ -273,7 +279,7 @@ _DANGER = {
     r"محبوس|حابسني|قفل علي|خطف|مخطوف|يخنقني|بيقتلني|رح يقتلني|sa3douni|mish 3am yetnaffas",
     "ht": r"anmwe|sekou|pa (?:ka )?respire|endispoze|san konesans|touye t[eè]t|vle mouri|dife nan|"
     r"fèmen m|fem?en m nan|kidnape|toufe|ap touye m|pral touye m",
-    "pt": r"socorro|n[aã]o (?:est[aá] )?respira|desmaiou|inconsciente|overdose|quero morrer|me matar|"
+    "pt": r"socorro|n[aã]o (?:est[aá] )?respira|desmaiou|inconsciente|overdose|quero morrer|n[aã]o quero mais viver|me matar|"
     r"suic[ií]d|inc[eê]ndio|pegando fogo|cheiro de g[aá]s|trancad[oa]|sequestr|estrangul|vai "
     r"me matar",
     "fr": r"au secours|à l.aide|ne respire (?:plus|pas)|inconscient|évanoui|overdose|envie de "
