@@ -379,7 +379,9 @@ def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
 
 _DEFAULT_MATCHERS = _build(_GROUPS)
 # Stems unmistakable even glued to a code letter (`ASUICI` = attempted suicide, `TSUICI`).
-_GLUED_STEMS = re.compile(r"SUICI|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS|HARASS|STALK|ABDUCT|HOSTAG")
+_GLUED_STEMS = re.compile(
+    r"SUICI|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS|HARASS|STALK|ABDUCT|HOSTAG"
+)
 _LETTER_SLASH_LETTER = re.compile(r"(?<![A-Z0-9])([A-Z])/([A-Z])(?![A-Z0-9])")
 _TOKENS = re.compile(r"\d+\.\d+[A-Z]*|[A-Z0-9]+")
 _LETTERS_THEN_DIGITS = re.compile(r"(?<=[A-Z])(?=\d)")
