@@ -79,9 +79,7 @@ class Entry:
         return "texted"
 
 
-def register(
-    session: Session, agency: Agency, *, unreviewed_only: bool = False
-) -> list[Entry]:
+def register(session: Session, agency: Agency, *, unreviewed_only: bool = False) -> list[Entry]:
     """Every label ``agency`` has sent, most frequent first (unreviewed only, if asked)."""
     query = select(CallType).where(CallType.agency_id == agency.id)
     if unreviewed_only:

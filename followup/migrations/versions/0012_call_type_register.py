@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column(
-            "decision", sa.String(length=16), nullable=False, server_default="unreviewed"
-        ),
+        sa.Column("decision", sa.String(length=16), nullable=False, server_default="unreviewed"),
         sa.Column("decided_by", sa.String(length=100), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
