@@ -3,13 +3,18 @@ built-in list, and the agency option that holds check-ins for labels nobody has 
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 
 from followup.agencies import settings as agency_settings
+from followup.core import migrate
 from followup.eligibility import call_type_register, contacts
 from followup.intake.batch import record_call_events
 from followup.intake.schema import CallEvent
@@ -360,3 +365,108 @@ def test_the_register_says_why_and_what_happens_to_the_next_call(api, db, clock)
     assert entries["10-16 PHYS"].outcome(agency).startswith("never texted: one of the agency")
     assert entries["NOISE"].outcome(agency) == "never texted: marked sensitive"
     assert {e.row.label for e in unreviewed} == {"HARASSMENT", "BURGLARY", "10-16 PHYS"}
+
+
+# --- the migration ----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    """An empty database of its own (the migration goes up and down on it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    base = os.environ.get("FOLLOWUP_TEST_DATABASE_URL", "").strip()
+    if not base:
+        pytest.skip("PostgreSQL half skipped: set FOLLOWUP_TEST_DATABASE_URL")
+    name = f"followup_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _triggers(engine) -> set[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return set(conn.scalars(text(query)))
+
+
+def _seed_calls_at_0011(engine) -> None:
+    """Calls received before the register existed (the schema of 0011, in plain SQL)."""
+    received = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO agencies (id, slug, name, timezone, default_region,"
+                " send_delay_seconds, quiet_hours, reply_window_hours, frequency_cap_days,"
+                " max_age_days, default_language, sensitive_patterns, excluded_dispositions,"
+                " created_at) VALUES (1, 'westlake', 'Westlake Police', 'America/New_York',"
+                " 'US', 3600, '', 72, 30, 7, 'en', '[]', '[]', :at)"
+            ),
+            {"at": received},
+        )
+        for n, (label, hours) in enumerate(
+            [("Burglary", 0), ("BURGLARY", 5), ("burglary ", 2), ("NOISE", 1)]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO calls (agency_id, external_id, status, call_type, closed_at,"
+                    " self_initiated, do_not_contact, fingerprint, received_at, updated_at)"
+                    " VALUES (1, :id, 'closed', :label, :at, false, false, 'f', :at, :at)"
+                ),
+                {"id": f"M-{n}", "label": label, "at": received + timedelta(hours=hours)},
+            )
+
+
+def test_the_migration_registers_the_calls_already_received_and_goes_down_and_up_again(
+    empty_url,
+):
+    config = migrate.alembic_config(empty_url)
+    migrate.upgrade(empty_url, "0011")
+    engine = create_engine(empty_url)
+    try:
+        _seed_calls_at_0011(engine)
+        triggers = _triggers(engine)
+
+        migrate.upgrade(empty_url, "0012")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT key, label, count, first_seen_at, last_seen_at, decision"
+                    " FROM call_types ORDER BY key"
+                )
+            ).all()
+            hold = conn.scalar(text("SELECT hold_unreviewed_call_types FROM agencies"))
+        burglary, noise = rows
+        assert (burglary.key, burglary.count, noise.key, noise.count) == ("BURGLARY", 3, "NOISE", 1)
+        assert burglary.label.strip().upper() == "BURGLARY"  # one of the spellings received
+        assert {burglary.decision, noise.decision} == {"unreviewed"}
+        span = _aware(burglary.last_seen_at) - _aware(burglary.first_seen_at)
+        assert span == timedelta(hours=5)
+        assert not hold  # the option is off for every agency
+        assert _triggers(engine) == triggers  # the report triggers survive
+
+        command.downgrade(config, "0011")
+        assert "call_types" not in inspect(engine).get_table_names()
+        agency_columns = {c["name"] for c in inspect(engine).get_columns("agencies")}
+        assert "hold_unreviewed_call_types" not in agency_columns
+        assert _triggers(engine) == triggers  # ... and the way down too
+
+        migrate.upgrade(empty_url)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM call_types")) == 2
+    finally:
+        engine.dispose()
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):  # SQLite hands back text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -108,5 +108,6 @@ def _stored(value, bind):
 
 def downgrade() -> None:
     op.drop_table("call_types")
-    with op.batch_alter_table("agencies") as batch:
-        batch.drop_column("hold_unreviewed_call_types")
+    # A plain DROP COLUMN on both databases (SQLite has it since 3.35): a batch table copy on
+    # SQLite would drop the report trigger on agencies, and fail on the agencies' foreign keys.
+    op.drop_column("agencies", "hold_unreviewed_call_types")
