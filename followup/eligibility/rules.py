@@ -202,6 +202,28 @@ def call_type_rule(agency: Agency, label: str, review: CallTypeDecision) -> Deci
     return ELIGIBLE
 
 
+def _recent(
+    session: Session,
+    agency: Agency,
+    phone: str,
+    now: datetime,
+    followup_id: int | None,
+    at_send_time: bool,
+    facts: BatchFacts | None,
+) -> bool:
+    """The frequency cap: from the sender's batch when given, else one query."""
+    if facts is not None:
+        return (agency.id, phone) in facts.texted
+    return recently_contacted(
+        session,
+        agency,
+        phone,
+        now=now,
+        exclude_followup_id=followup_id,
+        count_scheduled=not at_send_time,
+    )
+
+
 def evaluate(
     session: Session,
     agency: Agency,
@@ -246,19 +268,7 @@ def evaluate(
     disposition = matches_any(call.disposition, agency.excluded_dispositions or ())
     if disposition:
         return Decision(SkipReason.EXCLUDED_DISPOSITION, disposition)
-    recent = (
-        (agency.id, phone) in facts.texted
-        if facts is not None
-        else recently_contacted(
-            session,
-            agency,
-            phone,
-            now=now,
-            exclude_followup_id=followup_id,
-            count_scheduled=not at_send_time,
-        )
-    )
-    if recent:
+    if _recent(session, agency, phone, now, followup_id, at_send_time, facts):
         return Decision(SkipReason.RECENTLY_CONTACTED)
     if now - call.closed_at > timedelta(days=agency.max_age_days):
         return Decision(SkipReason.TOO_OLD)
