@@ -10,6 +10,7 @@ moves the check-ins already scheduled, so what the page says will happen is what
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,7 @@ from followup.core.durations import format_duration, parse_duration
 from followup.core.phones import to_e164
 from followup.core.quiet_hours import QuietHours
 from followup.core.urls import url_problem
+from followup.eligibility import call_type_register
 from followup.eligibility.sensitive import validate_agency_pattern
 from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User
@@ -66,6 +68,7 @@ def form_values(agency: Agency) -> dict[str, str]:
         "public_board": "on" if agency.public_board else "",
         "peer_benchmark": "on" if agency.peer_benchmark else "",
         "board_embed_origins": "\n".join(agency.board_embed_origins or []),
+        "hold_unreviewed_call_types": "on" if agency.hold_unreviewed_call_types else "",
     }
 
 
@@ -252,6 +255,19 @@ def _publishing(check: _Checker) -> None:
         check.values["board_embed_origins"] = origins
 
 
+_OFF = ("off", "0", "false", "no", "")
+
+
+def _holds(check: _Checker) -> None:
+    """Whether check-ins wait for IT to review their call type (off by default)."""
+    field = "hold_unreviewed_call_types"
+    if check.given(field):
+        value = check.text(field).lower()
+        if value not in _ON + _OFF:
+            check.errors[field] = "on or off"
+        check.values[field] = value in _ON
+
+
 def parse(
     changes: Mapping[str, str],
     *,
@@ -273,6 +289,7 @@ def parse(
     _replies(check)
     _contact_details(check)
     _publishing(check)
+    _holds(check)
     return check.values, check.errors
 
 
@@ -284,10 +301,13 @@ def update(
     actor: User | str,
     now: datetime,
     action: str = "rules_changed",
+    released: Counter[str] | None = None,
 ) -> list[str]:
     """Check ``changes`` and apply them to ``agency``, all or nothing; return the changed
     columns. Audited as ``action`` by ``actor`` (a signed-in user, or "cli" for the command
-    line); moves scheduled check-ins when the timing rules changed."""
+    line); moves scheduled check-ins when the timing rules changed; releases the held ones when
+    the agency stops holding unreviewed call types (adding what became of them to
+    ``released``, when given)."""
     cached: set[str] | None = None
 
     def with_texts() -> set[str]:
@@ -317,6 +337,10 @@ def update(
         )
     if TIMING & set(changed):
         reschedule(session, agency, now=now)
+    if "hold_unreviewed_call_types" in changed and not agency.hold_unreviewed_call_types:
+        outcomes = call_type_register.release_held(session, agency, now=now)
+        if released is not None:
+            released.update(outcomes)
     return changed
 
 

@@ -15,7 +15,11 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "agency": ("agencies", "agency", "Agencies."),
     "callbacks": ("callbacks", "callbacks", "Callbacks: replies a watch commander must answer."),
-    "calltypes": ("calltypes", "calltypes", "Call-type labels and the sensitive list."),
+    "calltypes": (
+        "calltypes",
+        "calltypes",
+        "Call-type labels, the sensitive list and the register.",
+    ),
     "conversations": (
         "callbacks",
         "conversations",

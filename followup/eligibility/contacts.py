@@ -42,7 +42,8 @@ def get_or_create(session: Session, agency_id: int, phone: str, *, now: datetime
 
 
 def opt_out(session: Session, agency_id: int, phone: str, *, source: str, now: datetime) -> int:
-    """Opt ``phone`` out of ``agency``'s texts and cancel what was scheduled; return that count."""
+    """Opt ``phone`` out of ``agency``'s texts and cancel what was scheduled or held; return that
+    count."""
     contact = get_or_create(session, agency_id, phone, now=now)
     if contact.opted_out_at is None:
         contact.opted_out_at = now
@@ -53,7 +54,7 @@ def opt_out(session: Session, agency_id: int, phone: str, *, source: str, now: d
         .where(
             FollowUp.agency_id == agency_id,
             FollowUp.phone == phone,
-            FollowUp.status == FollowUpStatus.SCHEDULED,
+            FollowUp.status.in_(FollowUpStatus.waiting()),
         )
         .values(status=FollowUpStatus.CANCELLED, reason=SkipReason.OPTED_OUT, updated_at=now)
         .execution_options(synchronize_session="fetch")

@@ -2,7 +2,15 @@
 one decision (``decide``) of what a call's follow-up becomes.
 
 The same rules run twice: when the call is reported (to schedule or skip) and again just
-before sending, because an opt-out, a new sensitive pattern or another text may have come since.
+before sending, because an opt-out, a new sensitive pattern, IT's decision about the call type
+or another text may have come since.
+
+The call type: the agency's own sensitive patterns always apply; then IT's decision in the
+call-type register (``marked sensitive`` skips, ``ordinary`` is texted whatever the built-in
+list says); otherwise the built-in list decides. A call that passes every rule but whose call
+type nobody has reviewed is held, not sent, when the agency asks for that
+(``hold_unreviewed_call_types``); a decision about the label releases it
+(``call_type_register.release_held``).
 """
 
 from __future__ import annotations
@@ -14,10 +22,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from followup.eligibility import contacts
-from followup.eligibility.sensitive import match_sensitive, matches_any
+from followup.eligibility import call_types, contacts
+from followup.eligibility.sensitive import match_agency, match_builtin, matches_any
 from followup.eligibility.timing import send_time
-from followup.models import Agency, Call, CallStatus, Contact, FollowUp, FollowUpStatus, SkipReason
+from followup.models import (
+    Agency,
+    Call,
+    CallStatus,
+    CallTypeDecision,
+    Contact,
+    FollowUp,
+    FollowUpStatus,
+    SkipReason,
+)
 from followup.sending.gateways import twilio_codes
 
 # Follow-ups that count as "texted" for the frequency cap. At intake a scheduled one counts too,
@@ -33,6 +50,11 @@ class Decision:
     @property
     def eligible(self) -> bool:
         return self.reason is None
+
+    @property
+    def held(self) -> bool:
+        """Not sent yet, not skipped either: waiting for IT to review the call type."""
+        return self.reason == SkipReason.UNREVIEWED_CALL_TYPE
 
 
 ELIGIBLE = Decision()
@@ -110,18 +132,25 @@ class BatchFacts:
     ``texted`` holds the (agency, number) pairs texted within their agency's frequency cap by
     a follow-up outside the batch; the sender adds each number it texts from the batch, so a
     second follow-up to that number in the same batch waits for the cap like any other.
+    ``reviews`` holds IT's decisions about the batch's call types by (agency, label key); a
+    label not in it counts as unreviewed.
     """
 
     contacts: dict[tuple[int, str], Contact] = field(default_factory=dict)
     texted: set[tuple[int, str]] = field(default_factory=set)
+    reviews: dict[tuple[int, str], CallTypeDecision] = field(default_factory=dict)
 
 
 def batch_facts(session: Session, followups: Iterable[FollowUp], *, now: datetime) -> BatchFacts:
-    """Read the contacts and recent texts for every number in ``followups`` in two queries."""
+    """Read the contacts, recent texts and call-type decisions for ``followups`` in three
+    queries."""
     followups = list(followups)
+    reviews = call_types.decisions_for(
+        session, {(f.call.agency_id, f.call.call_type) for f in followups}
+    )
     keys = {(f.call.agency_id, f.call.caller_phone) for f in followups if f.call.caller_phone}
     if not keys:
-        return BatchFacts()
+        return BatchFacts(reviews=reviews)
     agencies = {f.call.agency_id: f.call.agency for f in followups}
     agency_ids = {agency_id for agency_id, _ in keys}
     phones = {phone for _, phone in keys}
@@ -147,7 +176,52 @@ def batch_facts(session: Session, followups: Iterable[FollowUp], *, now: datetim
         for agency_id, phone, at in rows
         if (agency_id, phone) in keys and at >= since[agency_id]
     }
-    return BatchFacts(contacts, texted)
+    return BatchFacts(contacts, texted, reviews)
+
+
+def _review(
+    session: Session, agency: Agency, call: Call, facts: BatchFacts | None
+) -> CallTypeDecision:
+    if facts is not None:
+        key = (agency.id, call_types.label_key(call.call_type))
+        return facts.reviews.get(key, CallTypeDecision.UNREVIEWED)
+    return call_types.decision_of(session, agency.id, call.call_type)
+
+
+def call_type_rule(agency: Agency, label: str, review: CallTypeDecision) -> Decision:
+    """The call-type rule alone: the agency's patterns, then IT's decision, then the list."""
+    own = match_agency(label, agency.sensitive_patterns or ())
+    if own:
+        return Decision(SkipReason.SENSITIVE_CALL_TYPE, own.group)
+    if review == CallTypeDecision.SENSITIVE:
+        return Decision(SkipReason.MARKED_SENSITIVE)
+    if review != CallTypeDecision.ORDINARY:
+        builtin = match_builtin(label)
+        if builtin:
+            return Decision(SkipReason.SENSITIVE_CALL_TYPE, builtin.group)
+    return ELIGIBLE
+
+
+def _recent(
+    session: Session,
+    agency: Agency,
+    phone: str,
+    now: datetime,
+    followup_id: int | None,
+    at_send_time: bool,
+    facts: BatchFacts | None,
+) -> bool:
+    """The frequency cap: from the sender's batch when given, else one query."""
+    if facts is not None:
+        return (agency.id, phone) in facts.texted
+    return recently_contacted(
+        session,
+        agency,
+        phone,
+        now=now,
+        exclude_followup_id=followup_id,
+        count_scheduled=not at_send_time,
+    )
 
 
 def evaluate(
@@ -160,11 +234,13 @@ def evaluate(
     followup_id: int | None = None,
     at_send_time: bool = False,
     facts: BatchFacts | None = None,
+    review: CallTypeDecision | None = None,
 ) -> Decision:
     """Apply the agency's rules in order and return the first that says no, or ELIGIBLE.
 
-    With ``facts`` (the sender's batch), contacts and recent texts come from there instead of
-    one query each."""
+    With ``facts`` (the sender's batch), contacts, recent texts and IT's decisions about call
+    types come from there instead of one query each; ``review`` is IT's decision about this
+    call's type when the caller already knows it (intake's upsert answers it)."""
     if not phone_given:
         return Decision(SkipReason.NO_PHONE)
     phone = call.caller_phone
@@ -184,28 +260,20 @@ def evaluate(
         return Decision(SkipReason.DO_NOT_CONTACT)
     if call.self_initiated:
         return Decision(SkipReason.SELF_INITIATED)
-    sensitive = match_sensitive(call.call_type, agency.sensitive_patterns or ())
-    if sensitive:
-        return Decision(SkipReason.SENSITIVE_CALL_TYPE, sensitive.group)
+    if review is None:
+        review = _review(session, agency, call, facts)
+    by_type = call_type_rule(agency, call.call_type, review)
+    if not by_type.eligible:
+        return by_type
     disposition = matches_any(call.disposition, agency.excluded_dispositions or ())
     if disposition:
         return Decision(SkipReason.EXCLUDED_DISPOSITION, disposition)
-    recent = (
-        (agency.id, phone) in facts.texted
-        if facts is not None
-        else recently_contacted(
-            session,
-            agency,
-            phone,
-            now=now,
-            exclude_followup_id=followup_id,
-            count_scheduled=not at_send_time,
-        )
-    )
-    if recent:
+    if _recent(session, agency, phone, now, followup_id, at_send_time, facts):
         return Decision(SkipReason.RECENTLY_CONTACTED)
     if now - call.closed_at > timedelta(days=agency.max_age_days):
         return Decision(SkipReason.TOO_OLD)
+    if agency.hold_unreviewed_call_types and not review.reviewed:
+        return Decision(SkipReason.UNREVIEWED_CALL_TYPE)  # last: only what would be texted waits
     return ELIGIBLE
 
 
@@ -228,6 +296,7 @@ def decide(
     current: FollowUpStatus | None = None,
     followup_id: int | None = None,
     facts: BatchFacts | None = None,
+    review: CallTypeDecision | None = None,
 ) -> Verdict:
     """Decide whether ``call`` gets its check-in, and when: the one decision for every event.
 
@@ -237,14 +306,16 @@ def decide(
     """
     if call.status == CallStatus.REOPENED:
         # Work resumed on the call: what was scheduled is cancelled; nothing else changes.
-        status = FollowUpStatus.CANCELLED if current == FollowUpStatus.SCHEDULED else (
+        status = FollowUpStatus.CANCELLED if current in FollowUpStatus.waiting() else (
             current or FollowUpStatus.SKIPPED
         )
         return Verdict(status, SkipReason.CALL_REOPENED)
     decision = evaluate(
         session, agency, call, now=now, phone_given=phone_given, followup_id=followup_id,
-        facts=facts,
+        facts=facts, review=review,
     )
+    if decision.held:
+        return Verdict(FollowUpStatus.HELD, decision.reason)
     if not decision.eligible:
         return Verdict(FollowUpStatus.SKIPPED, decision.reason)
     if facts is not None:

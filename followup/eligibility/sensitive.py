@@ -7,11 +7,42 @@ or land on the phone of the person the police came for. Agencies write call type
 matched against words, stems and the abbreviations dispatchers use, never whole strings.
 
 When in doubt the list errs towards skipping: a missed check-in costs a survey answer; a wrong
-one can cost a life. An agency adds its own codes and patterns on top (`Agency.sensitive_patterns`).
+one can cost a life. An agency adds its own codes and patterns on top (`Agency.sensitive_patterns`),
+and IT reviews every label the agency has sent in the call-type register
+(`followup.eligibility.call_types`), which is where a bare code such as `S41` or `802` gets its
+meaning: no list can know what an agency's private numbers stand for.
+
+Decisions where the labelled corpora disagree or the policy was silent (issue 17):
+
+- **Harassment is sensitive**, even alone (`HARASSMENT`, `HARASS - PHONE & EMAIL`, `Annoying
+  Phone Calls`, `Cyber Harassment`). Harassment is nearly always by someone the caller knows (an
+  ex-partner, a family member, a neighbour), it is how stalking and domestic abuse are often first
+  dispatched, and the harasser may share or watch the caller's phone; a text confirming that the
+  police came can provoke them. The labels from agencies the list had not seen call it sensitive;
+  the first corpora (issue 3) did not, and count it as a wrong skip (within their limits).
+  Plain threats (`THREATS`, `THREATENING PHONE CALL`) stay ordinary, as before.
+- **Court papers served on a person are sensitive** (`PAPER SERVICE`, `SUBPOENA`, `SUMMONS`,
+  `EVICTION`, `CIVIL PROCESS`, `WRIT`): the number on such a call is often the served person's,
+  and the papers are often protective, custody or eviction orders. So are offenders under
+  supervision (GPS and alcohol monitors, home confinement, pre-trial release, work release,
+  bond and revocation matters) and obstruction of officers.
+- **Shelters and victim services, a caller in danger, mental-health referrals and holds**
+  (`INQUEST`, `302`, `EMERGENCY DETENTION`, `988`), **missing-person alerts** (Golden, Purple,
+  Code Adam), overdue boats or hikers and search and rescue are sensitive.
+- **Ordinary:** `VICE` alone (vice enforcement is officer-initiated; prostitution words still
+  skip), `UNKNOWN TROUBLE` (the nature-unknown bucket, like `UNKNOWN PROBLEM`), a bare
+  `ABANDONED` (more often a car than a call; `ABANDONED 911 CALL` still skips), a shoplifter or
+  thief held by a store (the caller is the store), animal welfare checks, a dead animal, a
+  deadly weapon, a person trapped in a lift (a child locked in a car is sensitive).
+- Dispatchers' spellings are read as kinds, not strings: truncations (`ABDUC`, `HOSTA`,
+  `DOMEST`, `MISSIN`, `PSYC`, `OVRDSE`), misspellings (`HARRASSMENT`, `INJUCTION`, `WARANT`,
+  `SUCIDIAL`, `PRE-TRAIL`), letters spelled out (`D.O.A`, `E D P`) and glued codes (`ODPOI`,
+  `FPURS`, `WELCK`, `CHKWB`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,26 +55,31 @@ import re2
 # fmt: off
 _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "domestic": [
-        r"DOMESTIC\w*", r"DOMES", r"DOM", r"DOMS?TC", r"DMSTC", r"DV\w{0,3}", r"IPV",
-        r"FAMILY", r"FAMIL\w*", r"DATING VIOL\w*", r"INJUNCTION\w*",
+        r"DOMESTIC\w*", r"DOMES\w*", r"DOM", r"DOMS?TC", r"DMSTC", r"DV\w{0,3}", r"IPV",
+        r"DOM(?:PROG|VIO|DIS|ARG|BAT|ASL|ASS)\w*", r"FAM(?:DIS|DST|ARG|VIO|FIGHT)\w*",
+        r"FAMILY", r"FAMIL\w*", r"DATING VIOL\w*", r"INJUN?CT\w*", r"RESTRAINING",
         r"PO (?:SERV\w*|VIOL\w*|VIO)",
         r"PERSONAL EFFECTS", r"PREVENT BREACH", r"50B", r"50C",
         r"RETRIEVE (?:PERSONAL )?(?:PROPERTY|BELONGINGS|ITEMS)", r"FAM",
         r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
-        r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT) (?:ORDERS?|ORDR?)",
+        r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT|PEACE|HARASS\w*"
+        r"|STALK\w*|SAFETY) (?:ORDER\w*|ORDR?)",
+        r"PEACE BOND\w*", r"PROTECTIVE (?:CUSTODY|SERV\w*)",
         r"ORDER (?:OF )?PROTECTION", r"(?:ORDERS?|ORDR?) VIOL\w*",
         r"VIOL\w* (?:OF )?(?:A )?(?:COURT |PROT\w* |RESTR\w* |NO CONTACT )?(?:ORDERS?|ORDR?)",
-        r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"FRO",
+        r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"FRO", r"CPO",
+        r"HRO", r"OOP", r"PPO", r"NCO", r"RO (?:SERV\w*|VIOL\w*|VIO)",
         r"EXPART\w*", r"EX PARTE", r"(?:KEEP\w*|PRESERVE) THE PEACE",
         r"(?:CIVIL|CITIZEN|PROPERTY) STAND ?BY", r"STANDBY (?:FOR )?(?:PROPERTY|BELONGINGS)",
-        (r"CUSTOD\w*", r"SHOPLIFT\w*|THEFT|LARCENY|RETAIL|STORE|MERCHANT"),
+        (r"CUSTOD\w*|CUSTDY", r"SHOPLIFT\w*|THEFT|LARCENY|RETAIL|STORE|MERCHANT"),
         r"243E\w*", r"273\.5\w*", r"273\.6\w*",
     ],
     "sexual": [
         r"SEX\w*", r"RAPE\w*", r"RAPIST", r"SODOM\w*", r"MOLEST\w*", r"FONDL\w*", r"INCEST",
-        r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM",
+        r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM", r"MOL", r"GROP\w*",
+        r"INVASION OF PRIVACY", r"UPSKIRT\w*", r"REGISTRY",
         r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
-        r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"VICE", r"PORN\w*", r"CSAM", r"ICAC",
+        r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"PORN\w*", r"CSAM", r"ICAC",
         r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"CARNAL\w*", r"STATUTORY",
         r"REGISTRANT\w*", r"(?:DRUG|OFFENDER|SEX|FELON\w*|GUN) REGISTR\w*", r"MEGAN\w* LAW",
         (r"EXPOS\w*",
@@ -53,7 +89,11 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"647B",
     ],
     "child_abuse": [
-        (r"CHILD(?:REN|RENS|S)?", r"SEAT\w*"), r"CHLD", r"CHIL", r"KIDS?", r"INFANT\w*", r"DSS",
+        (r"CHILD(?!BIRTH)\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*"), r"CHLD", r"CHIL", r"KIDS?",
+        (r"INFANT\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*"), r"DSS", r"HANDLE WITH CARE",
+        # A person shut in a car is a child or a dependant left there (keys locked in are not).
+        r"(?:CHILD\w*|KIDS?|INFANT\w*|BABY|TODDLER|JUV\w*) (?:LOCKED|TRAPPED|LEFT) IN\w*",
+        r"PERS\w* (?:LOCKED|LEFT) IN (?:A |THE )?(?:VEH\w*|CAR|AUTO\w*|TRUCK)",
         r"DHS",
         r"SOCIAL SERV\w*",
         r"NEWBORN", r"BABY", r"TODDLER",
@@ -72,64 +112,111 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
             r"MINORS?",
             r"ACC\w*|INJ\w*|MV\w*|CRASH\w*|COLLI\w*|TRAF\w*|TFC|DAMAGE|WRECK\w*|FIRE|BURN\w*"
             r"|PI|PD|VEH\w*|MED\w*|BLEED\w*|CUTS?|LACERATION\w*|INCIDENT|OFFENSE|VIOL\w*"
-            r"|1050|10 50",
+            r"|1050|10 50|ALLERG\w*|AIRCRAFT|AIRPLANE|PLANE|ILLNESS|SICK\w*|HAZ\w*|SPILL\w*"
+            r"|LEAK\w*|PROBLEM|ISSUE|COMPLAINT|NOISE|ALARM\w*",
         ),
         r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
         r"PINS", r"601", r"5585\w*",
     ],
     "missing": [
-        (r"MISSING\w*", r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR"),
-        r"MISS PERS?\w*", r"MISPER\w*", r"MSNG\w*", r"MISS\w? PER\w*", r"MP", r"LOST PERS\w*",
+        (r"MISSIN\w*", r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR"),
+        r"MISS PERS?\w*", r"MISPER\w*", r"MISSP\w*", r"MSNG\w*", r"MISS\w? PER\w*", r"MP",
+        r"LOST PERS\w*", r"(?:PERS\w*|CHILD\w*|JUV\w*|ADULT|SUBJ\w*|KIDS?) FOUND",
+        r"ABANDON\w* (?:PERS\w*|ADULT|ELDER\w*|SENIOR\w*)",
         r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"SENILE",
-        r"WALK ?AWAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER",
+        r"WALK ?A? ?WAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER", r"SEARCH (?:AND )?RESCUE", r"SAR",
+        r"LOOK\w* FOR (?:A |THE )?(?:SUBJ\w*|PERS\w*|PARTY|JUV\w*|CHILD\w*|KIDS?|ADULT)",
+        r"(?:GOLD\w*|PURPLE|CLEAR|FEATHER|ASHANTI|ENDANGERED (?:PERSON|ADULT)) ALERT", r"CODE ADAM",
+        # Overdue people (a boat, a hiker, a driver who never arrived) are missing until found.
+        r"OVERDUE (?:BOAT\w*|VESSEL\w*|HIKER\w*|PERS\w*|PART\w*|MOTORIST\w*|DRIVER\w*"
+        r"|SWIMMER\w*|KAYAK\w*|CANOE\w*|HUNTER\w*|TRAVEL\w*|SKIER\w*|CLIMBER\w*|SUBJ\w*|JUV\w*"
+        r"|CHILD\w*)",
+        r"(?:BOAT\w*|VESSEL\w*|HIKER\w*|PERS\w*|PARTY|MOTORIST\w*|DRIVER\w*|SWIMMER\w*|KAYAK\w*"
+        r"|CANOE\w*|HUNTER\w*|SKIER\w*|CLIMBER\w*|SUBJ\w*|JUV\w*|CHILD\w*) OVERDUE",
         r"LOCATE (?:A )?(?:PERSON|SUBJ\w*|PARTY|JUV\w*|ADULT|CHILD)", r"SLVR\w*",
         r"FOUND (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"AT RISK", r"ENDANGERED",
         r"AMBER\w*", r"SILVER ALERT", r"ALZHEIMER\w*", r"DEMENTIA", r"WANDER\w*", r"ELOPE\w*",
         r"AWOL",
     ],
     "kidnap": [
-        r"KIDNAP\w*", r"ABDUCT\w*", r"HOSTAGE\w*", r"CUSTODIAL INTERF\w*",
+        r"KIDNAP\w*", r"ABDUC\w*", r"HOST(?:A|G)\w*", r"HSTG", r"CUSTODIAL INTERF\w*",
+        r"(?:HELD|HOLDING|KEPT|DETAINED|CONFINED) AGAINST (?:\w+ )?WILL",
         (r"BARRICAD\w*", r"ERECT\w*|STREET|ROAD\w*|HAZARD|DOWN|DAMAGED|MISSING|MOVED"),
         r"UNLAWFUL RESTRAINT", r"FALSE IMPRISON\w*",
         r"CHILD STEAL\w*", r"207\w*", r"209\w*",
     ],
     "death": [
-        r"DOA", r"DEAD\w*", r"DEATH\w*", r"FATAL\w*", r"EXAMINER", r"DECEASED",
-        r"DECEDENT", r"DECD", r"DB", r"DBODY",
+        r"DOA", r"DEATH\w*", r"FATAL\w*", r"EXAMINER", r"DECEASED", r"DEADBOD\w*", r"HOMIC\w*",
+        # DEAD is a death unless an animal, a battery, a road or a lock is (DEADLY is a weapon).
+        (r"DEAD|DEADS",
+         r"ANIMAL\w*|DOGS?|CATS?|DEER|BIRDS?|WILDLIFE|LIVESTOCK|HORSES?|COWS?|FISH|RACCOONS?"
+         r"|SKUNKS?|OPOSSUMS?|POSSUMS?|BATTER\w*|END|ENDS|BOLT|LINE|TREES?|PHONE|CAR|VEH\w*"),
+        r"ME (?:REQ\w*|CALL|CASE|NOTIF\w*|RESPONSE)", r"MEREQ\w*",
+        r"DECEDENT", r"DECD", r"SIDS", r"DB", r"DBODY",
         r"BODY", r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
         r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
         r"UNATTENDED (?:DEATH|DOA|BODY)", (r"NOTIF(?:ICATION|CATION|Y)\w*|NOTFI\w*",
-        r"ALARM\w*|ALRM|UTILIT\w*"),
+        r"ALARM\w*|ALRM|UTILIT\w*|ADMIN\w*"),
         r"NEXT OF KIN", r"NOK", r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)",
         r"(?:EMERG\w*|PERSONAL|DEATH) (?:MESSAGE|MSG)\w*", r"187\w*", r"SIG(?:NAL)? 7",
         r"CODE 7",
     ],
     "mental_health": [
-        r"SUIC\w*", r"SUI", r"SUICIDE\w*", r"SELF HARM\w*", r"SELF INFLICT\w*", r"JUMPER\w*",
-        r"CIT", (r"MENTAL\w*", r"STATUS"), r"MENT", r"MNTL\w*", r"PSYCH\w*", r"PSY", r"EDP\w*",
+        r"SUIC\w*", r"SUCID\w*", r"SUI", r"SUICIDE\w*", r"SELF ?(?:HARM|INFLICT|INJUR|DESTRUCT)\w*",
+        r"JUMPER\w*", (r"JUMP|JUMPING", r"START\w*|BATTER\w*|BOOST\w*|VEH\w*|CARS?|ROPE|HOUSE"),
+        r"CIT", (r"MENTAL\w*", r"STATUS|ALT|ALTERED"), r"MENT", r"MNTL\w*", r"PSYC\w*", r"PSY",
+        r"EDP\w*", r"INQUEST", r"MIW", r"302", r"PINK SLIP", r"APOWW", r"IVC", r"(?:CHAPTER|CH) 51",
+        r"988", r"DANGER TO (?:SELF|HIMSELF|HERSELF|THEMSELVES|OTHERS)",
+        r"EMERGENCY (?:CUSTODY|DETENTION|EVAL\w*|PETITION|COMMIT\w*|HOLD)",
+        r"PETITION (?:FOR )?(?:EVAL\w*|COMMIT\w*|TREATMENT)",
         r"EMOTION\w*",
         (r"CRISIS|CRISES", r"WEATHER|HAZMAT|UTILIT\w*"), r"DISORIENT\w*", r"CAHOOTS",
         r"72 ?(?:HOUR|HR) HOLD", r"DETOX\w*",
         r"BEHAV\w* (?:HEALTH|CRISIS|EMERG\w*|DISORDER\w*|PROB\w*)",
         r"(?:ABNORMAL|BIZARRE|ERRATIC|STRANGE|UNUSUAL) BEHAV\w*", r"BH", r"TARASOFF",
-        r"T?ERPO", r"GVRO", r"RED FLAG", r"MH", r"MHP", r"MCT",
+        r"T?ERPO", r"GVRO", r"RED FLAG", r"MH[A-Z]{0,3}", r"MCT",
         r"BAKER ACT", r"BAKER", r"MARCHMAN\w*", r"5150\w*", r"ECO", r"TDO", r"INVOLUNTARY\w*",
         r"INVOL COMMIT\w*",
         r"COMMITMENT", r"DISTURBED", r"IRRATIONAL", r"DEPRESS\w*", r"10 ?56\w*", r"10 ?96",
     ],
     "overdose": [
-        r"OVERDOS\w*", r"OVER DOSE", r"OD", r"ODS", r"NARCAN", r"NALOXONE", r"INGEST\w*",
+        r"OVE?RDO?S\w*", r"OVER DOSE", r"OD", r"ODS", r"OD ?POI\w*", r"NARCAN", r"NALOXONE",
+        r"INGEST\w*",
         (r"POISON\w*", r"CARBON|MONOXIDE|CO|GAS|FOOD|ANIMAL\w*|DOGS?|CATS?"),
     ],
     "welfare": [
-        r"WELF\w*", r"WELFARE\w*", r"WELL BEING", r"WELLBEING", r"WELLNESS", r"WELL ?CHECK\w*",
+        (r"WELF\w*", r"ANIMAL\w*|DOGS?|CATS?|HORSES?|LIVESTOCK|PETS?"), r"WELL BEING", r"WELLBEING",
+        r"WELLNESS", r"WELL ?CHECK\w*", r"WEL ?CK\w*", r"WEL ?CHK\w*", r"(?:CHK|CK) ?WB\w*",
+        r"WB ?(?:CHK|CK)\w*", r"(?:SENIOR|ELDERLY) (?:WATCH|CHECK|CALL\w*)",
         r"CHECK (?:ON|THE) (?:WELF\w*|PERSON|SUBJ\w*|RESIDENT|OCCUPANT|PARTY)", r"CK WELF\w*",
         r"CHK WELF\w*", r"WC", r"WLFR", r"WBC",
     ],
     "stalking": [r"STALK\w*", r"646\.9"],
+    # Harassment is usually by someone the caller knows (an ex-partner, a family member, a
+    # neighbour); a text about it can reach or provoke that person. See the module docstring.
+    "harassment": [
+        r"HARR?ASS?\w*", r"HRSMT",
+        r"(?:ANNOYING|OBSCENE|HARASSING|UNWANTED|REPEATED|NUISANCE) (?:PHONE |TELEPHONE )?"
+        r"(?:CALLS?|TEXTS?|MESSAGES?|COMMUNICATIONS?|CONTACT)",
+        r"CYBER ?(?:BULLY\w*|STALK\w*|HARASS\w*|THREAT\w*)", r"BULLY\w*",
+        r"TELECOM\w* (?:ABUSE|MISUSE)", r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
+    ],
+    # Shelters and victim services: the caller is a victim, the place may be a secret.
+    "victim_services": [
+        (r"SHELTER\w*", r"ANIMAL\w*|DOGS?|CATS?|PETS?|IN PLACE|BUS|WEATHER|STORM\w*|TORNADO\w*"
+         r"|FALLOUT|HOMELESS|COLD|HEAT|WARMING|COOLING"),
+        r"SAFE ?HOUSE",
+        r"VICTIM\w* (?:ADVOC\w*|SUPPORT|SERV\w*|ASSIST\w*|WITNESS|NOTIF\w*|OUTREACH)",
+        r"ADVOCATE\w*",
+    ],
+    # The person who called is in danger now; a text may be read by whoever endangers them.
+    "danger": [
+        r"(?:IMMINENT|IMMEDIATE|GRAVE) (?:DANGER|THREAT|HARM|PERIL)",
+        r"(?:CALLER|PERS\w*|PARTY|RP|VICTIM|RESIDENT|CHILD|WOMAN|FEMALE|MALE) (?:IS )?IN DANGER",
+    ],
     "trafficking": [
         (r"TRAFFICK\w*", r"DRUG\w*|NARC\w*|GUN\w*|WEAPON\w*"),
-        r"HUMAN TRAF\w*", r"HT", r"SEX TRAF\w*",
+        r"HUMAN TRAF\w*", r"HT", r"SEX TRAF\w*", r"EXPLOIT\w*",
     ],
     "elder_abuse": [
         r"ELDER\w*", r"SENIOR ABUSE", r"VULNERABLE\w*", r"VULN ADULT", r"ADULT ABUS\w*",
@@ -138,32 +225,91 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "silent_911": [
         (
             r"911\w*",
-            r"ALARM|NUISANCE|HARASS\w*|REPEAT|TRANSF\w*",
+            r"ALARM|NUISANCE|HARASS\w*|REPEAT|TRANSF\w*|LOG|INFO\w*|TEST\w*|OUTAGE|SYSTEM"
+            r"|EQUIP\w*|ADMIN\w*|NON ?EMERG\w*|NONEMERG\w*|TROUBLE AT|CENTER|CENTRE",
         ),
         r"E911", r"HANG ?UPS?", r"HANGUP\w*", r"HU", r"HUP", r"HNGUP", r"ABANDON\w* (?:CALL|LINE)",
-        r"ABAN\w* 911", r"OPEN LINE\w*", r"OPENLINE", r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*",
+        r"ABAN\w* 911",
+        r"(?:UNABLE|CANNOT|CANT|CAN T) (?:TO )?(?:TALK|SPEAK)", r"OPEN LINE\w*", r"OPENLINE",
+        r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*",
         (r"SILENT\w*", r"ALARM\w*|ALRM"), (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*"),
         r"PHONE DROP\w*", r"CALL DROP\w*", r"INCOMPLETE (?:PHONE |911 )?CALL\w*",
-        r"UNKN?\w*(?: \w+)* EMERG\w* CALL\w*", r"UNKN?\w* TROUBLE", r"RING ?BACK",
-        (r"ABANDON\w*", r"VEH\w*|AUTO\w*|CARS?|BIKE\w*|BICYCLE\w*|PROPERTY|BLDG|BUILDING\w*"
-         r"|HOUSE|STRUCTURE\w*|STOLEN|ANIMAL\w*|DOGS?|CATS?|BOAT\w*|TRAILER\w*|ITEMS?|BAGS?|PACKAGE\w*"
-         r"|REFRIG\w*|APPLIANCE\w*|TIRES?|AV|SHOPPING|CART\w*|FURNITURE|JUNK|MATTRESS\w*"),
+        r"UNKN?\w*(?: \w+)* EMERG\w* CALL\w*", r"RING ?BACK",
+        r"(?:UNKN?\w*|UNVERIFIED) (?:WIRELESS|CELL\w*|VOIP)",
+        # An abandoned call, however it is written; a bare ABANDONED is more often a car or a
+        # bicycle than a call, and is left to the agency's own patterns.
+        r"ABANDON\w*(?: \w+){0,3} (?:CALLS?|LINE|911\w*|E911|EMERG\w*)",
+        r"(?:911|E911|CALL\w*|PHONE|CELL\w*|WIRELESS|VOIP)(?: \w+)? ABANDON\w*",
     ],
     "subject": [
         r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
         r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
         r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*", r"RESIST\w*",
-        (r"ARREST\w*", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS"),
+        (r"ARREST\w*|ARRST\w*|ARR", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS|CR"),
         r"ATTACHMENT\w*", r"BAIL ?OUT\w*", r"PORT RUNNER\w*", r"10 ?15", r"JAIL\w*",
-        (r"TRANSPORTS?",
-         r"EMS|AMBULANCE|MED\w*|PATIENT|HOSPICE|CONVALESC\w*|NURSING|ANIMAL\w*|SHELTER"),
-        r"FALSE INFO\w*", r"HOME VISIT", r"SWAT", r"GUARD DUTY", r"BREATHAL\w*",
+        (r"TRANSPORTS?|TRANSPORTING|TRANSPORTED|TRNSP\w*|TRANS|TRAN",
+         r"EMS|AMBULANCE|MED\w*|PATIENT|HOSPICE|CONVALESC\w*|NURSING|ANIMAL\w*|SHELTER|FIRE"
+         r"|HOSPITAL\w*|ACCIDENT\w*|TRAFFIC|INTERFER\w*|CRASH\w*|COLLISION\w*"),
+        r"FALSE INFO\w*", r"HOME VISIT", r"SWAT", (r"GUARD DUTY", r"SCHOOL|CROSSING"),
+        r"BREATHAL\w*",
         r"BREATH TEST\w*", r"INTOXILYZER",
-        r"PURS", r"CHASE", r"FLEE\w*", r"FLEEING", r"ELUDING", r"PAROL\w*", r"PROBATION\w*",
+        r"PURS", r"(?:F|T|V|FT)PURS\w*", r"WARANT\w*", r"CHASE", r"FLEE\w*", r"FLEEING",
+        r"ELUDING", r"PAROL\w*", r"PROBATION\w*",
         r"ANKLE MONITOR", r"ELECTRONIC MONITOR\w*", r"HOUSE ARREST", r"BOOKING",
+        # Offenders under supervision: GPS and alcohol monitors, home confinement, release terms.
+        r"GPS (?:ALERT|ALARM|MONITOR\w*|VIOL\w*|TAMPER\w*|BRACELET|ANKLE|STRAP|OFFENDER|HIT|ZONE"
+        r"|EXCLUSION\w*|INCLUSION\w*)",
+        r"(?:OFFENDER|ANKLE|EM|ELEC\w*|SCRAM|BRACELET) (?:MONITOR\w*|ALERT|ALARM|BRACELET|TRACK\w*"
+        r"|TAMPER\w*|VIOL\w*)",
+        r"(?:EXCLUSION|INCLUSION) ZONE\w*",
+        r"(?:HOME|HOUSE) (?:CONFINE\w*|DETENTION|INCARCERAT\w*)",
+        r"WORK RELEASE", r"SUPERVISED RELEASE", r"WEEKENDER\w*", r"ABSCON\w*", r"ARRAIGN\w*",
+        (r"REVOCATION\w*", r"LICEN[SC]E\w*|DMV|DL|REGISTRATION|PERMIT\w*|SUSPEN\w*|PLATES?"),
+        r"(?:BOND|BAIL) (?:VIOL\w*|REVOC\w*|CONDITION\w*|HEARING\w*)",
+        r"PRE ?TRIA?L\w*|PRE ?TRAIL\w*|PRETRIA?L\w*|PRETRAIL\w*",
+        r"CONDITIONAL (?:DISMISSAL|RELEASE|DISCHARGE)",
+        # Court papers served on a person: the number on the call may be theirs, and the papers
+        # are often protective orders, evictions or custody orders.
+        (r"PAPERS?", r"TOILET|LITTER\w*|TRASH|DEBRIS|ROUTE|CARRIER|DELIVER\w*"),
+        (r"SERVE|SERVED|SERVING", r"ALCOHOL|LIQUOR|BEER|WINE|INTOX\w*|FOOD|DRINK\w*|MEAL\w*"),
+        r"(?:PROCESS|DOCUMENT\w*|LEGAL|CIVIL) SERV\w*", r"SERV\w* (?:OF )?(?:PROCESS|CIVIL|LEGAL)",
+        r"CIVIL (?:PROCESS|PAPER\w*|WRIT\w*|SEIZ\w*|LEVY|EVICT\w*)", r"CIVILP\w*",
+        r"SUBPO\w*", r"SUMMONS\w*", r"WRITS?", r"WRIT OF", r"EVICT\w*",
+        r"(?:PROPERTY|VEH\w*) SEIZ\w*", r"SEIZE", r"NCIC\w*", r"NLETS", r"HIT CONFIRM\w*",
+        r"HOLD\w* (?:A |THE )?(?:SUSP\w*|SUBJ\w*|PERS\w*|PRISONER\w*|PARTY)",
+        (r"(?:SUSP\w*|SUBJ\w*|PERS\w*|PARTY|PRISONER\w*|ADULT|JUV\w*) (?:IN|INTO) CUSTODY",
+         r"SHOPLIFT\w*|THEFT|LARCENY|RETAIL|STORE|MERCHANT"),
+        r"OBSTRUCT\w* (?:OF )?(?:GOV\w*|OFFICER\w*|JUSTICE|POLICE|LAW|ADMIN\w*|AN OFFICER"
+        r"|PEACE OFFICER)",
+        r"HINDER\w*", r"INTERFER\w* (?:WITH )?(?:AN? )?(?:OFFICER|POLICE|ARREST|PEACE OFFICER)",
     ],
 }
 # fmt: on
+
+# What each group means, in the words the rules page and the CLI show.
+GROUP_WORDS = {
+    "domestic": "domestic violence, family or a protective order",
+    "sexual": "a sexual offence",
+    "child_abuse": "child abuse or neglect",
+    "juvenile": "a juvenile",
+    "missing": "a missing or found person",
+    "kidnap": "kidnapping, abduction or a hostage",
+    "death": "a death or a death notification",
+    "mental_health": "mental health, suicide or crisis",
+    "overdose": "an overdose or poisoning",
+    "welfare": "a welfare check",
+    "stalking": "stalking",
+    "harassment": "harassment or unwanted contact",
+    "victim_services": "a shelter or victim services",
+    "danger": "a caller in danger",
+    "trafficking": "trafficking or exploitation",
+    "elder_abuse": "abuse of an elder or a vulnerable adult",
+    "silent_911": "a silent, abandoned or hang-up 911 call",
+    "subject": "the person on the call may be its subject (warrant, arrest, custody, court papers,"
+    " supervision)",
+    "glued_stem": "a sensitive word inside a code",
+    "agency": "one of the agency's own sensitive patterns",
+}
 
 
 @dataclass(frozen=True)
@@ -233,11 +379,14 @@ def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
 
 _DEFAULT_MATCHERS = _build(_GROUPS)
 # Stems unmistakable even glued to a code letter (`ASUICI` = attempted suicide, `TSUICI`).
-_GLUED_STEMS = re.compile(r"SUICI|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS")
+_GLUED_STEMS = re.compile(
+    r"SUICI|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS|HARASS|STALK|ABDUCT|HOSTAG"
+)
 _LETTER_SLASH_LETTER = re.compile(r"(?<![A-Z0-9])([A-Z])/([A-Z])(?![A-Z0-9])")
 _TOKENS = re.compile(r"\d+\.\d+[A-Z]*|[A-Z0-9]+")
 _LETTERS_THEN_DIGITS = re.compile(r"(?<=[A-Z])(?=\d)")
 _NINE_ONE_ONE = re.compile(r"(?<!\d)9[-. ]1[-. ]1(?!\d)")
+_SPELLED_OUT = re.compile(r"(?<![A-Z0-9])[A-Z](?: [A-Z])+(?![A-Z0-9])")
 
 
 def normalise(label: str) -> str:
@@ -295,23 +444,63 @@ def validate_agency_pattern(raw: str) -> str | None:
     return None if normalise(text) else "the pattern has no letters or digits"
 
 
-def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | None:
-    """Return why ``label`` is a sensitive call type, or None if it is not."""
-    label = label[:MAX_LABEL]
-    normalised = normalise(label)
-    if not normalised:
-        return None
-    # Codes glue words to numbers both ways (`C11B`, `INCW911`): read the label as written and
-    # with letters split from the digits that follow them, and match either reading.
+def _readings(normalised: str) -> tuple[str, ...]:
+    # Codes glue words to numbers both ways (`C11B`, `INCW911`), and abbreviations are spelled
+    # out letter by letter (`D.O.A`, `E D P`): read the label as written, with letters split
+    # from the digits that follow them, and with single letters joined, and match any reading.
     split = _LETTERS_THEN_DIGITS.sub(" ", normalised)
-    readings = (normalised,) if split == normalised else (normalised, split)
-    for matcher in (*compile_agency_patterns(extra), *_DEFAULT_MATCHERS):
+    joined = _SPELLED_OUT.sub(lambda m: m.group(0).replace(" ", ""), normalised)
+    return tuple(dict.fromkeys((normalised, split, joined)))
+
+
+def _first_match(matchers: Iterable, label: str, normalised: str) -> SensitiveMatch | None:
+    readings = _readings(normalised)
+    for matcher in matchers:
         for reading in readings:
             found = matcher.search(label, reading)
             if found:
                 return found
+    return None
+
+
+def match_agency(label: str, extra: Iterable[str]) -> SensitiveMatch | None:
+    """Return which of the agency's own patterns ``extra`` matches ``label``, or None."""
+    label = label[:MAX_LABEL]
+    normalised = normalise(label)
+    if not normalised:
+        return None
+    return _first_match(compile_agency_patterns(extra), label, normalised)
+
+
+@functools.lru_cache(maxsize=4096)
+def match_builtin(label: str) -> SensitiveMatch | None:
+    """Return why the built-in list counts ``label`` as sensitive, or None (cached: an agency
+    sends the same few hundred labels over and over)."""
+    label = label[:MAX_LABEL]
+    normalised = normalise(label)
+    if not normalised:
+        return None
+    found = _first_match(_DEFAULT_MATCHERS, label, normalised)
+    if found:
+        return found
     glued = _GLUED_STEMS.search(normalised)
     return SensitiveMatch("glued_stem", glued.group(0)) if glued else None
+
+
+def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | None:
+    """Return why ``label`` is a sensitive call type, or None if it is not.
+
+    The agency's own patterns ``extra`` are tried first, then the built-in list.
+    """
+    return match_agency(label, extra) or match_builtin(label)
+
+
+def explain(found: SensitiveMatch | None) -> str:
+    """Say in plain words why a label is (or is not) on the sensitive list."""
+    if found is None:
+        return "no sensitive word or code found"
+    kind = GROUP_WORDS.get(found.group, found.group.replace("_", " "))
+    return f"{kind} (matched \u201c{found.matched}\u201d)"
 
 
 def matches_any(text: str | None, phrases: Iterable[str]) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from followup.core.phones import to_e164
+from followup.eligibility import call_types
 from followup.eligibility.rules import BatchFacts, decide, recently_contacted_numbers
 from followup.intake.calls import (
     EventRejected,
@@ -110,8 +111,8 @@ def _record_new_calls(
         apply_event(call, agency, event, fingerprint, now, e164=e164)
         calls.append(call)
     # What record_call_event reads per call, read once: each rule sees the same rows it would.
-    phones = {call.caller_phone for call in calls if call.caller_phone}
     facts = BatchFacts()
+    phones = {call.caller_phone for call in calls if call.caller_phone}
     if phones:
         facts.contacts = {
             (agency.id, contact.phone): contact
@@ -128,26 +129,20 @@ def _record_new_calls(
         if any(event.language for _index, event, _fingerprint in new)
         else set()
     )
-    followups = []
-    for call, (_index, event, _fingerprint) in zip(calls, new, strict=True):
-        verdict = decide(
-            session, agency, call, now=now, phone_given=bool(event.caller_phone), facts=facts
-        )
-        followups.append(
-            SimpleNamespace(
-                agency_id=agency.id,
-                attempts=0,
-                created_at=now,
-                updated_at=now,
-                phone=call.caller_phone,
-                language=language_for(agency, event.language, available),
-                status=verdict.status,
-                reason=verdict.reason,
-                send_at=verdict.send_at,  # every row sets the same columns: one INSERT
-            )
-        )
     try:
         with session.begin_nested():
+            # The register counts the batch's labels in one upsert, which answers IT's
+            # decisions; inside the savepoint, so the fallback below does not count twice.
+            facts.reviews = {
+                (agency.id, key): decision
+                for key, decision in call_types.record_many(
+                    session, agency, (call.call_type for call in calls), now=now
+                ).items()
+            }
+            followups = [
+                _draft_followup(session, agency, call, event, now, facts, available)
+                for call, (_index, event, _fingerprint) in zip(calls, new, strict=True)
+            ]
             calls, followups = _insert_all(session, calls, followups)
     except IntegrityError:
         # One of these calls was inserted since they were looked up (the API, a twin import):
@@ -165,6 +160,31 @@ def _record_new_calls(
         )
         results.append((index, IntakeResult(call, followup, changed=True, created=True)))
     return results
+
+
+def _draft_followup(
+    session: Session,
+    agency: Agency,
+    call: SimpleNamespace,
+    event: CallEvent,
+    now: datetime,
+    facts: BatchFacts,
+    available: set[str],
+) -> SimpleNamespace:
+    verdict = decide(
+        session, agency, call, now=now, phone_given=bool(event.caller_phone), facts=facts
+    )
+    return SimpleNamespace(
+        agency_id=agency.id,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+        phone=call.caller_phone,
+        language=language_for(agency, event.language, available),
+        status=verdict.status,
+        reason=verdict.reason,
+        send_at=verdict.send_at,  # every row sets the same columns: one INSERT
+    )
 
 
 def _insert_all(

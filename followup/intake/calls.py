@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from followup.core.phones import to_e164
+from followup.eligibility import call_types
 from followup.eligibility.rules import decide
 from followup.intake.schema import CallEvent, CallOut, FieldError, FollowUpOut
 from followup.models import (
     Agency,
     Call,
     CallStatus,
+    CallTypeDecision,
     FollowUp,
     FollowUpStatus,
 )
@@ -34,7 +36,12 @@ from followup.texts.languages import choose_language
 logger = logging.getLogger(__name__)
 
 # A follow-up in one of these states has not produced a text, so a new event may re-decide it.
-_REDECIDABLE = (FollowUpStatus.SCHEDULED, FollowUpStatus.SKIPPED, FollowUpStatus.CANCELLED)
+_REDECIDABLE = (
+    FollowUpStatus.SCHEDULED,
+    FollowUpStatus.HELD,
+    FollowUpStatus.SKIPPED,
+    FollowUpStatus.CANCELLED,
+)
 # The fields of a call an update may change; the audit names which (never their values).
 _CALL_FIELDS = (
     "status",
@@ -84,13 +91,20 @@ def record_call_event(
     else:
         inserted = False
     changed_fields: list[str] = []
+    review: CallTypeDecision | None = None  # None: look it up when deciding
     if not inserted:
         if call.fingerprint == fingerprint:
             return IntakeResult(call, call.followup, changed=False)
         before = {name: getattr(call, name) for name in _CALL_FIELDS}
         apply_event(call, agency, event, fingerprint, now)
         changed_fields = [name for name in _CALL_FIELDS if getattr(call, name) != before[name]]
-    followup = _decide(session, agency, call, event, now, new_call=inserted)
+    if inserted or call_types.label_key(before["call_type"]) != call_types.label_key(
+        call.call_type
+    ):
+        # The register counts each call once under its label (again if the label changes);
+        # the same statement answers what IT decided about the label.
+        review = call_types.record(session, agency, call.call_type, now=now)
+    followup = _decide(session, agency, call, event, now, new_call=inserted, review=review)
     if not inserted:
         # The dispatch system changed a call already recorded: say which fields and what the
         # check-in became (field names only: a number or a name never goes into the audit).
@@ -190,6 +204,7 @@ def _decide(
     now: datetime,
     *,
     new_call: bool = False,
+    review: CallTypeDecision | None = None,
 ) -> FollowUp:
     """Decide the call's check-in (eligibility.rules.decide) and write it on its follow-up."""
     language = choose_language(session, agency, event.language)
@@ -209,6 +224,7 @@ def _decide(
         phone_given=bool(event.caller_phone),
         current=followup.status if followup is not None else None,
         followup_id=followup.id if followup is not None else None,
+        review=review,
     )
     if followup is None:
         followup = FollowUp(agency_id=agency.id, call_id=call.id, attempts=0, created_at=now)

@@ -129,7 +129,9 @@ class CallEvent(BaseModel):
 
 class FollowUpOut(BaseModel):
     id: int
-    status: Literal["scheduled", "sending", "sent", "failed", "skipped", "cancelled", "unknown"]
+    status: Literal[
+        "scheduled", "held", "sending", "sent", "failed", "skipped", "cancelled", "unknown"
+    ]
     reason: str | None = Field(description="Why it is not (or no longer) going to be sent.")
     send_at: datetime | None = Field(description="When it is due (scheduled) or was sent.")
 

@@ -7,6 +7,7 @@ and lets relationships name classes in other modules.
 from __future__ import annotations
 
 from followup.models.agencies import Agency, ApiToken, RosterMember
+from followup.models.call_types import CallType, CallTypeDecision
 from followup.models.calls import (
     Call,
     CallStatus,
@@ -49,8 +50,9 @@ from followup.models.staff import AuditEvent, Role, User
 
 __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
-    "Call", "CallStatus", "Callback", "CallbackEvent", "CallbackEventKind", "CallbackPriority",
-    "CallbackStatus", "Category", "CommentReview", "Contact", "Conversation", "ConversationStep",
+    "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CallbackEvent",
+    "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Category", "CommentReview",
+    "Contact", "Conversation", "ConversationStep",
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
     "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
     "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",

@@ -58,6 +58,9 @@ class Agency(Base):
     peer_benchmark: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # The agency's own sites that may frame the embeddable board (https origins).
     board_embed_origins: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    # Hold check-ins whose call type nobody has reviewed in the call-type register (off by
+    # default): they wait, unsent, until IT decides about the label.
+    hold_unreviewed_call_types: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     @property
     def zone(self) -> ZoneInfo:

@@ -32,6 +32,9 @@ class FollowUpStatus(StrEnum):
            |           (closed   |  +--reopened/STOP--+-> cancelled
            |            again)   |                    \\--crash, no outcome--> unknown
            +--not eligible--> skipped (a named reason)
+           +--call type not yet reviewed (agency option)--> held --IT decides--> scheduled
+                                                              |                 or skipped
+                                                              +--reopened/STOP--> cancelled
 
     A lost answer (timeout, Twilio 5xx) goes ``sending --> unknown (lookup_pending)``; a later
     sweep asks Twilio: found --> sent; not found --> scheduled (retry); no answer --> unknown
@@ -46,11 +49,17 @@ class FollowUpStatus(StrEnum):
     SKIPPED = "skipped"  # never to be sent: `reason` says which eligibility rule decided
     CANCELLED = "cancelled"  # was scheduled, then stopped (call reopened, number opted out)
     UNKNOWN = "unknown"  # outcome not known (crash mid-send; lost answer): never resent blindly
+    HELD = "held"  # waiting for IT to review its call type; never claimed by the sender
 
     @classmethod
     def pending(cls) -> tuple[FollowUpStatus, ...]:
         """Statuses from which a text may still go out."""
-        return (cls.SCHEDULED, cls.SENDING)
+        return (cls.SCHEDULED, cls.SENDING, cls.HELD)
+
+    @classmethod
+    def waiting(cls) -> tuple[FollowUpStatus, ...]:
+        """Statuses not yet claimed: a reopened call or a STOP cancels these."""
+        return (cls.SCHEDULED, cls.HELD)
 
 
 class SkipReason(StrEnum):
@@ -63,6 +72,9 @@ class SkipReason(StrEnum):
     DO_NOT_CONTACT = "do_not_contact"  # the dispatcher or officer flagged the call
     SELF_INITIATED = "self_initiated"  # officer-initiated: nobody called for help
     SENSITIVE_CALL_TYPE = "sensitive_call_type"  # a text could endanger or hurt the caller
+    MARKED_SENSITIVE = "marked_sensitive"  # IT marked the call type sensitive in the register
+    # Held, not skipped: the agency holds texts for call types nobody has reviewed yet.
+    UNREVIEWED_CALL_TYPE = "unreviewed_call_type"
     EXCLUDED_DISPOSITION = "excluded_disposition"  # e.g. the caller was arrested
     RECENTLY_CONTACTED = "recently_contacted"  # texted within the agency's frequency cap
     TOO_OLD = "too_old"  # closed longer ago than the agency's maximum age

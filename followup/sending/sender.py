@@ -333,7 +333,9 @@ class Sender(GatewayOutcomes):
             facts=facts,
         )
         if not decision.eligible:
-            followup.status = FollowUpStatus.SKIPPED
+            # Held (the agency began holding unreviewed call types since it was scheduled)
+            # waits for IT's decision; anything else is skipped for good.
+            followup.status = FollowUpStatus.HELD if decision.held else FollowUpStatus.SKIPPED
             followup.reason = decision.reason
             return "skipped"
         allowed = next_allowed(now, agency.zone, agency.quiet)

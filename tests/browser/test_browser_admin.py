@@ -1,7 +1,8 @@
 """IT staff's admin screens in a real browser: Playwright driving Debian's Chromium.
 
 The texts editor (live preview, segments, refused saves, activate, roll back), the sending rules
-(quiet hours moving the next scheduled check-in), intake tokens (created, used, revoked, refused),
+(quiet hours moving the next scheduled check-in), the call-type register (a label marked
+sensitive, its calls no longer texted), intake tokens (created, used, revoked, refused),
 and the wall around all of it (viewers and commanders reach no admin page).
 
 The fixtures (Chromium, the live server, pages) come from tests/browser_support.py. SQLite only:
@@ -11,6 +12,7 @@ the same code paths run on PostgreSQL in tests/test_admin_settings.py. All numbe
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -204,6 +206,49 @@ def test_the_call_type_tester_says_which_labels_would_never_get_a_text(page, ser
     expect(table.locator("tr", has_text="DOMESTIC DISTURBANCE")).to_contain_text("never texted")
     expect(table.locator("tr", has_text="SEXUAL ASSAULT")).to_contain_text("never texted")
     expect(page.get_by_text("2 of 3 would never get a text.")).to_be_visible()
+
+
+def test_it_marks_a_call_type_sensitive_in_the_register_and_its_calls_get_no_text(
+    page, server, services, gateway, watch
+):
+    add_user(services, "ana", "admin", "Ana Ruiz")
+    api = ApiClient(server.app.test_client(), "test-intake-token")
+    # A label the built-in list texts: one check-in is already scheduled for it.
+    first = api.post_call(call_id="LP-1", call_type="LOST PROPERTY", caller_phone="+12025550143")
+    assert first.json["followup"]["status"] == "scheduled", first.json
+    sign_in(page, "ana")
+    page.get_by_role("link", name="Rules").click()
+    page.get_by_role("link", name="Review the call types").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call types: Westlake Police")
+    row = page.locator("[data-register] tbody tr", has_text="LOST PROPERTY")
+    expect(row).to_contain_text("ordinary")
+    expect(row).to_contain_text("not reviewed")
+    expect(row).to_contain_text("texted")
+
+    page.get_by_role("button", name="Sensitive: LOST PROPERTY").click()
+
+    expect(page.locator(".flash-success")).to_contain_text("LOST PROPERTY: sensitive.")
+    row = page.locator("[data-register] tbody tr", has_text="LOST PROPERTY")
+    expect(row).to_have_attribute("data-decision", "sensitive")
+    expect(row).to_contain_text("ana")
+    expect(row).to_contain_text("never texted: marked sensitive")
+    (decided,) = audit_rows(services, "call_type_decided")
+    assert decided.detail["decision"] == "sensitive"
+    # It takes effect: the next call with the label is skipped and says why, and the check-in
+    # scheduled before the decision is not sent when its time comes.
+    second = api.post_call(call_id="LP-2", call_type="Lost Property", caller_phone="+12025550144")
+    assert (second.json["followup"]["status"], second.json["followup"]["reason"]) == (
+        "skipped",
+        "marked_sensitive",
+    )
+    page.reload()
+    calls = page.locator("[data-register] tbody tr", has_text="LOST PROPERTY").locator("td")
+    expect(calls.nth(1)).to_have_text("2")  # both calls counted under the one label
+    services.clock.set(datetime.fromisoformat(first.json["followup"]["send_at"]))
+    assert services.sender().sweep().sent == 0
+    assert gateway.sent == []
+    screenshot(page, "admin-call-type-marked-sensitive")
+    assert script_errors(watch) == []
 
 
 # --- tokens -------------------------------------------------------------------------------------

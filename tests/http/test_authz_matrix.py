@@ -16,7 +16,7 @@ from followup.agencies import registry
 from followup.agencies.registry import AgencySettings
 from followup.core.db import Base
 from followup.intake import tokens
-from followup.models import Agency, ApiToken, MessageTemplate, RosterMember, User
+from followup.models import Agency, ApiToken, CallType, MessageTemplate, RosterMember, User
 from tests.support.web import flagged_reply, make_user, sign_in, token
 
 ROLES = ("anonymous", "viewer", "commander", "admin")
@@ -34,6 +34,7 @@ class World:
     api_token: int
     target_user: int
     call_id: str
+    call_type: int  # the register's row for the flagged reply's call type
 
 
 def build_world(client, api, sender, clock, db) -> World:
@@ -56,7 +57,10 @@ def build_world(client, api, sender, clock, db) -> World:
         session.add(member)
         row, _ = tokens.create_token(session, agency, "cad-2", now=clock.now())
         session.flush()
-        return World(callback, template, member.id, row.id, target, f"W-{CALLER[-4:]}")
+        call_type = session.scalar(select(CallType.id).where(CallType.agency_id == agency.id))
+        return World(
+            callback, template, member.id, row.id, target, f"W-{CALLER[-4:]}", call_type
+        )
 
 
 def the_routes(app) -> set[tuple[str, str]]:
@@ -194,6 +198,18 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
             "/admin/rules/tester",
             {"labels": "THEFT"},
             admin_only(200),
+        ),
+        # The call-type register; the forms are refused (an unknown choice), nothing changes.
+        ("GET", "/admin/rules/call-types"): ("/admin/rules/call-types", {}, admin_only(200)),
+        ("POST", "/admin/rules/call-types/<int:call_type_id>/decide"): (
+            f"/admin/rules/call-types/{w.call_type}/decide",
+            {"decision": "maybe"},
+            admin_only(303),
+        ),
+        ("POST", "/admin/rules/call-types/hold"): (
+            "/admin/rules/call-types/hold",
+            {"hold": "maybe"},
+            admin_only(303),
         ),
         ("POST", "/admin/roster"): ("/admin/roster", {"name": ""}, admin_only(303)),
         ("POST", "/admin/roster/<int:member_id>/<action>"): (
@@ -349,6 +365,7 @@ def test_another_agencys_staff_get_404_for_every_record_of_ours(
         (admin, f"/admin/users/{world.target_user}/reset-password", {}),
         (admin, f"/admin/tokens/{world.api_token}/revoke", {}),
         (admin, f"/admin/roster/{world.member}/remove", {}),
+        (admin, f"/admin/rules/call-types/{world.call_type}/decide", {"decision": "sensitive"}),
     ]
 
     got = {url: user.get(url).status_code for url, user in reads.items()}
@@ -360,6 +377,7 @@ def test_another_agencys_staff_get_404_for_every_record_of_ours(
         assert session.get(User, world.target_user).active is True
         assert session.get(ApiToken, world.api_token).revoked_at is None
         assert session.get(RosterMember, world.member) is not None
+        assert session.get(CallType, world.call_type).decision == "unreviewed"
     for name in ("callbacks", "callback_events", "messages", "conversations"):
         assert count_rows(db, Base.metadata.tables[name]) == ours[name], name
     assert active_templates(db, world.template) == ours_active
@@ -383,13 +401,16 @@ def test_another_agencys_lists_show_none_of_our_people_words_or_records(
             "/admin/users",
             "/admin/agencies",
             "/admin/rules",
+            "/admin/rules/call-types",
             "/reports/comments",
             "/reports/comments.csv",
         )
     }
 
     for path, page in pages.items():
-        for ours in (BODY, "ourclerk", "Our Clerk Person", "Sgt. Ray", "cad-2", CALLER[-4:]):
+        for ours in (
+            BODY, "ourclerk", "Our Clerk Person", "Sgt. Ray", "cad-2", CALLER[-4:], "CAR PROWL"
+        ):
             assert ours not in page, (path, ours)
 
 

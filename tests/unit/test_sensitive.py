@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from followup.eligibility.sensitive import match_sensitive, normalise, validate_agency_pattern
+from followup.eligibility.sensitive import (
+    explain,
+    match_sensitive,
+    normalise,
+    validate_agency_pattern,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -127,6 +132,92 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
     assert len(sensitive) >= 100 and len(ordinary) >= 300
     assert len(missed) / len(sensitive) <= 0.03, missed
     assert len(wrongly_skipped) / len(ordinary) <= 0.10, wrongly_skipped
+
+
+@pytest.mark.parametrize(
+    ("corpus", "most_missed", "most_wrongly_skipped"),
+    [
+        # Built from: 2,431 labels from 19 agencies. First contact 579/729 skipped (0.794),
+        # 47/1,702 wrongly (0.028). 25 of the 38 still missed are bare agency codes (`S41`).
+        ("calltypes/build_b.tsv", 38, 19),
+        # Held out: 1,616 labels from 17 other agencies, scored once, after the list was
+        # final, and never read. Before: 265/310 (0.855), 38/1,306 wrongly (0.029).
+        # After: 290/310 (0.935), 31/1,306 wrongly (0.024). Do not tune the list on it.
+        ("calltypes/heldout_c.tsv", 20, 31),
+    ],
+)
+def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_figures(
+    corpus, most_missed, most_wrongly_skipped
+):
+    """Issue 17's corpora: a floor at the figures reached, so a change cannot lose ground."""
+    rows = load(corpus)
+    sensitive = [r["label"] for r in rows if r["sensitive"] == "1"]
+    ordinary = [r["label"] for r in rows if r["sensitive"] == "0"]
+    missed = [label for label in sensitive if match_sensitive(label) is None]
+    wrongly_skipped = [label for label in ordinary if match_sensitive(label) is not None]
+
+    assert len(sensitive) >= 300 and len(ordinary) >= 1000
+    assert len(missed) <= most_missed
+    assert len(wrongly_skipped) <= most_wrongly_skipped
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "HARASSMENT",
+        "Harrassment - Telephone",
+        "ANNOYING PHONE CALLS",
+        "VIOLATION OF PEACE ORDER",
+        "INJUCTION VIOLATION",
+        "WOMENS SHELTER",
+        "VICTIM ADVOCATE REQUEST",
+        "CALLER IN IMMINENT DANGER",
+        "GPS ALERT - OFFENDER",
+        "HOME CONFINEMENT CHECK",
+        "MENTAL HEALTH REFERRAL",
+        "988 TRANSFER",
+        "PAPER SERVICE",
+        "E.D.P.",
+        "D O A",
+        "OVRDSE",
+        "HOSTGE",
+        "PURPLE ALERT",
+        "OVERDUE HIKER",
+        "CHILD LOCKED IN VEHICLE",
+    ],
+)
+def test_the_kinds_issue_17_found_missing_are_sensitive(label):
+    assert match_sensitive(label) is not None
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "VICE",
+        "UNKNOWN TROUBLE",
+        "ABANDONED",
+        "DEAD ANIMAL",
+        "ASSAULT WITH A DEADLY WEAPON",
+        "ANIMAL WELFARE CHECK",
+        "ANIMAL SHELTER",
+        "JUMP START",
+        "KEYS LOCKED IN VEHICLE",
+        "PERSON TRAPPED IN ELEVATOR",
+        "MEDICAL SEIZURE",
+        "THREATENING PHONE CALL",
+        "HOSPITAL TRANSPORT",
+        "ALT MENTAL STATUS",
+        "911 TEST CALL",
+    ],
+)
+def test_what_issue_17_decided_is_ordinary_stays_eligible(label):
+    assert match_sensitive(label) is None
+
+
+def test_every_verdict_can_be_explained_in_plain_words():
+    assert explain(match_sensitive("HARASSMENT")).startswith("harassment or unwanted contact")
+    assert "DV" in explain(match_sensitive("DV A/B I/P"))
+    assert explain(None) == "no sensitive word or code found"
 
 
 def test_an_agency_adds_its_own_codes_words_and_patterns():
