@@ -63,6 +63,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # not an overflow in the query.
     app.url_map.converters["int"] = RowId
     app.config["LIVE_REFRESH_SECONDS"] = 5  # how often the live queue asks for changes
+    # How often every signed-in page asks for new urgent callbacks: a new one shows within
+    # this and a request's time (the goal: 5 s).
+    app.config["URGENT_POLL_SECONDS"] = 2
     app.config.update(test_config)
     app.extensions["followup"] = services
     if settings.trusted_proxies:

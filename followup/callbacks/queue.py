@@ -106,6 +106,22 @@ def counts(session: Session, agency_id: int, now: datetime) -> dict[str, int]:
     return found
 
 
+def urgent_ids(session: Session, agency_id: int) -> list[int]:
+    """Ids of the agency's unresolved urgent callbacks, oldest first: what every signed-in page
+    asks for every few seconds, so one query on ``ix_callbacks_agency_urgent`` and ids only."""
+    return list(
+        session.scalars(
+            select(Callback.id)
+            .where(
+                Callback.agency_id == agency_id,
+                Callback.priority == CallbackPriority.URGENT,
+                Callback.status != CallbackStatus.RESOLVED,
+            )
+            .order_by(Callback.id)
+        ).all()
+    )
+
+
 def urgent_open(session: Session, agency_id: int) -> list[Callback]:
     """Unresolved urgent callbacks, oldest first (the banner every page shows)."""
     return list(

@@ -31,6 +31,18 @@ def is_https_link(url) -> bool:
     return parts.scheme.lower() == "https" and bool(parts.netloc)
 
 
+def _urgent_now() -> list[int]:
+    """The signed-in user's agency's unresolved urgent callbacks, for the banner every
+    signed-in page draws before its own poll takes over (none on a page drawn for an error
+    the database caused)."""
+    from followup.callbacks import queue
+    from followup.web.context import db_session
+
+    if getattr(g, "user", None) is None or g.get("database_failed"):
+        return []
+    return queue.urgent_ids(db_session(), g.user.agency_id)
+
+
 def _load_user():
     from followup.web import auth
 
@@ -91,6 +103,7 @@ def init_app(app: Flask) -> None:
         ), 403
 
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["urgent_now"] = _urgent_now
     # Only https addresses become links (a text's MediaUrl could say javascript: or data:).
     app.jinja_env.tests["https_link"] = is_https_link
     app.jinja_env.globals["simulator_enabled"] = app.extensions[

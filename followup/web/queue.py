@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from followup.callbacks import queue, work
@@ -63,7 +63,6 @@ def _queue_context() -> dict:
             session, g.user.agency_id, queue.parse_filter(request.args, g.user.id)
         ),
         "counts": queue.counts(session, g.user.agency_id, now),
-        "urgent": queue.urgent_open(session, g.user.agency_id),
         "filters": filters,
         "districts": districts,
         "now": now,
@@ -94,6 +93,14 @@ def index():
 def rows():
     """The queue's rows and banner, refreshed in place every few seconds."""
     return render_template("pages/queue/queue_live.html", **_queue_context())
+
+
+@bp.get("/urgent")
+@login_required
+def urgent():
+    """The unresolved urgent callbacks' ids, asked for every few seconds by every signed-in
+    page (templates/static/urgent-worker.js): one indexed query, a few bytes."""
+    return jsonify(ids=queue.urgent_ids(db_session(), g.user.agency_id))
 
 
 def _callback(callback_id: int) -> Callback:
