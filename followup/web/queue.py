@@ -58,11 +58,11 @@ def _queue_context() -> dict:
         .distinct()
         .order_by(Call.district)
     ).all()
+    wanted = queue.parse_filter(request.args, g.user.id)
     return {
-        "callbacks": queue.callbacks(
-            session, g.user.agency_id, queue.parse_filter(request.args, g.user.id)
-        ),
-        "counts": queue.counts(session, g.user.agency_id, now),
+        "callbacks": queue.callbacks(session, g.user.agency_id, wanted),
+        "counts": queue.counts(session, g.user.agency_id, now, wanted),
+        "status": wanted.status,
         "filters": filters,
         "districts": districts,
         "now": now,

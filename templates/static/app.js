@@ -78,16 +78,19 @@
   // sound) only when one is new, so a screen reader is not told the same thing again.
   function update(region, ids) {
     note(region, "");
+    region.setAttribute("data-updates", String(Number(region.getAttribute("data-updates") || 0) + 1));
     var before = seenIds();
     var fresh = before !== null && ids.some(function (id) { return before.indexOf(id) < 0; });
     window.sessionStorage.setItem(SEEN, ids.join(","));
     paintTitle(ids.length);
     var current = region.querySelector(".urgent-banner");
     if (shownIds(region).join(",") === ids.join(",") && !fresh) { return; }
-    if (current) { current.remove(); }
-    if (ids.length) {
-      region.insertBefore(buildBanner(region, ids, fresh || !current), region.firstChild);
-    }
+    keepingPlace(function () {
+      if (current) { current.remove(); }
+      if (ids.length) {
+        region.insertBefore(buildBanner(region, ids, fresh || !current), region.firstChild);
+      }
+    });
     if (fresh) {
       document.body.setAttribute("data-new-urgent", "1");
       if (soundOn()) { beep(); }
@@ -133,6 +136,103 @@
     }
   }
 
+  // --- the live queue: patch what changed, never the whole table --------------------------
+
+  // Run ``change`` and keep what the person is looking at where it was on the screen: the
+  // focused element, or else the first queue row in view.
+  function keepingPlace(change) {
+    var anchor = document.activeElement;
+    if (!anchor || anchor === document.body) {
+      anchor = Array.prototype.find.call(document.querySelectorAll("#live tbody tr"), function (tr) {
+        return tr.getBoundingClientRect().bottom > 0;
+      }) || null;
+    }
+    var row = anchor ? anchor.closest("tr[id]") : null;
+    var top = anchor ? anchor.getBoundingClientRect().top : 0;
+    change();
+    if (anchor && !anchor.isConnected && row) { anchor = document.getElementById(row.id); }
+    if (anchor && anchor.isConnected) {
+      var moved = anchor.getBoundingClientRect().top - top;
+      if (moved) { window.scrollBy(0, moved); }
+    }
+  }
+
+  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+  // Put each row of ``fresh`` in ``body`` in order; a row whose markup did not change stays
+  // the same element (keyboard focus, the screen reader's place and the scroll stay with it).
+  function patchRows(body, fresh) {
+    var active = document.activeElement;
+    var focusRow = active && body.contains(active) ? active.closest("tr[id]") : null;
+    var focusAt = focusRow ? Array.prototype.indexOf.call(focusRow.querySelectorAll(FOCUSABLE), active) : -1;
+    var kept = [];
+    var cursor = body.firstElementChild;
+    Array.prototype.forEach.call(fresh.children, function (row) {
+      var old = row.id ? body.querySelector("#" + CSS.escape(row.id)) : null;
+      var node = old;
+      if (!old || old.outerHTML !== row.outerHTML) {
+        node = document.importNode(row, true);
+        if (old) {
+          if (cursor === old) { cursor = old.nextElementSibling; }
+          old.remove();
+        }
+      }
+      if (node === cursor) { cursor = cursor.nextElementSibling; } else { body.insertBefore(node, cursor); }
+      kept.push(node);
+    });
+    Array.prototype.slice.call(body.children).forEach(function (row) {
+      if (kept.indexOf(row) < 0) { row.remove(); }
+    });
+    if (focusRow && document.activeElement !== active) {
+      var again = document.getElementById(focusRow.id);
+      var target = again ? again.querySelectorAll(FOCUSABLE)[focusAt] : null;
+      if (target) { target.focus({ preventScroll: true }); }
+    }
+  }
+
+  function patchCounts(live, fresh) {
+    fresh.querySelectorAll("[data-count]").forEach(function (count) {
+      var old = live.querySelector('[data-count="' + count.getAttribute("data-count") + '"]');
+      if (!old) { return; }
+      if (old.textContent !== count.textContent) { old.textContent = count.textContent; }
+      if (old.className !== count.className) { old.className = count.className; }
+    });
+  }
+
+  function watchLive() {
+    var live = document.getElementById("live");
+    if (!live || !live.hasAttribute("data-live-url")) { return; }
+    var url = live.getAttribute("data-live-url");
+    var every = Number(live.getAttribute("data-poll-ms")) || 5000;
+    var updates = 0;
+    function later() { window.setTimeout(ask, every); }
+    function ask() {
+      fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "X-Followup-Poll": "1" } })
+        .then(function (response) {
+          if (response.status === 401) {  // signed out: the sign-in page says why
+            window.location.assign(response.headers.get("HX-Redirect") || "/login");
+            return;
+          }
+          if (!response.ok) { throw new Error("queue refresh: " + response.status); }
+          return response.text().then(function (html) {
+            var fresh = document.createElement("template");
+            fresh.innerHTML = html;  // the server escaped every caller's word; nothing runs here
+            keepingPlace(function () {
+              patchCounts(live, fresh.content);
+              var body = live.querySelector("tbody");
+              var rows = fresh.content.querySelector("tbody");
+              if (body && rows) { patchRows(body, rows); }
+            });
+            updates += 1;
+            live.setAttribute("data-updates", String(updates));
+            later();
+          });
+        })
+        .catch(later);
+    }
+    later();
+  }
+
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-sound-toggle]")) {
       window.localStorage.setItem(KEY, soundOn() ? "off" : "on");
@@ -140,5 +240,9 @@
     }
     if (event.target.closest("[data-print]")) { window.print(); }
   });
-  document.addEventListener("DOMContentLoaded", function () { paintToggle(); watchUrgent(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    paintToggle();
+    watchUrgent();
+    watchLive();
+  });
 })();

@@ -1,0 +1,69 @@
+"""What the queue's screens say, as a commander checks it (issue 19): counts follow the filters,
+the empty line says which list is empty, and the urgent poll every page makes is cheap and
+refuses a spent session without counting as activity."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.web import flagged_reply, make_user, sign_in
+
+
+def counts(page: str) -> dict[str, str]:
+    return dict(re.findall(r'data-count="(\w+)"[^>]*>(\d+)<', page))
+
+
+def test_the_counts_follow_the_filters_mine_only_shows_what_is_mine(client, db, clock, api, sender):
+    flagged_reply(client, api, sender, clock, "nobody ever came", "+12025550181")
+    flagged_reply(
+        client, api, sender, clock, "he is back outside my house right now", "+12025550182"
+    )
+    make_user(db, clock, "lee", "commander")
+    sign_in(client, "lee")
+
+    everything = client.get("/callbacks").get_data(as_text=True)
+    mine = client.get("/callbacks?mine=1").get_data(as_text=True)
+    urgent = client.get("/callbacks?priority=urgent").get_data(as_text=True)
+
+    assert counts(everything)["open"] == "2"
+    assert counts(mine) == {"open": "0", "claimed": "0", "resolved": "0", "overdue": "0"}
+    assert "No callbacks match these filters." in mine
+    assert counts(urgent)["open"] == "1"
+
+
+def test_the_resolved_list_says_it_is_the_resolved_list_that_is_empty(client, db, clock):
+    make_user(db, clock, "lee", "commander")
+    sign_in(client, "lee")
+
+    active = client.get("/callbacks").get_data(as_text=True)
+    resolved = client.get("/callbacks?status=resolved").get_data(as_text=True)
+
+    assert "Nothing here. New replies that need a call appear on their own." in active
+    assert "No resolved callbacks." in resolved
+    assert "appear on their own" not in resolved
+
+
+def test_the_urgent_poll_answers_ids_only_for_the_signed_in_agency(client, db, clock, api, sender):
+    flagged_reply(client, api, sender, clock, "nobody ever came", "+12025550183")
+    urgent = flagged_reply(
+        client, api, sender, clock, "he is back outside my house right now", "+12025550184"
+    )
+    make_user(db, clock, "vw", "viewer")
+    sign_in(client, "vw")
+
+    answer = client.get("/callbacks/urgent", headers={"X-Followup-Poll": "1"})
+
+    assert answer.status_code == 200 and answer.json == {"ids": [urgent]}
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_spent_session_gets_401_from_the_urgent_poll_and_polling_is_not_activity(
+    client, db, clock
+):
+    make_user(db, clock, "lee", "commander")
+    sign_in(client, "lee")
+    for _ in range(4):
+        clock.advance(minutes=10)
+        poll = client.get("/callbacks/urgent", headers={"X-Followup-Poll": "1"})
+
+    assert poll.status_code == 401 and poll.headers["HX-Redirect"] == "/login"
