@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, g, redirect, request, url_for
 
 from followup.models import Role
 
@@ -93,14 +93,6 @@ def init_app(app: Flask) -> None:
         if getattr(g, "user", None) is None:
             return redirect(url_for("auth.login"))
         return redirect(url_for("queue.index"))
-
-    @app.errorhandler(403)
-    def forbidden(exc):
-        if not request.blueprint or request.blueprint in ("intake_api", "twilio_hooks"):
-            return exc  # other systems get the plain (or problem JSON) answer
-        return render_template(
-            "pages/error.html", title="Not allowed", message="Your role cannot open this page."
-        ), 403
 
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["urgent_now"] = _urgent_now
