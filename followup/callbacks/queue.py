@@ -119,6 +119,22 @@ def counts(
     return found
 
 
+def resolved_since(session: Session, agency_id: int, since: datetime) -> list[Callback]:
+    """The agency's callbacks resolved at or after ``since``, the latest first (the handover's
+    "resolved this shift")."""
+    query = (
+        select(Callback)
+        .where(
+            Callback.agency_id == agency_id,
+            Callback.status == CallbackStatus.RESOLVED,
+            Callback.resolved_at >= since,
+        )
+        .options(joinedload(Callback.message), joinedload(Callback.claimed_by))
+        .order_by(Callback.resolved_at.desc(), Callback.id.desc())
+    )
+    return list(session.scalars(query).unique().all())
+
+
 def urgent_ids(session: Session, agency_id: int) -> list[int]:
     """Ids of the agency's unresolved urgent callbacks, oldest first: what every signed-in page
     asks for every few seconds, so one query on ``ix_callbacks_agency_urgent`` and ids only."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -265,21 +267,30 @@ def act(callback_id: int, action: str):
     return redirect(url_for(".detail", callback_id=callback_id)), 303
 
 
+SHIFT = timedelta(hours=12)  # "resolved this shift" on the handover: the last 12 hours
+
+
 @bp.get("/handover")
 @login_required
 def handover():
-    """A printable summary for the next shift: open, claimed and overdue callbacks."""
+    """A printable summary for the next shift: overdue, open and claimed callbacks (each in one
+    list only), and what was resolved in the last 12 hours."""
     session = db_session()
     now = services().clock.now()
     active = queue.callbacks(session, g.user.agency_id, queue.QueueFilter())
     agency = session.get(Agency, g.user.agency_id)
+    overdue = [c for c in active if c.due_by < now]
+    on_time = [c for c in active if c.due_by >= now]
     return render_template(
         "pages/queue/handover.html",
         agency=agency,
         now=now,
         zone=agency.zone,
-        open=[c for c in active if c.status == CallbackStatus.OPEN],
-        claimed=[c for c in active if c.status == CallbackStatus.CLAIMED],
-        overdue=[c for c in active if c.due_by < now],
+        overdue=overdue,
+        open=[c for c in on_time if c.status == CallbackStatus.OPEN],
+        claimed=[c for c in on_time if c.status == CallbackStatus.CLAIMED],
+        resolved=queue.resolved_since(session, agency.id, now - SHIFT),
+        shift_hours=int(SHIFT.total_seconds() // 3600),
+        outcome_labels={k.value: v for k, v in OUTCOME_LABELS.items()},
         time_left=time_left,
     )

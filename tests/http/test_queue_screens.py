@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.web import flagged_reply, make_user, sign_in
+from tests.support.web import flagged_reply, make_user, post_form, sign_in
 
 
 def counts(page: str) -> dict[str, str]:
@@ -67,3 +67,28 @@ def test_a_spent_session_gets_401_from_the_urgent_poll_and_polling_is_not_activi
         poll = client.get("/callbacks/urgent", headers={"X-Followup-Poll": "1"})
 
     assert poll.status_code == 401 and poll.headers["HX-Redirect"] == "/login"
+
+
+def test_the_handover_counts_each_callback_once_links_it_and_says_what_was_resolved(
+    client, db, clock, api, sender
+):
+    late = flagged_reply(client, api, sender, clock, "nobody ever came", "+12025550185")
+    clock.advance(hours=30)
+    # The simulator's player idled out meanwhile: the next reply signs in a new one.
+    client.application.extensions.pop("tests.simulator_client", None)
+    fresh = flagged_reply(client, api, sender, clock, "still waiting on the report", "+12025550186")
+    done = flagged_reply(client, api, sender, clock, "no one called me back", "+12025550187")
+    make_user(db, clock, "lee", "commander")
+    sign_in(client, "lee")
+    post_form(client, f"/callbacks/{done}/claim")
+    post_form(
+        client, f"/callbacks/{done}/resolve", outcome="resolved_by_phone", note="Called her back."
+    )
+
+    page = client.get("/callbacks/handover").get_data(as_text=True)
+
+    assert "1 overdue, 1 open, 0 claimed, 1 resolved in the last 12 hours" in page
+    for callback_id in (late, fresh, done):
+        assert f'href="/callbacks/{callback_id}"' in page
+    assert "nobody ever came" in page and "still waiting on the report" in page
+    assert "Resolved on the phone" in page
