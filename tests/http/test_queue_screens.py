@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.service.test_reports import seeded  # noqa: F401 (the fixture)
 from tests.support.web import flagged_reply, make_user, post_form, sign_in
 
 
@@ -92,3 +93,15 @@ def test_the_handover_counts_each_callback_once_links_it_and_says_what_was_resol
         assert f'href="/callbacks/{callback_id}"' in page
     assert "nobody ever came" in page and "still waiting on the report" in page
     assert "Resolved on the phone" in page
+
+
+def test_reports_name_the_reasons_and_categories_in_words_not_codes(client, seeded):  # noqa: F811
+    sign_in(client, "viewer_a")
+
+    page = client.get("/reports").get_data(as_text=True)
+
+    assert '<th scope="row">Sensitive call type</th>' in page
+    assert '<th scope="row">No phone number</th>' in page
+    assert '<th scope="row">Opted out</th>' in page
+    for code in ("sensitive_call_type", "no_phone", "opt_out"):
+        assert f">{code}<" not in page
