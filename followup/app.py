@@ -63,6 +63,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # not an overflow in the query.
     app.url_map.converters["int"] = RowId
     app.config["LIVE_REFRESH_SECONDS"] = 5  # how often the live queue asks for changes
+    # How often every signed-in page asks for new urgent callbacks: a new one shows within
+    # this and a request's time (the goal: 5 s).
+    app.config["URGENT_POLL_SECONDS"] = 2
     app.config.update(test_config)
     app.extensions["followup"] = services
     if settings.trusted_proxies:
@@ -90,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (health.bp, intake_api.bp, twilio_hooks.bp):
         app.register_blueprint(blueprint)
     web.init_app(app)
+    _handle_errors(app)
 
     @app.teardown_appcontext
     def _close_session(_exc):
@@ -98,6 +102,37 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             session.close()
 
     return app
+
+
+def _handle_errors(app: Flask) -> None:
+    """One answer per audience: problem JSON on the API, Twilio's and the probes' plain
+    answers, and for people the one styled error page (followup.web.errors)."""
+    import logging
+
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from followup.web import errors
+    from followup.web.context import db_session
+    from webhooks import intake_api
+
+    logger = logging.getLogger("followup.app")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return intake_api.http_error(exc)
+        return errors.page(exc) if errors.is_for_people() else exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        db_session().rollback()
+        if request.path.startswith("/api/"):
+            return intake_api.unexpected()
+        if not errors.is_for_people():
+            return "Internal Server Error", 500
+        return errors.unexpected_page()
 
 
 def make_local_server(app: Flask, host: str, port: int):

@@ -129,21 +129,13 @@ def openapi():
     return openapi_document()
 
 
-@bp.app_errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    """Answer API errors (413, 404, 405...) as problem JSON; leave other paths to Flask."""
-    if not request.path.startswith("/api/"):
-        return exc
+def http_error(exc: HTTPException):
+    """Answer an API error (413, 404, 405...) as problem JSON (create_app sends /api/ here)."""
     if exc.code == 413:
         return problem(413, "The body is larger than 64 KiB; one event is a few hundred bytes.")
     return problem(exc.code or 500, exc.description)
 
 
-@bp.app_errorhandler(Exception)
-def _unexpected(exc: Exception):
-    logger.exception("unhandled error on %s %s", request.method, request.path)
-    session = db_session()
-    session.rollback()
-    if request.path.startswith("/api/"):
-        return problem(500, "Something went wrong on our side; nothing was recorded.")
-    return "Internal Server Error", 500
+def unexpected():
+    """Answer an unhandled error on the API as problem JSON (create_app sends /api/ here)."""
+    return problem(500, "Something went wrong on our side; nothing was recorded.")

@@ -54,13 +54,32 @@ def parse_filter(args: Mapping[str, str], user_id: int) -> QueueFilter:
     )
 
 
+def _filtered(query, wanted: QueueFilter):
+    """``query`` (over callbacks joined to their call) narrowed by everything in ``wanted``
+    but its status: what the page's counts and its rows both follow."""
+    if wanted.priority:
+        query = query.where(Callback.priority == wanted.priority)
+    if wanted.category:
+        query = query.where(Callback.category == wanted.category)
+    if wanted.district:
+        query = query.where(Call.district == wanted.district)
+    if wanted.claimed_by_id is not None:
+        query = query.where(Callback.claimed_by_id == wanted.claimed_by_id)
+    return query
+
+
+def _with_call(query):
+    return (
+        query.join(Conversation, Callback.conversation_id == Conversation.id)
+        .outerjoin(FollowUp, Conversation.followup_id == FollowUp.id)
+        .outerjoin(Call, FollowUp.call_id == Call.id)
+    )
+
+
 def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Callback]:
     """The agency's callbacks under ``wanted``: urgent first, then the soonest due."""
     query = (
-        select(Callback)
-        .join(Conversation, Callback.conversation_id == Conversation.id)
-        .outerjoin(FollowUp, Conversation.followup_id == FollowUp.id)
-        .outerjoin(Call, FollowUp.call_id == Call.id)
+        _with_call(select(Callback))
         .where(Callback.agency_id == agency_id)
         .options(
             joinedload(Callback.message),
@@ -74,36 +93,62 @@ def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Cal
         query = query.where(Callback.status != CallbackStatus.RESOLVED)
     elif wanted.status in {s.value for s in CallbackStatus}:
         query = query.where(Callback.status == wanted.status)
-    if wanted.priority:
-        query = query.where(Callback.priority == wanted.priority)
-    if wanted.category:
-        query = query.where(Callback.category == wanted.category)
-    if wanted.district:
-        query = query.where(Call.district == wanted.district)
-    if wanted.claimed_by_id is not None:
-        query = query.where(Callback.claimed_by_id == wanted.claimed_by_id)
-    query = query.order_by(
+    query = _filtered(query, wanted).order_by(
         (Callback.priority != CallbackPriority.URGENT), Callback.due_by, Callback.id
-    ).limit(wanted.limit)
+    )
+    return list(session.scalars(query.limit(wanted.limit)).unique().all())
+
+
+def counts(
+    session: Session, agency_id: int, now: datetime, wanted: QueueFilter | None = None
+) -> dict[str, int]:
+    """Callbacks by status, and how many unresolved ones are overdue, under the filters of
+    ``wanted`` other than its status (the counts say what each status would show)."""
+    wanted = wanted or QueueFilter()
+    by_status = _with_call(select(Callback.status, func.count())).where(
+        Callback.agency_id == agency_id
+    )
+    rows = session.execute(_filtered(by_status, wanted).group_by(Callback.status)).all()
+    found = {status.value: 0 for status in CallbackStatus} | {str(s): n for s, n in rows}
+    overdue = _with_call(select(func.count()).select_from(Callback)).where(
+        Callback.agency_id == agency_id,
+        Callback.status != CallbackStatus.RESOLVED,
+        Callback.due_by < now,
+    )
+    found["overdue"] = session.scalar(_filtered(overdue, wanted))
+    return found
+
+
+def resolved_since(session: Session, agency_id: int, since: datetime) -> list[Callback]:
+    """The agency's callbacks resolved at or after ``since``, the latest first (the handover's
+    "resolved this shift")."""
+    query = (
+        select(Callback)
+        .where(
+            Callback.agency_id == agency_id,
+            Callback.status == CallbackStatus.RESOLVED,
+            Callback.resolved_at >= since,
+        )
+        .options(joinedload(Callback.message), joinedload(Callback.claimed_by))
+        .order_by(Callback.resolved_at.desc(), Callback.id.desc())
+    )
     return list(session.scalars(query).unique().all())
 
 
-def counts(session: Session, agency_id: int, now: datetime) -> dict[str, int]:
-    """Callbacks by status, and how many unresolved ones are overdue."""
-    rows = session.execute(
-        select(Callback.status, func.count())
-        .where(Callback.agency_id == agency_id)
-        .group_by(Callback.status)
-    ).all()
-    found = {status.value: 0 for status in CallbackStatus} | {str(s): n for s, n in rows}
-    found["overdue"] = session.scalar(
-        select(func.count()).where(
-            Callback.agency_id == agency_id,
-            Callback.status != CallbackStatus.RESOLVED,
-            Callback.due_by < now,
-        )
+def urgent_ids(session: Session, agency_id: int) -> list[int]:
+    """Ids of the agency's unresolved urgent callbacks, oldest first: what every signed-in page
+    asks for every few seconds, so one query on ``ix_callbacks_agency_urgent`` and ids only."""
+    return list(
+        session.scalars(
+            select(Callback.id)
+            .where(
+                Callback.agency_id == agency_id,
+                Callback.priority == CallbackPriority.URGENT,
+                Callback.status != CallbackStatus.RESOLVED,
+            )
+            .order_by(Callback.id)
+        ).all()
     )
-    return found
 
 
 def urgent_open(session: Session, agency_id: int) -> list[Callback]:

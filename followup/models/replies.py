@@ -99,7 +99,11 @@ class Callback(Base):
     """A reply a watch commander must call back about; one per conversation."""
 
     __tablename__ = "callbacks"
-    __table_args__ = (Index("ix_callbacks_status_due", "status", "due_by"),)
+    __table_args__ = (
+        Index("ix_callbacks_status_due", "status", "due_by"),
+        # The urgent banner's poll, from every open page every few seconds.
+        Index("ix_callbacks_agency_urgent", "agency_id", "priority", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, g, redirect, request, url_for
 
 from followup.models import Role
+from followup.reports.labels import label
 
 
 def csp(frame_ancestors: str = "'none'") -> str:
@@ -29,6 +30,18 @@ def is_https_link(url) -> bool:
         return False
     parts = urlsplit(url)
     return parts.scheme.lower() == "https" and bool(parts.netloc)
+
+
+def _urgent_now() -> list[int]:
+    """The signed-in user's agency's unresolved urgent callbacks, for the banner every
+    signed-in page draws before its own poll takes over (none on a page drawn for an error
+    the database caused)."""
+    from followup.callbacks import queue
+    from followup.web.context import db_session
+
+    if getattr(g, "user", None) is None or g.get("database_failed"):
+        return []
+    return queue.urgent_ids(db_session(), g.user.agency_id)
 
 
 def _load_user():
@@ -83,15 +96,9 @@ def init_app(app: Flask) -> None:
             return redirect(url_for("auth.login"))
         return redirect(url_for("queue.index"))
 
-    @app.errorhandler(403)
-    def forbidden(exc):
-        if not request.blueprint or request.blueprint in ("intake_api", "twilio_hooks"):
-            return exc  # other systems get the plain (or problem JSON) answer
-        return render_template(
-            "pages/error.html", title="Not allowed", message="Your role cannot open this page."
-        ), 403
-
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["urgent_now"] = _urgent_now
+    app.jinja_env.filters["label"] = label  # readable words for a report's codes
     # Only https addresses become links (a text's MediaUrl could say javascript: or data:).
     app.jinja_env.tests["https_link"] = is_https_link
     app.jinja_env.globals["simulator_enabled"] = app.extensions[

@@ -69,7 +69,8 @@ def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if g.user is None:
-            if request.headers.get("HX-Request"):
+            if request.headers.get("HX-Request") or request.headers.get(POLL_HEADER):
+                # A page's own background request: the page goes to sign-in itself.
                 return Response(status=401, headers={"HX-Redirect": url_for("auth.login")})
             return redirect(url_for("auth.login", next=request.full_path))
         return view(*args, **kwargs)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from followup.callbacks import queue, work
@@ -58,12 +60,11 @@ def _queue_context() -> dict:
         .distinct()
         .order_by(Call.district)
     ).all()
+    wanted = queue.parse_filter(request.args, g.user.id)
     return {
-        "callbacks": queue.callbacks(
-            session, g.user.agency_id, queue.parse_filter(request.args, g.user.id)
-        ),
-        "counts": queue.counts(session, g.user.agency_id, now),
-        "urgent": queue.urgent_open(session, g.user.agency_id),
+        "callbacks": queue.callbacks(session, g.user.agency_id, wanted),
+        "counts": queue.counts(session, g.user.agency_id, now, wanted),
+        "status": wanted.status,
         "filters": filters,
         "districts": districts,
         "now": now,
@@ -94,6 +95,14 @@ def index():
 def rows():
     """The queue's rows and banner, refreshed in place every few seconds."""
     return render_template("pages/queue/queue_live.html", **_queue_context())
+
+
+@bp.get("/urgent")
+@login_required
+def urgent():
+    """The unresolved urgent callbacks' ids, asked for every few seconds by every signed-in
+    page (templates/static/urgent-worker.js): one indexed query, a few bytes."""
+    return jsonify(ids=queue.urgent_ids(db_session(), g.user.agency_id))
 
 
 def _callback(callback_id: int) -> Callback:
@@ -258,21 +267,30 @@ def act(callback_id: int, action: str):
     return redirect(url_for(".detail", callback_id=callback_id)), 303
 
 
+SHIFT = timedelta(hours=12)  # "resolved this shift" on the handover: the last 12 hours
+
+
 @bp.get("/handover")
 @login_required
 def handover():
-    """A printable summary for the next shift: open, claimed and overdue callbacks."""
+    """A printable summary for the next shift: overdue, open and claimed callbacks (each in one
+    list only), and what was resolved in the last 12 hours."""
     session = db_session()
     now = services().clock.now()
     active = queue.callbacks(session, g.user.agency_id, queue.QueueFilter())
     agency = session.get(Agency, g.user.agency_id)
+    overdue = [c for c in active if c.due_by < now]
+    on_time = [c for c in active if c.due_by >= now]
     return render_template(
         "pages/queue/handover.html",
         agency=agency,
         now=now,
         zone=agency.zone,
-        open=[c for c in active if c.status == CallbackStatus.OPEN],
-        claimed=[c for c in active if c.status == CallbackStatus.CLAIMED],
-        overdue=[c for c in active if c.due_by < now],
+        overdue=overdue,
+        open=[c for c in on_time if c.status == CallbackStatus.OPEN],
+        claimed=[c for c in on_time if c.status == CallbackStatus.CLAIMED],
+        resolved=queue.resolved_since(session, agency.id, now - SHIFT),
+        shift_hours=int(SHIFT.total_seconds() // 3600),
+        outcome_labels={k.value: v for k, v in OUTCOME_LABELS.items()},
         time_left=time_left,
     )

@@ -31,6 +31,7 @@ from followup.reports.filters import (
     month_filter,
     parse_filter,
 )
+from followup.reports.labels import label
 from followup.web.auth import record_action, roles_required
 from followup.web.context import db_session, services
 from followup.web.csv_export import csv_response
@@ -76,7 +77,7 @@ def chart_data(figures: Figures) -> dict:
             ],
         },
         "categories": {
-            "labels": list(figures.categories),
+            "labels": [label(code) for code in figures.categories],
             "values": list(figures.categories.values()),
         },
         "sla": {
@@ -87,7 +88,10 @@ def chart_data(figures: Figures) -> dict:
                 unresolved,
             ],
         },
-        "skips": {"labels": list(figures.skipped), "values": list(figures.skipped.values())},
+        "skips": {
+            "labels": [label(code) for code in figures.skipped],
+            "values": list(figures.skipped.values()),
+        },
     }
 
 

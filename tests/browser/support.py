@@ -234,7 +234,8 @@ def browser():
 def server(services):
     # The live queue refreshes every 0.4 s here rather than every 5 s: a test waits for what
     # it expects as soon as it is there, never on a fixed interval near its own timeout.
-    with LiveServer(create_app({"SERVICES": services, "LIVE_REFRESH_SECONDS": 0.4})) as live:
+    fast = {"LIVE_REFRESH_SECONDS": 0.4, "URGENT_POLL_SECONDS": 0.4}
+    with LiveServer(create_app({"SERVICES": services, **fast})) as live:
         yield live
 
 

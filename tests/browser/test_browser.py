@@ -3,7 +3,7 @@
 The real app is served from a thread for each test; one headless Chromium per module and a fresh
 browser context (cookies, storage) per page. Time moves only through the FrozenClock; waiting is
 Playwright's own (auto-waiting, ``expect`` with a timeout), never a sleep. The queue refreshes
-itself every 5 s (htmx), so a new row is waited for with a 15 s timeout.
+itself every 5 s (0.4 s in tests), so a new row is waited for with a 15 s timeout.
 
 SQLite only: the pages do the same on PostgreSQL, and the rest of the suite covers both.
 Screenshots go to ``test-artifacts/`` at the repository root.
@@ -282,7 +282,7 @@ def test_the_queue_and_detail_fit_the_screen_without_sideways_scrolling(
     expect(row(page, callback_id)).to_be_visible()
     queue = horizontal_overflow(page)
     screenshot(page, f"queue-{width}")
-    page.get_by_role("link", name=f"#{callback_id}").first.click()
+    row(page, callback_id).get_by_role("link").click()
     expect(page.get_by_role("heading", name=f"Callback #{callback_id}")).to_be_visible()
     detail = horizontal_overflow(page)
     screenshot(page, f"callback-detail-{width}")

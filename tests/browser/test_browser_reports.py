@@ -42,20 +42,20 @@ def test_every_chart_is_drawn_with_the_reports_numbers(page, server, watch, seed
     ]
     assert weeks["data"] == [[None, 4, 3.5, None, 3, None], [None, 100, 66.7, None, 100, None]]
     # positive 2 (A1, A8), then one each, ordered by count then name
-    assert categories["labels"] == [
-        "positive",
-        "negative",
-        "neutral",
-        "opt_out",
-        "question",
-        "unresolved",
+    assert categories["labels"] == [  # words, not codes (issue 19)
+        "Positive",
+        "Negative",
+        "Neutral",
+        "Opted out",
+        "Question",
+        "Unresolved",
     ]
     assert categories["data"] == [[2, 1, 1, 1, 1, 1]]
     # within SLA A7, late A9, not resolved A2
     assert sla["type"] == "doughnut" and sla["data"] == [[1, 1, 1]]
     assert sorted(zip(skips["labels"], skips["data"][0], strict=True)) == [
-        ("no_phone", 1),
-        ("sensitive_call_type", 1),
+        ("No phone number", 1),
+        ("Sensitive call type", 1),
     ]
     for canvas in IDS:
         box = page.locator(f"#{canvas}").bounding_box()
@@ -78,7 +78,7 @@ def test_a_filter_redraws_the_charts_and_the_summary_prints_cleanly(
     page.wait_for_function("() => window.Chart && window.Chart.getChart('chart-categories')")
     categories = page.evaluate(CHARTS, ["chart-categories"])[0]
     # North replies: A1 positive, A7 neutral and negative
-    assert categories["labels"] == ["negative", "neutral", "positive"]
+    assert categories["labels"] == ["Negative", "Neutral", "Positive"]
     assert categories["data"] == [[1, 1, 1]]
 
     page.goto("/reports/summary?month=2026-11")

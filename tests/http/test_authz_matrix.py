@@ -125,6 +125,7 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
         # The queue: every role reads; viewers cannot work or reveal.
         ("GET", "/callbacks"): ("/callbacks", {}, staff(200)),
         ("GET", "/callbacks/rows"): ("/callbacks/rows", {}, staff(200)),
+        ("GET", "/callbacks/urgent"): ("/callbacks/urgent", {}, staff(200)),
         ("GET", "/callbacks/handover"): ("/callbacks/handover", {}, staff(200)),
         ("GET", "/callbacks/<int:callback_id>"): (f"/callbacks/{cb}", {}, staff(200)),
         ("POST", "/callbacks/<int:callback_id>/reveal"): (
