@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     from followup.web import (
         admin,
         auth,
+        corrections,
         moderation,
         public,
         queue,
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_user)
     for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (moderation.bp, report_analysis.bp, public.bp):
+    for blueprint in (corrections.bp, moderation.bp, report_analysis.bp, public.bp):
         app.register_blueprint(blueprint)
     public.init_app(app)
 

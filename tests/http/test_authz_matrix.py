@@ -16,7 +16,7 @@ from followup.agencies import registry
 from followup.agencies.registry import AgencySettings
 from followup.core.db import Base
 from followup.intake import tokens
-from followup.models import Agency, ApiToken, MessageTemplate, RosterMember, User
+from followup.models import Agency, ApiToken, Callback, MessageTemplate, RosterMember, User
 from tests.support.web import flagged_reply, make_user, sign_in, token
 
 ROLES = ("anonymous", "viewer", "commander", "admin")
@@ -34,6 +34,7 @@ class World:
     api_token: int
     target_user: int
     call_id: str
+    reply: int  # the callback's deciding reply
 
 
 def build_world(client, api, sender, clock, db) -> World:
@@ -56,7 +57,8 @@ def build_world(client, api, sender, clock, db) -> World:
         session.add(member)
         row, _ = tokens.create_token(session, agency, "cad-2", now=clock.now())
         session.flush()
-        return World(callback, template, member.id, row.id, target, f"W-{CALLER[-4:]}")
+        reply = session.get(Callback, callback).message_id
+        return World(callback, template, member.id, row.id, target, f"W-{CALLER[-4:]}", reply)
 
 
 def the_routes(app) -> set[tuple[str, str]]:
@@ -133,6 +135,13 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
             f"/callbacks/{cb}/note",
             {"note": "called, no answer"},
             workers(303, viewer=303),
+        ),
+        # Correcting triage: those who work callbacks. (An unknown correction: refused, back to
+        # the page with the reason, nothing recorded.)
+        ("POST", "/callbacks/<int:callback_id>/replies/<int:message_id>/correct"): (
+            f"/callbacks/{cb}/replies/{w.reply}/correct",
+            {"action": "nonsense"},
+            workers(303),
         ),
         # Reports: for every role that reads.
         ("GET", "/reports"): ("/reports", {}, staff(200)),
@@ -343,6 +352,11 @@ def test_another_agencys_staff_get_404_for_every_record_of_ours(
             for action in ("claim", "unclaim", "attempt", "note", "resolve", "reopen", "text")
         ],
         (admin, f"/callbacks/{cb}/assign", {"user_id": str(world.target_user)}),
+        (
+            commander,
+            f"/callbacks/{cb}/replies/{world.reply}/correct",
+            {"action": "category", "category": "neutral"},
+        ),
         (admin, f"/admin/templates/{world.template}/activate", {}),
         (admin, f"/admin/templates/{world.template}/test", {"phone": "+12025550179"}),
         (admin, f"/admin/users/{world.target_user}/disable", {}),
@@ -360,7 +374,7 @@ def test_another_agencys_staff_get_404_for_every_record_of_ours(
         assert session.get(User, world.target_user).active is True
         assert session.get(ApiToken, world.api_token).revoked_at is None
         assert session.get(RosterMember, world.member) is not None
-    for name in ("callbacks", "callback_events", "messages", "conversations"):
+    for name in ("callbacks", "callback_events", "messages", "conversations", "triage_corrections"):
         assert count_rows(db, Base.metadata.tables[name]) == ours[name], name
     assert active_templates(db, world.template) == ours_active
 
