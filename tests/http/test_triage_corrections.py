@@ -261,3 +261,22 @@ def test_a_post_without_the_form_token_is_refused(client, db, clock, api, sender
     assert response.status_code == 400
     with db.Session() as session:
         assert session.scalar(select(func.count()).select_from(TriageCorrection)) == 0
+
+
+def test_the_reports_page_and_its_csv_count_the_correction(client, db, clock, api, sender):
+    callback_id = flagged_reply(client, api, sender, clock, "nobody ever came", CALLER)
+    reply = deciding_reply(db, callback_id)
+    commander(client, db, clock)
+    correct(client, callback_id, reply, action="category", category="neutral")
+
+    page = client.get("/reports").get_data(as_text=True)
+    figures = client.get("/reports/figures.csv").get_data(as_text=True)
+
+    row = page.split('<tr data-triage="unresolved">', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-triage-figure="replies">1</td>' in row
+    assert '<td data-triage-figure="corrected">1</td>' in row
+    assert '<td data-triage-figure="precision">0.0%</td>' in row
+    assert '<tr data-triage="neutral">' in page
+    assert "triage_corrected_away,unresolved,1" in figures
+    assert "triage_corrected_into,neutral,1" in figures
+    assert "triage_precision_as_commanders_see_it,unresolved,0.0" in figures
