@@ -16,6 +16,7 @@ What a correction changes besides the record:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -317,6 +318,36 @@ def export_rows(
     ``since``: readings recorded from then on (a date: from its start, UTC). Replies that
     retention emptied are left out; numbers typed in a reply are replaced, and the note names
     no one."""
+    return [row for _, row in _labelled(session, agency_id, since)]
+
+
+def export(
+    session: Session,
+    agency_id: int | None,
+    since: date | None,
+    *,
+    now: datetime,
+    actor: str = "cli",
+    to_file: bool = False,
+) -> list[dict]:
+    """``export_rows``, audited: one row in each exporting agency's audit trail (counts only)."""
+    found = list(_labelled(session, agency_id, since))
+    counts = Counter(owner for owner, _ in found) or Counter({agency_id: 0})
+    for owner, n in sorted(counts.items(), key=lambda item: item[0] or 0):
+        audit.record(
+            session, "export_triage_corrections", now=now, username=actor, agency_id=owner,
+            detail={
+                "rows": n,
+                "since": since.isoformat() if since else None,
+                "every_agency": agency_id is None,
+                "to_file": to_file,
+            },
+        )
+    return [row for _, row in found]
+
+
+def _labelled(session: Session, agency_id: int | None, since: date | datetime | None):
+    """(agency id, labelled row) for each corrected reply, oldest correction first."""
     if isinstance(since, date) and not isinstance(since, datetime):
         since = datetime.combine(since, time(), UTC)
     query = (
@@ -330,18 +361,14 @@ def export_rows(
     )
     if since is not None:
         query = query.where(TriageCorrection.created_at >= since)
-    rows = []
     for correction, body, stored, zone, region in session.execute(query):
         day = correction.created_at.astimezone(ZoneInfo(zone)).date()
-        rows.append(
-            {
-                "text": redact_numbers(body, region),
-                "cat": str(correction.category),
-                "flag": flag_for(correction.category, correction.engine_callback),
-                "urgent": correction.urgent,
-                "opt_out": correction.opt_out,
-                "lang": (stored or {}).get("language") or "und",
-                "note": f"correction by commander on {day.isoformat()}",
-            }
-        )
-    return rows
+        yield correction.agency_id, {
+            "text": redact_numbers(body, region),
+            "cat": str(correction.category),
+            "flag": flag_for(correction.category, correction.engine_callback),
+            "urgent": correction.urgent,
+            "opt_out": correction.opt_out,
+            "lang": (stored or {}).get("language") or "und",
+            "note": f"correction by commander on {day.isoformat()}",
+        }
