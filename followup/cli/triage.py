@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 
 import click
@@ -99,29 +101,58 @@ def corrections_export(lazy: Lazy, slug: str | None, since, output: str | None) 
 
     The text is the caller's reply (numbers typed in it replaced); no row holds a name, a
     number or who corrected it. Replies retention emptied are left out. Each export is
-    audited."""
+    audited. A bad --agency, --since or --output stops it with status 2 before anything is
+    written or audited."""
     from pathlib import Path
 
+    from followup.agencies import registry
     from followup.callbacks import corrections
-    from followup.core.files import private_file
 
+    target = Path(output) if output is not None else None
+    if target is not None:
+        folder = target.parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"{folder} is not a folder", param_hint="'--output'")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise click.BadParameter(f"cannot write in {folder}", param_hint="'--output'")
     services = lazy.ready
     with services.db.begin() as session:
-        agency_id = lazy.agency(session, slug).id if slug is not None else None
+        agency_id = None
+        if slug is not None:
+            try:
+                agency_id = registry.get_agency(session, slug).id
+            except registry.AgencyError as exc:
+                raise click.BadParameter(str(exc), param_hint="'--agency'") from None
         rows = corrections.export(
             session,
             agency_id,
             since.date() if since is not None else None,
             now=services.clock.now(),
-            to_file=output is not None,
+            to_file=target is not None,
         )
         lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         # Written before the audit row commits: an export that failed is not recorded as made.
-        if output is None:
+        if target is None:
             click.echo(lines, nl=False)
         else:
             try:
-                private_file(Path(output)).write_text(lines, encoding="utf-8")
+                _write_private(target, lines)
             except OSError as exc:
                 raise click.ClickException(f"{output}: {exc.strerror}") from None
     click.echo(f"{len(rows)} corrected repl{'y' if len(rows) == 1 else 'ies'} exported", err=True)
+
+
+def _write_private(target, text: str) -> None:
+    """Write ``text`` to ``target`` readable by its owner only, whole or not at all: a failed
+    write leaves no partial file, and an existing file as it was."""
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", text=True)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -46,8 +46,13 @@ def corrected(client, api, sender, clock, db):
     with db.begin() as session:
         callback = session.get(Callback, callback_id)
         corrections.correct(
-            session, callback, callback.message_id, session.get(User, lee), "danger",
-            note="Robin Diaz said he was outside", now=clock.now(),
+            session,
+            callback,
+            callback.message_id,
+            session.get(User, lee),
+            "danger",
+            note="Robin Diaz said he was outside",
+            now=clock.now(),
         )
 
 
@@ -87,17 +92,74 @@ def test_export_to_a_file_that_only_its_owner_reads(cli, corrected, tmp_path):
     assert row["cat"] == "crisis"
 
 
-def test_since_and_agency_narrow_the_export_and_bad_values_fail_cleanly(cli, corrected):
+def test_since_and_agency_narrow_the_export(cli, corrected):
     export = ("triage", "corrections", "export")
+
     assert cli(*export, "--since", "2026-11-24").stdout == ""
     assert len(cli(*export, "--since", "2026-11-23").stdout.splitlines()) == 1
-    unknown = cli(*export, "--agency", "nope", ok=False)
-    bad_date = cli(*export, "--since", "yesterday", ok=False)
-    no_folder = cli(*export, "--output", "/nonexistent/x.jsonl", ok=False)
+    assert len(cli(*export, "--agency", "default").stdout.splitlines()) == 1
 
-    assert unknown.exit_code == 1 and "nope" in unknown.output
-    assert bad_date.exit_code == 2 and "'yesterday' does not match" in bad_date.output
-    assert no_folder.exit_code == 1 and "Traceback" not in no_folder.output
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--agency", "nope", "no agency with slug 'nope'"),
+        ("--since", "yesterday", "'yesterday' does not match"),
+        ("--since", "2026-13-01", "does not match"),
+        ("--output", "{missing}/corrections.jsonl", "is not a folder"),
+        ("--output", "{tmp}", "is a directory"),
+    ],
+)
+def test_bad_input_fails_with_status_2_and_writes_nothing(
+    cli, corrected, db, tmp_path, option, value, says
+):
+    folder = tmp_path / "exports"  # tmp_path also holds the SQLite database
+    folder.mkdir()
+    value = value.format(tmp=folder, missing=folder / "missing")
+    output = ("--output", str(folder / "out.jsonl")) if option != "--output" else ()
+
+    result = cli("triage", "corrections", "export", *output, option, value, ok=False)
+
+    assert result.exit_code == 2, result.output
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    assert list(folder.iterdir()) == []
+    with db.Session() as session:
+        exports = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export_triage_corrections")
+        ).all()
+    assert exports == []
+
+
+def test_a_failed_write_leaves_the_previous_file_as_it_was(cli, corrected, tmp_path, monkeypatch):
+    folder = tmp_path / "exports"  # tmp_path also holds the SQLite database
+    folder.mkdir()
+    target = folder / "corrections.jsonl"
+    target.write_text("last week's export\n", encoding="utf-8")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("followup.cli.triage.os.replace", disk_full)
+    result = cli("triage", "corrections", "export", "--output", str(target), ok=False)
+
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert target.read_text(encoding="utf-8") == "last week's export\n"
+    assert [path.name for path in folder.iterdir()] == ["corrections.jsonl"]
+
+
+def test_export_replaces_an_earlier_file_whole(cli, corrected, tmp_path):
+    target = tmp_path / "corrections.jsonl"
+    target.write_text("last week's export\n" * 50, encoding="utf-8")
+    target.chmod(0o644)
+
+    cli("triage", "corrections", "export", "--output", str(target))
+
+    [row] = load_jsonl(target.read_text(encoding="utf-8").splitlines())
+    assert row["cat"] == "crisis"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 def test_triage_still_reads_replies_from_standard_input(settings):
