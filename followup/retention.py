@@ -63,7 +63,12 @@ logger = logging.getLogger(__name__)
 
 ACTION = "purge"
 TABLES = (
-    "messages", "calls", "followups", "conversations", "callback_events", "triage_corrections",
+    "messages",
+    "calls",
+    "followups",
+    "conversations",
+    "callback_events",
+    "triage_corrections",
     "contacts",
 )
 # The daily job checks every hour and purges an agency once its last purge is this old, so a

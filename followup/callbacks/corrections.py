@@ -231,8 +231,14 @@ def correct(
             session, callback.agency_id, phone, source="commander", now=now
         )
         audit.record(
-            session, "opt_out_by_commander", now=now, user=user, ip=ip, object_type="message",
-            object_id=message.id, detail={"callback": callback.id, "cancelled": cancelled},
+            session,
+            "opt_out_by_commander",
+            now=now,
+            user=user,
+            ip=ip,
+            object_type="message",
+            object_id=message.id,
+            detail={"callback": callback.id, "cancelled": cancelled},
         )
     return Corrected(row, stops, opted_out)
 
@@ -268,7 +274,12 @@ def _store(
     session.add(row)
     session.flush()
     audit.record(
-        session, "triage_corrected", now=now, user=user, ip=ip, object_type="message",
+        session,
+        "triage_corrected",
+        now=now,
+        user=user,
+        ip=ip,
+        object_type="message",
         object_id=message.id,
         detail={
             "callback": callback.id,
@@ -335,7 +346,11 @@ def export(
     counts = Counter(owner for owner, _ in found) or Counter({agency_id: 0})
     for owner, n in sorted(counts.items(), key=lambda item: item[0] or 0):
         audit.record(
-            session, "export_triage_corrections", now=now, username=actor, agency_id=owner,
+            session,
+            "export_triage_corrections",
+            now=now,
+            username=actor,
+            agency_id=owner,
             detail={
                 "rows": n,
                 "since": since.isoformat() if since else None,
@@ -363,12 +378,15 @@ def _labelled(session: Session, agency_id: int | None, since: date | datetime | 
         query = query.where(TriageCorrection.created_at >= since)
     for correction, body, stored, zone, region in session.execute(query):
         day = correction.created_at.astimezone(ZoneInfo(zone)).date()
-        yield correction.agency_id, {
-            "text": redact_numbers(body, region),
-            "cat": str(correction.category),
-            "flag": flag_for(correction.category, correction.engine_callback),
-            "urgent": correction.urgent,
-            "opt_out": correction.opt_out,
-            "lang": (stored or {}).get("language") or "und",
-            "note": f"correction by commander on {day.isoformat()}",
-        }
+        yield (
+            correction.agency_id,
+            {
+                "text": redact_numbers(body, region),
+                "cat": str(correction.category),
+                "flag": flag_for(correction.category, correction.engine_callback),
+                "urgent": correction.urgent,
+                "opt_out": correction.opt_out,
+                "lang": (stored or {}).get("language") or "und",
+                "note": f"correction by commander on {day.isoformat()}",
+            },
+        )

@@ -49,4 +49,3 @@ def correct(callback_id: int, message_id: int):
     session.commit()
     flash(done.said(), "success")
     return redirect(back), 303
-

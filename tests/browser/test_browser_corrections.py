@@ -54,7 +54,9 @@ def test_a_commander_corrects_triage_and_the_reports_count_it(page, server, serv
     with services.db.Session() as session:
         row = session.scalar(select(TriageCorrection))
     assert (row.user_id, row.engine_category, row.category) == (
-        user_id(services, "lee"), "unresolved", "negative"
+        user_id(services, "lee"),
+        "unresolved",
+        "negative",
     )
     [audited] = audit_rows(services, "triage_corrected")
     assert audited.object_id == callback.message_id

@@ -71,16 +71,20 @@ def test_a_commander_corrects_the_category_in_one_step_kept_with_who_and_when(
     assert "Not unresolved" in page and "This was danger" in page
     assert "Confirm: stop texting this caller" not in page  # triage suggested nothing
 
-    told = shown(
-        client, correct(client, callback_id, reply, action="category", category="neutral")
-    )
+    told = shown(client, correct(client, callback_id, reply, action="category", category="neutral"))
 
     [row] = corrections(db)
     assert (row.engine_category, row.engine_urgent, row.engine_opt_out, row.engine_callback) == (
-        "unresolved", False, False, True
+        "unresolved",
+        False,
+        False,
+        True,
     )
     assert (row.category, row.urgent, row.opt_out, row.stopped_texts) == (
-        "neutral", False, False, False
+        "neutral",
+        False,
+        False,
+        False,
     )
     assert row.created_at == clock.now() and row.message_id == reply
     assert "Correction recorded." in told
@@ -136,9 +140,9 @@ def test_confirming_a_suggested_opt_out_stops_texts_like_a_stop(client, db, cloc
     reply = deciding_reply(db, callback_id)
     suggest_opt_out(db, reply)
     commander(client, db, clock)
-    assert "Confirm: stop texting this caller" in client.get(
-        f"/callbacks/{callback_id}"
-    ).get_data(as_text=True)
+    assert "Confirm: stop texting this caller" in client.get(f"/callbacks/{callback_id}").get_data(
+        as_text=True
+    )
 
     told = shown(client, correct(client, callback_id, reply, action="confirm_opt_out"))
 
@@ -162,9 +166,7 @@ def test_confirming_a_suggested_opt_out_stops_texts_like_a_stop(client, db, cloc
     assert "opted out" in shown(client, refused)
 
 
-def test_not_an_opt_out_is_recorded_but_the_caller_stays_opted_out(
-    client, db, clock, api, sender
-):
+def test_not_an_opt_out_is_recorded_but_the_caller_stays_opted_out(client, db, clock, api, sender):
     callback_id = flagged_reply(
         client, api, sender, clock, "nobody ever came. stop texting me", CALLER
     )
@@ -182,9 +184,7 @@ def test_not_an_opt_out_is_recorded_but_the_caller_stays_opted_out(
     assert "The caller stays opted out" in told
 
 
-def test_a_stop_in_the_thread_is_corrected_by_choosing_what_it_was(
-    client, db, clock, api, sender
-):
+def test_a_stop_in_the_thread_is_corrected_by_choosing_what_it_was(client, db, clock, api, sender):
     callback_id = flagged_reply(client, api, sender, clock, "nobody ever came", CALLER)
     simulate_reply(client.application, CALLER, "STOP")
     commander(client, db, clock)
@@ -198,7 +198,10 @@ def test_a_stop_in_the_thread_is_corrected_by_choosing_what_it_was(
 
     [row] = corrections(db)
     assert (row.message_id, row.engine_category, row.category, row.opt_out) == (
-        stop, "opt_out", "negative", False
+        stop,
+        "opt_out",
+        "negative",
+        False,
     )
     assert opted_out(db)
 

@@ -63,10 +63,19 @@ def add_correction(session, agency_id, message_id, user_id, note) -> None:
     at = OLD if note.startswith("old") else RECENT
     session.add(
         TriageCorrection(
-            agency_id=agency_id, message_id=message_id, user_id=user_id, created_at=at,
-            engine_category="unresolved", engine_urgent=False, engine_opt_out=False,
-            engine_callback=True, category="neutral", urgent=False, opt_out=False,
-            stopped_texts=False, note=note,
+            agency_id=agency_id,
+            message_id=message_id,
+            user_id=user_id,
+            created_at=at,
+            engine_category="unresolved",
+            engine_urgent=False,
+            engine_opt_out=False,
+            engine_callback=True,
+            category="neutral",
+            urgent=False,
+            opt_out=False,
+            stopped_texts=False,
+            note=note,
         )
     )
 
@@ -130,9 +139,7 @@ def personal(db) -> dict:
             "followups": {f.id: f.phone for f in s.scalars(select(FollowUp))},
             "conversations": {c.id: c.phone for c in s.scalars(select(Conversation))},
             "notes": {e.id: e.note for e in s.scalars(select(CallbackEvent))},
-            "correction_notes": sorted(
-                c.note or "" for c in s.scalars(select(TriageCorrection))
-            ),
+            "correction_notes": sorted(c.note or "" for c in s.scalars(select(TriageCorrection))),
             "contacts": sorted(c.phone for c in s.scalars(select(Contact))),
         }
 

@@ -88,8 +88,13 @@ def correct(services, user_id, message_id, action, clock, **kwargs) -> correctio
             select(Callback).where(Callback.conversation_id == message.conversation_id)
         )
         return corrections.correct(
-            session, callback, message_id, session.get(User, user_id), action,
-            now=clock.now(), **kwargs,
+            session,
+            callback,
+            message_id,
+            session.get(User, user_id),
+            action,
+            now=clock.now(),
+            **kwargs,
         )
 
 
@@ -120,10 +125,15 @@ def test_a_correction_keeps_who_when_and_what_triage_said(services, world, clock
 
     [row] = all_corrections(services.db)
     assert (row.user_id, row.created_at, row.message_id) == (
-        world["lee"], clock.now(), world["nobody ever came"]
+        world["lee"],
+        clock.now(),
+        world["nobody ever came"],
     )
     assert (row.engine_category, row.engine_urgent, row.engine_opt_out, row.engine_callback) == (
-        "unresolved", False, False, True
+        "unresolved",
+        False,
+        False,
+        True,
     )
     assert (row.category, row.urgent, row.opt_out, row.note) == ("crisis", True, False, "here")
 
@@ -141,14 +151,18 @@ def test_a_viewer_or_a_reply_of_another_conversation_is_refused(services, world,
         correct(services, world["vw"], world["nobody ever came"], "danger", clock)
     with services.db.begin() as session:
         elsewhere = session.scalar(
-            select(Callback).join(Message, Callback.message_id == Message.id).where(
-                Message.body == "the officer was rude"
-            )
+            select(Callback)
+            .join(Message, Callback.message_id == Message.id)
+            .where(Message.body == "the officer was rude")
         )
         with pytest.raises(WorkError, match="not part of this callback"):
             corrections.correct(
-                session, elsewhere, world["nobody ever came"], session.get(User, world["lee"]),
-                "danger", now=clock.now(),
+                session,
+                elsewhere,
+                world["nobody ever came"],
+                session.get(User, world["lee"]),
+                "danger",
+                now=clock.now(),
             )
     assert all_corrections(services.db) == []
 
@@ -161,15 +175,42 @@ def test_export_writes_the_latest_reading_of_each_reply_as_labelled_data(service
         recent = corrections.export_rows(session, a.id, date(2026, 11, 24))
 
     assert rows == [
-        {"text": "1 terrible", "cat": "positive", "flag": False, "urgent": False,
-         "opt_out": False, "lang": "en", "note": "correction by commander on 2026-11-23"},
-        {"text": "nobody ever came", "cat": "negative", "flag": True, "urgent": False,
-         "opt_out": False, "lang": "en", "note": "correction by commander on 2026-11-23"},
-        {"text": "the officer was rude", "cat": "negative", "flag": True, "urgent": False,
-         "opt_out": False, "lang": "en", "note": "correction by commander on 2026-11-23"},
-        {"text": "when will a detective call me?", "cat": "crisis", "flag": True,
-         "urgent": True, "opt_out": False, "lang": "en",
-         "note": "correction by commander on 2026-11-23"},
+        {
+            "text": "1 terrible",
+            "cat": "positive",
+            "flag": False,
+            "urgent": False,
+            "opt_out": False,
+            "lang": "en",
+            "note": "correction by commander on 2026-11-23",
+        },
+        {
+            "text": "nobody ever came",
+            "cat": "negative",
+            "flag": True,
+            "urgent": False,
+            "opt_out": False,
+            "lang": "en",
+            "note": "correction by commander on 2026-11-23",
+        },
+        {
+            "text": "the officer was rude",
+            "cat": "negative",
+            "flag": True,
+            "urgent": False,
+            "opt_out": False,
+            "lang": "en",
+            "note": "correction by commander on 2026-11-23",
+        },
+        {
+            "text": "when will a detective call me?",
+            "cat": "crisis",
+            "flag": True,
+            "urgent": True,
+            "opt_out": False,
+            "lang": "en",
+            "note": "correction by commander on 2026-11-23",
+        },
     ]
     assert [row["text"] for row in everyone] == [r["text"] for r in rows] + ["1 awful"]
     assert recent == []
@@ -177,9 +218,7 @@ def test_export_writes_the_latest_reading_of_each_reply_as_labelled_data(service
     assert load_jsonl(json.dumps(row) for row in rows) == rows
 
 
-def test_export_skips_replies_retention_emptied_and_removes_typed_numbers(
-    services, world, clock
-):
+def test_export_skips_replies_retention_emptied_and_removes_typed_numbers(services, world, clock):
     correct(services, world["lee"], world["nobody ever came"], "confirm", clock)
     correct(services, world["lee"], world["the officer was rude"], "confirm", clock)
     with services.db.begin() as session:
@@ -194,9 +233,15 @@ def test_export_skips_replies_retention_emptied_and_removes_typed_numbers(
 @pytest.mark.parametrize(
     ("category", "engine_callback", "flag"),
     [
-        ("crisis", False, True), ("conduct", False, True), ("unresolved", False, True),
-        ("negative", False, True), ("question", False, True), ("wrong_number", True, False),
-        ("positive", True, False), ("opt_out", True, False), ("other", True, True),
+        ("crisis", False, True),
+        ("conduct", False, True),
+        ("unresolved", False, True),
+        ("negative", False, True),
+        ("question", False, True),
+        ("wrong_number", True, False),
+        ("positive", True, False),
+        ("opt_out", True, False),
+        ("other", True, True),
         ("other", False, False),
     ],
 )
@@ -243,8 +288,9 @@ def test_opt_outs_reversed_and_added_are_counted(services, world, clock, client)
     with services.db.Session() as session:
         stop = session.scalar(select(Message.id).where(Message.body == "STOP"))
     correct(services, world["lee"], stop, "category", clock, category="neutral")
-    correct(services, world["lee"], world["the officer was rude"], "category", clock,
-            category="opt_out")
+    correct(
+        services, world["lee"], world["the officer was rude"], "category", clock, category="opt_out"
+    )
     with services.db.Session() as session:
         agency = session.scalar(select(Agency).where(Agency.slug == services.settings.agency_slug))
         today = clock.now().astimezone(agency.zone).date()
@@ -255,7 +301,11 @@ def test_opt_outs_reversed_and_added_are_counted(services, world, clock, client)
 
 def test_reading_a_category_as_an_opt_out_stops_texts(services, world, clock):
     done = correct(
-        services, world["lee"], world["the officer was rude"], "category", clock,
+        services,
+        world["lee"],
+        world["the officer was rude"],
+        "category",
+        clock,
         category="opt_out",
     )
 

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-# Chained on 0011 on this branch; 0012 (the call-type register) comes between them at merge.
+# Revision ids here are the bare number ("0011"), not the file name. 0012 (the call-type
+# register, branch issue17-calltypes) is not on this branch: when both are merged, this line
+# becomes `down_revision: str | None = "0012"` (and "Revises: 0012" above).
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -37,9 +39,7 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_triage_corrections_message", "triage_corrections", ["message_id", "id"]
-    )
+    op.create_index("ix_triage_corrections_message", "triage_corrections", ["message_id", "id"])
     op.create_index(
         "ix_triage_corrections_agency_created", "triage_corrections", ["agency_id", "created_at"]
     )
