@@ -18,6 +18,7 @@ from tests.browser.support import (
     audit_rows,
     callback_from,
     checkin_sent,
+    horizontal_overflow,
     screenshot,
     sign_in,
     text_in,
@@ -37,8 +38,10 @@ def test_a_commander_corrects_triage_and_the_reports_count_it(page, server, serv
 
     page.goto(f"/callbacks/{callback.id}")
     reply = page.locator(f'[data-correction="{callback.message_id}"]')
-    expect(reply.get_by_role("button", name="Not unresolved")).to_be_visible()
     expect(reply.get_by_role("button", name="This was danger")).to_be_visible()
+    expect(reply.get_by_role("button", name="Not unresolved")).to_be_hidden()
+    reply.get_by_text("Not unresolved? Say what it was, or confirm triage").click()
+    expect(reply.get_by_role("button", name="Triage is right")).to_be_visible()
     reply.get_by_label("It was").select_option("negative")
     reply.get_by_label("Note on the correction (optional, no names)").fill("upset, not unresolved")
     reply.get_by_role("button", name="Not unresolved").click()
@@ -50,7 +53,7 @@ def test_a_commander_corrects_triage_and_the_reports_count_it(page, server, serv
     expect(reply.locator(".corrections li")).to_contain_text(
         "Lee Park · triage: unresolved → negative — upset, not unresolved"
     )
-    expect(reply.get_by_role("button", name="Not negative")).to_be_visible()
+    expect(reply.get_by_text("Not negative? Say what it was, or confirm triage")).to_be_visible()
     with services.db.Session() as session:
         row = session.scalar(select(TriageCorrection))
     assert (row.user_id, row.engine_category, row.category) == (
@@ -96,3 +99,23 @@ def test_a_commander_confirms_a_suggested_opt_out_and_texts_stop(page, server, s
     assert len(audit_rows(services, "opt_out_by_commander")) == 1
     page.wait_for_load_state("load")  # the page's scripts fully served before the test ends
     assert watch.errors == []
+
+
+def test_the_opened_correction_controls_fit_a_phone(open_page, server, services):
+    caller = "+12025550143"
+    checkin_sent(services, server.app, caller)
+    text_in(services, server.app, caller, "nobody ever came")
+    callback = callback_from(services, caller)
+    add_user(services, "lee", "commander", "Lee Park")
+    page = open_page(390, 844)
+    sign_in(page, "lee")
+
+    page.goto(f"/callbacks/{callback.id}")
+    reply = page.locator(f'[data-correction="{callback.message_id}"]')
+    reply.get_by_text("Not unresolved? Say what it was, or confirm triage").click()
+    expect(reply.get_by_label("It was")).to_be_visible()
+    reply.get_by_label("It was").select_option("opt_out")  # the longest choice
+    shown = horizontal_overflow(page)
+    screenshot(page, "callback-correction-phone")
+
+    assert shown["scrollWidth"] <= 390, shown
