@@ -10,6 +10,7 @@ calls                         caller_phone, caller_name -> NULL
 followups                     phone -> NULL
 conversations                 phone -> ""
 callback_events               note -> NULL (free text a commander wrote about the caller)
+triage_corrections            note -> NULL (a commander's note on a correction of triage)
 contacts                      rows deleted, except opted-out numbers
 ============================  ============================================================
 
@@ -54,13 +55,22 @@ from followup.models import (
     FollowUp,
     FollowUpStatus,
     Message,
+    TriageCorrection,
 )
 from followup.staff import audit
 
 logger = logging.getLogger(__name__)
 
 ACTION = "purge"
-TABLES = ("messages", "calls", "followups", "conversations", "callback_events", "contacts")
+TABLES = (
+    "messages",
+    "calls",
+    "followups",
+    "conversations",
+    "callback_events",
+    "triage_corrections",
+    "contacts",
+)
 # The daily job checks every hour and purges an agency once its last purge is this old, so a
 # restart, or several sender processes, do not purge more often than about once a day.
 DAILY = timedelta(hours=23)
@@ -201,6 +211,19 @@ def purge_agency(
                 CallbackEvent.callback_id.in_(resolved_callbacks),
                 CallbackEvent.created_at < cutoff,
                 CallbackEvent.note.is_not(None),
+            ],
+            {"note": None},
+        ),
+        (
+            "triage_corrections",
+            TriageCorrection,
+            [
+                TriageCorrection.agency_id == agency.id,
+                TriageCorrection.created_at < cutoff,
+                TriageCorrection.note.is_not(None),
+                TriageCorrection.message_id.not_in(
+                    select(Message.id).where(Message.conversation_id.in_(held_conversations))
+                ),
             ],
             {"note": None},
         ),

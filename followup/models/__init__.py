@@ -16,6 +16,7 @@ from followup.models.calls import (
     FollowUpStatus,
     SkipReason,
 )
+from followup.models.corrections import TriageCorrection
 from followup.models.messages import (
     Category,
     Message,
@@ -56,5 +57,5 @@ __all__ = [
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
     "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
     "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",
-    "User", "WebhookReceipt",
+    "TriageCorrection", "User", "WebhookReceipt",
 ]

@@ -27,6 +27,7 @@ from followup.models import (
 )
 from followup.reports import facts
 from followup.reports.filters import ReportFilter, Scope
+from followup.reports.triage_review import TriageReview, triage_review
 
 # --- the figures ----------------------------------------------------------------------------
 
@@ -50,6 +51,8 @@ class Figures:
     first_attempt_median_minutes: float | None  # callback opened -> first call attempt
     opt_outs: int  # numbers that opted out in the period (agency-wide)
     weeks: list[dict] = field(default_factory=list)
+    # Triage as commanders see it: per category, replies corrected away, confirmed, left.
+    triage: TriageReview = field(default_factory=TriageReview)
     uncounted: int = 0  # changes logged and not yet in the figures (more than a page works off)
 
     @property
@@ -109,6 +112,7 @@ def report_figures(session: Session, agency: Agency, report_filter: ReportFilter
         ),
         opt_outs=_opt_outs(session, scope),
         weeks=_week_list(scope, counts["weeks"]),
+        triage=triage_review(session, scope, categories),
         uncounted=uncounted,
     )
 

@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
         admin,
         auth,
         call_types_admin,
+        corrections,
         moderation,
         public,
         queue,
@@ -70,7 +71,13 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_user)
     for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (moderation.bp, report_analysis.bp, public.bp, call_types_admin.bp):
+    for blueprint in (
+        corrections.bp,
+        moderation.bp,
+        report_analysis.bp,
+        public.bp,
+        call_types_admin.bp,
+    ):
         app.register_blueprint(blueprint)
     public.init_app(app)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from followup.callbacks import queue, work
+from followup.callbacks import correction_view, queue, work
 from followup.callbacks.queue import time_left
 from followup.callbacks.work import WorkError
 from followup.core.phones import mask
@@ -167,6 +167,8 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "events": events,
         "alerts": alerts,
         "attempts": work.attempts(session, callback),
+        # Beside each reply's triage: how commanders read it, and the corrections that apply.
+        "reviews": correction_view.reviews(session, agency.id, conversation.phone, messages),
         "commanders": commanders(session, agency.id),
         # As the caller would read them, not as template source.
         "staff_texts": {

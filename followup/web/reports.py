@@ -147,7 +147,24 @@ def figure_rows(figures: Figures) -> list[tuple[str, str, object]]:
         ("first_attempt_median_minutes", "", _round(figures.first_attempt_median_minutes, 1)),
         ("opt_outs", "", figures.opt_outs),
     ]
-    return rows
+    return rows + triage_rows(figures)
+
+
+def triage_rows(figures: Figures) -> list[tuple[str, str, object]]:
+    """Triage as commanders see it, per category triage gave."""
+    rows: list[tuple[str, str, object]] = []
+    for c in figures.triage.categories:
+        rows += [
+            ("triage_replies", c.category, c.replies),
+            ("triage_confirmed", c.category, c.confirmed),
+            ("triage_corrected_away", c.category, c.corrected),
+            ("triage_corrected_into", c.category, c.moved_in),
+            ("triage_precision_as_commanders_see_it", c.category, _round(c.precision, 4)),
+        ]
+    return rows + [
+        ("triage_opt_outs_reversed", "", figures.triage.opt_outs_reversed),
+        ("triage_opt_outs_added", "", figures.triage.opt_outs_added),
+    ]
 
 
 def _round(value: float | None, digits: int):

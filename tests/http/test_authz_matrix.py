@@ -16,7 +16,15 @@ from followup.agencies import registry
 from followup.agencies.registry import AgencySettings
 from followup.core.db import Base
 from followup.intake import tokens
-from followup.models import Agency, ApiToken, CallType, MessageTemplate, RosterMember, User
+from followup.models import (
+    Agency,
+    ApiToken,
+    Callback,
+    CallType,
+    MessageTemplate,
+    RosterMember,
+    User,
+)
 from tests.support.web import flagged_reply, make_user, sign_in, token
 
 ROLES = ("anonymous", "viewer", "commander", "admin")
@@ -35,6 +43,7 @@ class World:
     target_user: int
     call_id: str
     call_type: int  # the register's row for the flagged reply's call type
+    reply: int  # the callback's deciding reply
 
 
 def build_world(client, api, sender, clock, db) -> World:
@@ -58,8 +67,9 @@ def build_world(client, api, sender, clock, db) -> World:
         row, _ = tokens.create_token(session, agency, "cad-2", now=clock.now())
         session.flush()
         call_type = session.scalar(select(CallType.id).where(CallType.agency_id == agency.id))
+        reply = session.get(Callback, callback).message_id
         return World(
-            callback, template, member.id, row.id, target, f"W-{CALLER[-4:]}", call_type
+            callback, template, member.id, row.id, target, f"W-{CALLER[-4:]}", call_type, reply
         )
 
 
@@ -138,6 +148,13 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
             f"/callbacks/{cb}/note",
             {"note": "called, no answer"},
             workers(303, viewer=303),
+        ),
+        # Correcting triage: those who work callbacks. (An unknown correction: refused, back to
+        # the page with the reason, nothing recorded.)
+        ("POST", "/callbacks/<int:callback_id>/replies/<int:message_id>/correct"): (
+            f"/callbacks/{cb}/replies/{w.reply}/correct",
+            {"action": "nonsense"},
+            workers(303),
         ),
         # Reports: for every role that reads.
         ("GET", "/reports"): ("/reports", {}, staff(200)),
@@ -360,6 +377,11 @@ def test_another_agencys_staff_get_404_for_every_record_of_ours(
             for action in ("claim", "unclaim", "attempt", "note", "resolve", "reopen", "text")
         ],
         (admin, f"/callbacks/{cb}/assign", {"user_id": str(world.target_user)}),
+        (
+            commander,
+            f"/callbacks/{cb}/replies/{world.reply}/correct",
+            {"action": "category", "category": "neutral"},
+        ),
         (admin, f"/admin/templates/{world.template}/activate", {}),
         (admin, f"/admin/templates/{world.template}/test", {"phone": "+12025550179"}),
         (admin, f"/admin/users/{world.target_user}/disable", {}),
@@ -379,7 +401,7 @@ def test_another_agencys_staff_get_404_for_every_record_of_ours(
         assert session.get(ApiToken, world.api_token).revoked_at is None
         assert session.get(RosterMember, world.member) is not None
         assert session.get(CallType, world.call_type).decision == "unreviewed"
-    for name in ("callbacks", "callback_events", "messages", "conversations"):
+    for name in ("callbacks", "callback_events", "messages", "conversations", "triage_corrections"):
         assert count_rows(db, Base.metadata.tables[name]) == ours[name], name
     assert active_templates(db, world.template) == ours_active
 

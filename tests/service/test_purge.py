@@ -22,6 +22,7 @@ from followup.models import (
     Conversation,
     FollowUp,
     Message,
+    TriageCorrection,
 )
 from followup.retention import PurgeError, purge, purge_if_due
 from followup.sending.scheduler import build_scheduler
@@ -54,6 +55,27 @@ def add_note(session, callback_id, user_id, at, note) -> None:
             kind=CallbackEventKind.NOTE,
             note=note,
             created_at=at,
+        )
+    )
+
+
+def add_correction(session, agency_id, message_id, user_id, note) -> None:
+    at = OLD if note.startswith("old") else RECENT
+    session.add(
+        TriageCorrection(
+            agency_id=agency_id,
+            message_id=message_id,
+            user_id=user_id,
+            created_at=at,
+            engine_category="unresolved",
+            engine_urgent=False,
+            engine_opt_out=False,
+            engine_callback=True,
+            category="neutral",
+            urgent=False,
+            opt_out=False,
+            stopped_texts=False,
+            note=note,
         )
     )
 
@@ -97,6 +119,8 @@ def seeded(db, clock) -> dict:
         add_note(session, ids["old"]["callback"], user.id, OLD, "Spoke with Alex at 202-555-0111")
         add_note(session, ids["old_open"]["callback"], user.id, OLD, "Left a voicemail")
         add_note(session, ids["recent"]["callback"], user.id, RECENT, "Called back, all fine")
+        for name in ("old", "old_open", "recent"):
+            add_correction(session, agency.id, ids[name]["inbound"], user.id, f"{name}: Alex")
         add_contact(session, agency.id, "+12025550111", OLD, opted_out=True)
         add_contact(session, agency.id, "+12025550112", OLD, opted_out=False)
         add_contact(session, agency.id, "+12025550114", RECENT, opted_out=False)
@@ -115,6 +139,7 @@ def personal(db) -> dict:
             "followups": {f.id: f.phone for f in s.scalars(select(FollowUp))},
             "conversations": {c.id: c.phone for c in s.scalars(select(Conversation))},
             "notes": {e.id: e.note for e in s.scalars(select(CallbackEvent))},
+            "correction_notes": sorted(c.note or "" for c in s.scalars(select(TriageCorrection))),
             "contacts": sorted(c.phone for c in s.scalars(select(Contact))),
         }
 
@@ -163,6 +188,8 @@ def test_purge_removes_old_numbers_names_and_words_and_keeps_recent_ones(db, clo
     assert after["conversations"][recent["conversation"]] == "+12025550114"
     notes = sorted(note for note in after["notes"].values() if note)
     assert notes == ["Called back, all fine", "Left a voicemail"]  # the old resolved one is gone
+    # The same for notes on corrections of triage (the correction itself stays).
+    assert after["correction_notes"] == ["", "old_open: Alex", "recent: Alex"]
 
 
 def test_purge_keeps_rows_counts_ratings_categories_and_outcomes(db, clock, seeded):
@@ -217,6 +244,7 @@ def test_a_dry_run_counts_what_a_purge_removes_and_changes_nothing(db, clock, se
         "followups": 2,
         "conversations": 1,
         "callback_events": 1,
+        "triage_corrections": 1,
         "contacts": 1,
     }
 
