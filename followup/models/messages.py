@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from followup.core.categories import Category  # noqa: F401 (re-exported)
 from followup.core.db import Base, StrEnumType, UTCDateTime
 
 
@@ -35,23 +36,6 @@ class Purpose(StrEnum):
 # The approved texts a commander may send: staff_reply_<name>, named by IT staff.
 STAFF_TEXT_PREFIX = "staff_reply_"
 STAFF_TEXT = re.compile(r"staff_reply_[a-z0-9_]{1,40}")
-
-
-class Category(StrEnum):
-    """What a reply says, as triage reads it (``followup.replies.triage``)."""
-
-    POSITIVE = "positive"  # thanks, praise, a 4-5 rating
-    NEUTRAL = "neutral"  # an acknowledgement, a 3
-    UNRESOLVED = "unresolved"  # the problem continues, nobody came, a promise not kept
-    NEGATIVE = "negative"  # unhappy with the service: slow, rude, dismissive, a 1-2 rating
-    CONDUCT = "conduct"  # an allegation of officer misconduct
-    CRISIS = "crisis"  # danger now: threats, violence, an intruder, self-harm, a missing child
-    OPT_OUT = "opt_out"  # asks to stop the texts
-    OPT_IN = "opt_in"  # START, UNSTOP
-    HELP = "help"  # HELP, INFO
-    QUESTION = "question"  # asks for a case number, report, detective, property, court, a call
-    WRONG_NUMBER = "wrong_number"  # the text reached someone who did not call
-    OTHER = "other"  # no signal, or a language the service cannot read
 
 
 class MessageDirection(StrEnum):

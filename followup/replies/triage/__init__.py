@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from followup.models.messages import Category
+from followup.core.categories import Category
 from followup.replies.triage import language as languages
 from followup.replies.triage import model as models
 from followup.replies.triage import other_languages, rules

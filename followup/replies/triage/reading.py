@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from followup.models.messages import Category
+from followup.core.categories import Category
 from followup.replies.triage import language as languages
 from followup.replies.triage import opt_out as opt_outs
 from followup.replies.triage import other_languages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from followup.models.messages import Category
+from followup.core.categories import Category
 from followup.replies.triage.language import name_of, needs_interpreter
 
 CALLBACK = frozenset(
