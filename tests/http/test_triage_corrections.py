@@ -135,7 +135,7 @@ def test_not_danger_asks_what_it_was(client, db, clock, api, sender):
 
 def test_confirming_a_suggested_opt_out_stops_texts_like_a_stop(client, db, clock, api, sender):
     callback_id = flagged_reply(
-        client, api, sender, clock, "nobody ever came, leave me alone", CALLER
+        client, api, sender, clock, "nobody ever came, I am done with all of this", CALLER
     )
     reply = deciding_reply(db, callback_id)
     suggest_opt_out(db, reply)
