@@ -46,7 +46,7 @@ OUTCOME_LABELS = {
 
 
 def _filters() -> dict[str, str]:
-    keys = ("status", "priority", "category", "district", "mine")
+    keys = ("status", "priority", "category", "district", "mine", "q", "sort")
     return {key: request.args[key] for key in keys if request.args.get(key)}
 
 
@@ -61,11 +61,20 @@ def _queue_context() -> dict:
         .order_by(Call.district)
     ).all()
     wanted = queue.parse_filter(request.args, g.user.id)
+    rows, total, wanted = queue.page(session, g.user.agency_id, wanted)
+    first = (wanted.page - 1) * wanted.limit + 1 if total else 0
     return {
-        "callbacks": queue.callbacks(session, g.user.agency_id, wanted),
+        "callbacks": rows,
         "counts": queue.counts(session, g.user.agency_id, now, wanted),
         "status": wanted.status,
         "filters": filters,
+        "search": wanted.search,
+        "sort": wanted.sort,
+        "sorts": queue.SORTS,
+        "shown": {"first": first, "last": first + len(rows) - 1 if rows else 0, "total": total},
+        "page": wanted.page,
+        "pages": max(1, -(-total // wanted.limit)),
+        "reply_language": queue.reply_language,
         "districts": districts,
         "now": now,
         "time_left": queue.time_left,
@@ -85,7 +94,9 @@ def index():
     page = render_template("pages/queue/queue.html", **_queue_context())
     # The queue shows callers' words: opening it is in the audit trail (its live refreshes,
     # every few seconds, are not: they show what this view already showed, as it changes).
-    record_action("view_queue", detail={k: v[:64] for k, v in _filters().items()})
+    # What was searched for is not kept (it may be words of a reply or digits of a number).
+    detail = {k: ("(given)" if k == "q" else v[:64]) for k, v in _filters().items()}
+    record_action("view_queue", detail=detail)
     db_session().commit()
     return page
 
