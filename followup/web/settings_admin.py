@@ -81,13 +81,18 @@ def template_edit():
     agency = _agency()
     history = editing.versions(db_session(), agency, purpose, language, call_type)
     active = next((t for t in history if t.active), None)
-    body = (active or (history[0] if history else None)).body if history else ""
+    # The version asked for (the draft just saved), else the active one, else the newest.
+    asked = (request.args.get("version") or "").strip()
+    shown = next((t for t in history if asked.isdigit() and t.version == int(asked)), None)
+    shown = shown or active or (history[0] if history else None)
+    body = shown.body if shown else ""
     return render_template(
         "pages/settings/template_edit.html",
         purpose=purpose,
         language=language,
         call_type=call_type,
         body=body,
+        shown=shown,
         history=history,
         active=active,
         preview=editing.preview(agency, body, language) if body else None,
@@ -149,8 +154,15 @@ def template_save():
         + (" and made active." if saved.active else ". Activate it when ready."),
         "success",
     )
+    # The editor opens on what was just saved (a draft stays in view until it is activated).
     return redirect(
-        url_for(".template_edit", purpose=purpose, language=language, call_type=call_type)
+        url_for(
+            ".template_edit",
+            purpose=purpose,
+            language=language,
+            call_type=call_type,
+            version=saved.version,
+        )
     ), 303
 
 
@@ -189,8 +201,12 @@ def template_activate(template_id: int):
 @bp.get("/templates/<int:template_id>/diff")
 @roles_required(Role.ADMIN)
 def template_diff(template_id: int):
-    newer = _template(template_id)
-    older = _template(int(request.args.get("against") or 0))
+    against = (request.args.get("against") or "").strip()
+    # Old to new, whichever of the two the link names first.
+    older, newer = sorted(
+        (_template(template_id), _template(int(against) if against.isdigit() else 0)),
+        key=lambda t: t.version,
+    )
     return render_template(
         "pages/settings/template_diff.html",
         older=older,
