@@ -182,21 +182,42 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "reviews": correction_view.reviews(session, agency.id, conversation.phone, messages),
         "commanders": commanders(session, agency.id),
         # As the caller would read them, not as template source.
-        "staff_texts": {
-            purpose: rendered.body
-            for purpose in work.staff_texts(session, agency, conversation.language)
-            if (
-                rendered := message_templates.render_for_call(
-                    session, agency, call, purpose, conversation.language
-                )
-            )
-        },
+        "staff_texts": _staff_texts(session, agency, call, conversation.language),
         "attempt_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in AttemptOutcome],
         "resolution_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in ResolutionOutcome],
         "outcome_labels": {k.value: v for k, v in OUTCOME_LABELS.items()},
         "time_left": time_left(callback.due_by, now),
         "can_work": Role(g.user.role).can_work,
     }
+
+
+def _staff_texts(session, agency: Agency, call: Call | None, language: str) -> dict[str, str]:
+    """The approved texts, whole, as the caller would read them (not as template source)."""
+    return {
+        purpose: rendered.body
+        for purpose in work.staff_texts(session, agency, language)
+        if (rendered := message_templates.render_for_call(session, agency, call, purpose, language))
+    }
+
+
+def _confirm_text(callback: Callback, purpose: str):
+    """The confirm step before an approved text goes out: the whole text as it will be sent,
+    and to whom (masked). Nothing is sent or written until the commander confirms."""
+    session = db_session()
+    conversation = callback.conversation
+    call = conversation.followup.call if conversation.followup else None
+    agency = session.get(Agency, callback.agency_id)
+    body = _staff_texts(session, agency, call, conversation.language).get(purpose)
+    if body is None:
+        flash("Choose one of the approved texts.", "error")
+        return redirect(url_for(".detail", callback_id=callback.id)), 303
+    return render_template(
+        "pages/queue/confirm_text.html",
+        callback=callback,
+        purpose=purpose,
+        body=body,
+        masked=mask(conversation.phone),
+    )
 
 
 @bp.get("/<int:callback_id>")
@@ -260,6 +281,10 @@ def act(callback_id: int, action: str):
         elif action == "reopen":
             work.reopen(session, callback, g.user, form.get("note", ""), now=now)
             done = "Reopened."
+        elif action == "text" and form.get("confirmed") != "yes":
+            if not Role(g.user.role).can_work:
+                raise WorkError("Viewers can read callbacks but not work them.")
+            return _confirm_text(callback, form.get("purpose", ""))
         elif action == "text":
             user_id = g.user.id  # read before the rollback expires it
             # The text runs in its own transactions, none left open while sending (on SQLite
