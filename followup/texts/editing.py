@@ -27,6 +27,7 @@ PURPOSES = {
     Purpose.CHECKIN: "The check-in after a call closes",
     Purpose.ASK_COMMENT: "After a good answer: thanks, and an invitation to comment",
     Purpose.ASK_MORE: "After any other answer: what could we have done better?",
+    Purpose.QUESTION_ACK: "After a question: a person will answer it",
     Purpose.THANKS: "After a comment: thanks (the conversation closes)",
     Purpose.CRISIS_REPLY: "To a caller in danger: 911 and 988",
     Purpose.HELP: "The answer to HELP or INFO",

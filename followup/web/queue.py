@@ -192,12 +192,18 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
 
 
 def _staff_texts(session, agency: Agency, call: Call | None, language: str) -> dict[str, str]:
-    """The approved texts, whole, as the caller would read them (not as template source)."""
-    return {
-        purpose: rendered.body
-        for purpose in work.staff_texts(session, agency, language)
-        if (rendered := message_templates.render_for_call(session, agency, call, purpose, language))
-    }
+    """The approved texts, whole, as the caller would read them (not as template source); one
+    that cannot be written for this callback (the case number of a reply with no call) is not
+    offered."""
+    texts = {}
+    for purpose in work.staff_texts(session, agency, language):
+        try:
+            rendered = message_templates.render_for_call(session, agency, call, purpose, language)
+        except message_templates.TemplateRenderError:
+            continue
+        if rendered:
+            texts[purpose] = rendered.body
+    return texts
 
 
 def _confirm_text(callback: Callback, purpose: str):
