@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from followup.models import (
     Message,
     ResolutionOutcome,
     Role,
+    RosterMember,
     User,
 )
 from followup.staff.users import commanders
@@ -177,6 +179,7 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "prior_callbacks": prior_callbacks,
         "events": events,
         "alerts": alerts,
+        "alerted": _alerted(session, agency.id, alerts),
         "attempts": work.attempts(session, callback),
         # Beside each reply's triage: how commanders read it, and the corrections that apply.
         "reviews": correction_view.reviews(session, agency.id, conversation.phone, messages),
@@ -189,6 +192,27 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "time_left": time_left(callback.due_by, now),
         "can_work": Role(g.user.role).can_work,
     }
+
+
+def _alerted(session, agency_id: int, alerts) -> dict[int, str]:
+    """Who each alert went to, by name: the roster member texted (never their number), or the
+    agency's alert URL's host."""
+    ids = [int(a.target) for a in alerts if a.channel == "sms" and a.target.isdigit()]
+    names = dict(
+        session.execute(
+            select(RosterMember.id, RosterMember.name).where(
+                RosterMember.agency_id == agency_id, RosterMember.id.in_(ids or [-1])
+            )
+        ).all()
+    )
+    alerted = {}
+    for alert in alerts:
+        if alert.channel == "sms":
+            name = names.get(int(alert.target)) if alert.target.isdigit() else None
+            alerted[alert.id] = f"text to {name}" if name else "text to a commander since removed"
+        else:
+            alerted[alert.id] = f"alert URL ({urlsplit(alert.target).hostname or 'not set'})"
+    return alerted
 
 
 def _staff_texts(session, agency: Agency, call: Call | None, language: str) -> dict[str, str]:

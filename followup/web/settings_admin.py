@@ -271,7 +271,7 @@ def template_test(template_id: int):
 # --- sending rules and the roster ----------------------------------------------------------
 
 
-def _rules_page(values=None, errors=None, tested=None, status=200):
+def _rules_page(values=None, errors=None, tested=None, status=200, pasted=""):
     session = db_session()
     agency = _agency()
     roster = session.scalars(
@@ -285,6 +285,7 @@ def _rules_page(values=None, errors=None, tested=None, status=200):
         roster=roster,
         mask=mask,
         tested=tested,
+        pasted=pasted,  # the tester's labels, kept in its box to edit and test again
         next_send=agency_settings.next_scheduled(session, agency),
         zone=agency.zone,
     ), status
@@ -318,11 +319,12 @@ def rules_save():
 def rules_tester():
     """Paste call-type labels from the CAD: which would never get a text, and why."""
     agency = _agency()
-    labels = [line.strip() for line in request.form.get("labels", "").splitlines() if line.strip()]
+    pasted = request.form.get("labels", "")[:200_000]
+    labels = [line.strip() for line in pasted.splitlines() if line.strip()]
     tested = [
         (label, match_sensitive(label, agency.sensitive_patterns or ())) for label in labels[:2000]
     ]
-    return _rules_page(tested=tested)
+    return _rules_page(tested=tested, pasted=pasted)
 
 
 @bp.post("/roster")

@@ -240,7 +240,9 @@ def test_admins_create_and_disable_accounts_in_the_web(client, db, clock):
     )
     with db.Session() as session:
         diaz = session.scalar(select(User).where(User.username == "diaz"))
-    client.post(f"/admin/users/{diaz.id}/disable", data={"csrf_token": token(page)})
+    client.post(
+        f"/admin/users/{diaz.id}/disable", data={"csrf_token": token(page), "confirmed": "yes"}
+    )
 
     with db.Session() as session:
         assert session.get(User, diaz.id).active is False
