@@ -239,6 +239,14 @@ def activate_version(
     )
 
 
+def shown_version(history: list[MessageTemplate], asked: str | None) -> MessageTemplate | None:
+    """The version the editor shows: the one asked for (the draft just saved), else the active
+    one, else the newest."""
+    asked = (asked or "").strip()
+    chosen = next((t for t in history if asked.isdigit() and t.version == int(asked)), None)
+    return chosen or next((t for t in history if t.active), None) or next(iter(history), None)
+
+
 def diff(older: MessageTemplate, newer: MessageTemplate) -> list[str]:
     """A unified diff of two versions' bodies, line by line."""
     return list(

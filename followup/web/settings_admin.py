@@ -81,10 +81,7 @@ def template_edit():
     agency = _agency()
     history = editing.versions(db_session(), agency, purpose, language, call_type)
     active = next((t for t in history if t.active), None)
-    # The version asked for (the draft just saved), else the active one, else the newest.
-    asked = (request.args.get("version") or "").strip()
-    shown = next((t for t in history if asked.isdigit() and t.version == int(asked)), None)
-    shown = shown or active or (history[0] if history else None)
+    shown = editing.shown_version(history, request.args.get("version"))
     body = shown.body if shown else ""
     return render_template(
         "pages/settings/template_edit.html",
@@ -154,20 +151,13 @@ def template_save():
         + (" and made active." if saved.active else ". Activate it when ready."),
         "success",
     )
-    # The editor opens on what was just saved (a draft stays in view until it is activated).
-    return redirect(
-        url_for(
-            ".template_edit",
-            purpose=purpose,
-            language=language,
-            call_type=call_type,
-            version=saved.version,
-        )
-    ), 303
+    where = {"purpose": purpose, "language": language, "call_type": call_type}
+    return redirect(url_for(".template_edit", version=saved.version, **where)), 303
 
 
-def _template(template_id: int) -> MessageTemplate:
-    template = db_session().get(MessageTemplate, template_id)
+def _template(template_id: int | str) -> MessageTemplate:
+    key = str(template_id)  # a link's id: anything but a plain number finds nothing
+    template = db_session().get(MessageTemplate, int(key) if key.isdigit() and len(key) < 10 else 0)
     if template is None or template.agency_id != g.user.agency_id:
         abort(404)
     return template
@@ -201,12 +191,8 @@ def template_activate(template_id: int):
 @bp.get("/templates/<int:template_id>/diff")
 @roles_required(Role.ADMIN)
 def template_diff(template_id: int):
-    against = (request.args.get("against") or "").strip()
-    # Old to new, whichever of the two the link names first.
-    older, newer = sorted(
-        (_template(template_id), _template(int(against) if against.isdigit() else 0)),
-        key=lambda t: t.version,
-    )
+    pair = (_template(template_id), _template((request.args.get("against") or "").strip()))
+    older, newer = sorted(pair, key=lambda t: t.version)  # old to new, whichever came first
     return render_template(
         "pages/settings/template_diff.html",
         older=older,
@@ -321,9 +307,8 @@ def rules_tester():
     agency = _agency()
     pasted = request.form.get("labels", "")[:200_000]
     labels = [line.strip() for line in pasted.splitlines() if line.strip()]
-    tested = [
-        (label, match_sensitive(label, agency.sensitive_patterns or ())) for label in labels[:2000]
-    ]
+    patterns = agency.sensitive_patterns or ()
+    tested = [(label, match_sensitive(label, patterns)) for label in labels[:2000]]
     return _rules_page(tested=tested, pasted=pasted)
 
 

@@ -91,3 +91,10 @@ def test_the_alert_log_names_the_commander_alerted_never_their_number(
     alerts = page[page.index("<h3>Alerts</h3>") :]
     assert "text to Lt. Avery Cole" in alerts
     assert "+12025550151" not in page and "202-555-0151" not in page
+
+
+def test_a_diff_link_with_a_bad_version_id_is_a_404_never_a_5xx(client, db, clock):
+    make_user(db, clock, "adm", "admin")
+    sign_in(client, "adm")
+    for against in ("abc", "99999999999999999999", "-1", ""):
+        assert client.get(f"/admin/templates/1/diff?against={against}").status_code == 404
