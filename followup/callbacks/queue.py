@@ -1,16 +1,18 @@
 """The callback queue as people read it: the one query behind the queue page, the live banner,
 the handover and ``followup callbacks list``.
 
-Urgent first, then by due time; filters by status, priority, category, district and owner.
+Urgent first, then by due time (or by when the reply came in, or by priority); filters by
+status, priority, category, district, owner and a search (incident number, reply words, the
+number's last four digits); a page at a time, with the total, so nothing stops silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from followup.models import (
@@ -21,7 +23,9 @@ from followup.models import (
     Category,
     Conversation,
     FollowUp,
+    Message,
 )
+from followup.replies.triage.language import name_of, needs_interpreter
 
 ACTIVE = "active"  # the status filter's default: open and claimed
 
@@ -33,7 +37,21 @@ class QueueFilter:
     category: str | None = None
     district: str | None = None
     claimed_by_id: int | None = None  # "mine"
-    limit: int = 200
+    search: str = ""  # incident number, reply words, or the number's last four digits
+    sort: str = "due"  # one of SORTS
+    page: int = 1
+    limit: int | None = None  # rows a page; None: all of them
+
+
+SORTS = {"due": "Due soonest (urgent first)", "received": "Newest reply", "priority": "Priority"}
+PER_PAGE = 50
+MAX_SEARCH = 100
+
+
+def _page_number(value: str | None) -> int:
+    """A page number from a URL; anything that is not a positive number is the first page."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
 
 
 def parse_filter(args: Mapping[str, str], user_id: int) -> QueueFilter:
@@ -51,7 +69,23 @@ def parse_filter(args: Mapping[str, str], user_id: int) -> QueueFilter:
         category=choice("category", {c.value for c in Category}),
         district=district,
         claimed_by_id=user_id if args.get("mine") else None,
+        search=" ".join((args.get("q") or "").split())[:MAX_SEARCH],
+        sort=choice("sort", set(SORTS)) or "due",
+        page=_page_number(args.get("page")),
+        limit=PER_PAGE,
     )
+
+
+def _searched(query, search: str):
+    """Every word of ``search`` is in the incident number or the reply; four digits alone may
+    also be the end of the caller's number."""
+    for word in search.split()[:8]:
+        found = [Call.external_id.icontains(word, autoescape=True)]
+        found.append(Message.body.icontains(word, autoescape=True))
+        if len(word) == 4 and word.isdigit():
+            found.append(Conversation.phone.endswith(word, autoescape=True))
+        query = query.where(or_(*found))
+    return query
 
 
 def _filtered(query, wanted: QueueFilter):
@@ -65,6 +99,8 @@ def _filtered(query, wanted: QueueFilter):
         query = query.where(Call.district == wanted.district)
     if wanted.claimed_by_id is not None:
         query = query.where(Callback.claimed_by_id == wanted.claimed_by_id)
+    if wanted.search:
+        query = _searched(query, wanted.search)
     return query
 
 
@@ -73,30 +109,74 @@ def _with_call(query):
         query.join(Conversation, Callback.conversation_id == Conversation.id)
         .outerjoin(FollowUp, Conversation.followup_id == FollowUp.id)
         .outerjoin(Call, FollowUp.call_id == Call.id)
+        .join(Message, Callback.message_id == Message.id)
     )
 
 
-def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Callback]:
-    """The agency's callbacks under ``wanted``: urgent first, then the soonest due."""
-    query = (
-        _with_call(select(Callback))
-        .where(Callback.agency_id == agency_id)
-        .options(
-            joinedload(Callback.message),
-            joinedload(Callback.claimed_by),
-            joinedload(Callback.conversation)
-            .joinedload(Conversation.followup)
-            .joinedload(FollowUp.call),
+def _ordered(query, sort: str):
+    if sort == "received":
+        return query.order_by(Message.created_at.desc(), Callback.id.desc())
+    if sort == "priority":
+        rank = case(
+            (Callback.priority == CallbackPriority.URGENT, 0),
+            (Callback.priority == CallbackPriority.HIGH, 1),
+            else_=2,
         )
+        return query.order_by(rank, Callback.due_by, Callback.id)
+    return query.order_by(
+        (Callback.priority != CallbackPriority.URGENT), Callback.due_by, Callback.id
     )
+
+
+def _listed(agency_id: int, wanted: QueueFilter, query):
+    query = _with_call(query).where(Callback.agency_id == agency_id)
     if wanted.status == ACTIVE:
         query = query.where(Callback.status != CallbackStatus.RESOLVED)
     elif wanted.status in {s.value for s in CallbackStatus}:
         query = query.where(Callback.status == wanted.status)
-    query = _filtered(query, wanted).order_by(
-        (Callback.priority != CallbackPriority.URGENT), Callback.due_by, Callback.id
+    return _filtered(query, wanted)
+
+
+def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Callback]:
+    """The agency's callbacks under ``wanted``, in its order, its page of them."""
+    query = _listed(agency_id, wanted, select(Callback)).options(
+        joinedload(Callback.message),
+        joinedload(Callback.claimed_by),
+        joinedload(Callback.conversation)
+        .joinedload(Conversation.followup)
+        .joinedload(FollowUp.call),
     )
-    return list(session.scalars(query.limit(wanted.limit)).unique().all())
+    query = _ordered(query, wanted.sort)
+    if wanted.limit is not None:
+        query = query.limit(wanted.limit).offset((wanted.page - 1) * wanted.limit)
+    return list(session.scalars(query).unique().all())
+
+
+def total(session: Session, agency_id: int, wanted: QueueFilter) -> int:
+    """How many callbacks ``wanted`` matches, on every page."""
+    return session.scalar(_listed(agency_id, wanted, select(func.count()).select_from(Callback)))
+
+
+def page(
+    session: Session, agency_id: int, wanted: QueueFilter
+) -> tuple[list[Callback], int, QueueFilter]:
+    """One page of the queue, the total, and the filter it used: a page past the end (a
+    hand-made or stale URL) is the first page."""
+    found = total(session, agency_id, wanted)
+    if wanted.limit and (wanted.page - 1) * wanted.limit >= max(found, 1):
+        wanted = replace(wanted, page=1)
+    return callbacks(session, agency_id, wanted), found, wanted
+
+
+def reply_language(message: Message) -> tuple[str, bool]:
+    """The reply's language by name, and whether an interpreter is needed (not English or
+    Spanish): what triage stored, or for a reply triaged before it stored them, derived from
+    its language code."""
+    triage = message.triage or {}
+    code = str(triage.get("language") or "und")
+    name = triage.get("language_name") or name_of(code)
+    needed = triage.get("interpreter_needed")
+    return str(name), bool(needs_interpreter(code) if needed is None else needed)
 
 
 def counts(

@@ -233,11 +233,14 @@ def prepare_staff_text(
     if is_opted_out(session, agency.id, conversation.phone):
         raise WorkError("This number has opted out of texts. Call instead.")
     call = conversation.followup.call if conversation.followup else None
-    rendered = message_templates.render_for_call(
-        session, agency, call, purpose, conversation.language
-    )
+    try:
+        rendered = message_templates.render_for_call(
+            session, agency, call, purpose, conversation.language
+        )
+    except message_templates.TemplateRenderError:
+        rendered = None  # e.g. the case number, for a reply that matched no call
     if rendered is None:
-        raise WorkError("That text is not available.")
+        raise WorkError("That text is not available for this callback.")
     message = Message(
         agency_id=agency.id,
         direction=MessageDirection.OUTBOUND,

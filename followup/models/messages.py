@@ -20,6 +20,7 @@ class Purpose(StrEnum):
     CHECKIN = "checkin"  # the check-in after the call closed
     ASK_COMMENT = "ask_comment"  # after a good answer: thanks, and an invitation to comment
     ASK_MORE = "ask_more"  # after any other answer: what could we have done better?
+    QUESTION_ACK = "question_ack"  # after a question: a person will answer it
     THANKS = "thanks"  # after a comment: the conversation closes
     CRISIS_REPLY = "crisis_reply"  # danger: call 911, call or text 988
     HELP = "help"  # HELP, INFO

@@ -239,12 +239,16 @@ def _next_step(conversation: Conversation, result: TriageResult) -> str | None:
         if result.category == Category.POSITIVE:
             conversation.step = ConversationStep.AWAITING_COMMENT
             return Purpose.ASK_COMMENT
+        if result.category == Category.QUESTION:
+            # Answered as a question: a person will answer it (a commander has it in the queue,
+            # with an approved text that carries the case number), not "what could we do better".
+            conversation.step = ConversationStep.AWAITING_COMMENT
+            return Purpose.QUESTION_ACK
         if result.category in (
             Category.NEUTRAL,
             Category.NEGATIVE,
             Category.UNRESOLVED,
             Category.CONDUCT,
-            Category.QUESTION,
         ):
             conversation.step = ConversationStep.AWAITING_COMMENT
             return Purpose.ASK_MORE
@@ -273,6 +277,10 @@ def _reply(
     call = conversation.followup.call if conversation.followup else None
     try:
         rendered = message_templates.render_for_call(session, agency, call, purpose, language)
+        if rendered is None and purpose == Purpose.QUESTION_ACK:
+            # An agency set up before this text existed, and not seeded since: the old answer.
+            purpose = Purpose.ASK_MORE
+            rendered = message_templates.render_for_call(session, agency, call, purpose, language)
     except message_templates.TemplateRenderError as exc:
         logger.error("reply text %s for agency %s did not render: %s", purpose, agency.slug, exc)
         return None

@@ -27,6 +27,7 @@ PURPOSES = {
     Purpose.CHECKIN: "The check-in after a call closes",
     Purpose.ASK_COMMENT: "After a good answer: thanks, and an invitation to comment",
     Purpose.ASK_MORE: "After any other answer: what could we have done better?",
+    Purpose.QUESTION_ACK: "After a question: a person will answer it",
     Purpose.THANKS: "After a comment: thanks (the conversation closes)",
     Purpose.CRISIS_REPLY: "To a caller in danger: 911 and 988",
     Purpose.HELP: "The answer to HELP or INFO",
@@ -236,6 +237,14 @@ def activate_version(
             "version": template.version,
         },
     )
+
+
+def shown_version(history: list[MessageTemplate], asked: str | None) -> MessageTemplate | None:
+    """The version the editor shows: the one asked for (the draft just saved), else the active
+    one, else the newest."""
+    asked = (asked or "").strip()
+    chosen = next((t for t in history if asked.isdigit() and t.version == int(asked)), None)
+    return chosen or next((t for t in history if t.active), None) or next(iter(history), None)
 
 
 def diff(older: MessageTemplate, newer: MessageTemplate) -> list[str]:

@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         reports,
         settings_admin,
         simulator,
+        times,
     )
 
     app.before_request(_load_user)
@@ -104,6 +105,7 @@ def init_app(app: Flask) -> None:
         return redirect(url_for("queue.index"))
 
     app.jinja_env.globals["Role"] = Role
+    times.init_app(app)  # the ``local`` filter: the agency's time with its zone
     app.jinja_env.globals["urgent_now"] = _urgent_now
     app.jinja_env.filters["label"] = label  # readable words for a report's codes
     # Only https addresses become links (a text's MediaUrl could say javascript: or data:).

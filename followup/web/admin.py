@@ -62,6 +62,20 @@ def user_create():
     return redirect(url_for(".user_list")), 303
 
 
+# Actions that take a confirm step: what each does, as the confirm page says it.
+CONFIRMED = {
+    "disable": (
+        "Disable",
+        "They are signed out everywhere at once and cannot sign in until enabled again.",
+    ),
+    "reset-password": (
+        "Reset the password of",
+        "Their current password stops working and they are signed out; you get a temporary "
+        "password, shown once, to give them.",
+    ),
+}
+
+
 @bp.post("/admin/users/<int:user_id>/<action>")
 @roles_required(Role.ADMIN)
 def user_action(user_id: int, action: str):
@@ -70,10 +84,15 @@ def user_action(user_id: int, action: str):
     if user is None or user.agency_id != g.user.agency_id:
         abort(404)
     shown = None
+    if action == "disable" and user.id == g.user.id:
+        flash("You cannot disable your own account.", "error")
+        return redirect(url_for(".user_list")), 303
+    if action in CONFIRMED and request.form.get("confirmed") != "yes":
+        # Nothing changes until the admin confirms, on a page that says what will happen.
+        return render_template(
+            "pages/admin/confirm_user.html", user=user, action=action, what=CONFIRMED[action]
+        )
     if action == "disable":
-        if user.id == g.user.id:
-            flash("You cannot disable your own account.", "error")
-            return redirect(url_for(".user_list")), 303
         user.active = False
         users.end_sessions(user)
     elif action == "enable":

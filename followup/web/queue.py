@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from followup.models import (
     Message,
     ResolutionOutcome,
     Role,
+    RosterMember,
     User,
 )
 from followup.staff.users import commanders
@@ -46,7 +48,7 @@ OUTCOME_LABELS = {
 
 
 def _filters() -> dict[str, str]:
-    keys = ("status", "priority", "category", "district", "mine")
+    keys = ("status", "priority", "category", "district", "mine", "q", "sort")
     return {key: request.args[key] for key in keys if request.args.get(key)}
 
 
@@ -61,11 +63,20 @@ def _queue_context() -> dict:
         .order_by(Call.district)
     ).all()
     wanted = queue.parse_filter(request.args, g.user.id)
+    rows, total, wanted = queue.page(session, g.user.agency_id, wanted)
+    first = (wanted.page - 1) * wanted.limit + 1 if total else 0
     return {
-        "callbacks": queue.callbacks(session, g.user.agency_id, wanted),
+        "callbacks": rows,
         "counts": queue.counts(session, g.user.agency_id, now, wanted),
         "status": wanted.status,
         "filters": filters,
+        "search": wanted.search,
+        "sort": wanted.sort,
+        "sorts": queue.SORTS,
+        "shown": {"first": first, "last": first + len(rows) - 1 if rows else 0, "total": total},
+        "page": wanted.page,
+        "pages": max(1, -(-total // wanted.limit)),
+        "reply_language": queue.reply_language,
         "districts": districts,
         "now": now,
         "time_left": queue.time_left,
@@ -85,7 +96,9 @@ def index():
     page = render_template("pages/queue/queue.html", **_queue_context())
     # The queue shows callers' words: opening it is in the audit trail (its live refreshes,
     # every few seconds, are not: they show what this view already showed, as it changes).
-    record_action("view_queue", detail={k: v[:64] for k, v in _filters().items()})
+    # What was searched for is not kept (it may be words of a reply or digits of a number).
+    detail = {k: ("(given)" if k == "q" else v[:64]) for k, v in _filters().items()}
+    record_action("view_queue", detail=detail)
     db_session().commit()
     return page
 
@@ -166,26 +179,75 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "prior_callbacks": prior_callbacks,
         "events": events,
         "alerts": alerts,
+        "alerted": _alerted(session, agency.id, alerts),
         "attempts": work.attempts(session, callback),
         # Beside each reply's triage: how commanders read it, and the corrections that apply.
         "reviews": correction_view.reviews(session, agency.id, conversation.phone, messages),
         "commanders": commanders(session, agency.id),
         # As the caller would read them, not as template source.
-        "staff_texts": {
-            purpose: rendered.body
-            for purpose in work.staff_texts(session, agency, conversation.language)
-            if (
-                rendered := message_templates.render_for_call(
-                    session, agency, call, purpose, conversation.language
-                )
-            )
-        },
+        "staff_texts": _staff_texts(session, agency, call, conversation.language),
         "attempt_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in AttemptOutcome],
         "resolution_outcomes": [(o.value, OUTCOME_LABELS[o]) for o in ResolutionOutcome],
         "outcome_labels": {k.value: v for k, v in OUTCOME_LABELS.items()},
         "time_left": time_left(callback.due_by, now),
         "can_work": Role(g.user.role).can_work,
     }
+
+
+def _alerted(session, agency_id: int, alerts) -> dict[int, str]:
+    """Who each alert went to, by name: the roster member texted (never their number), or the
+    agency's alert URL's host."""
+    ids = [int(a.target) for a in alerts if a.channel == "sms" and a.target.isdigit()]
+    names = dict(
+        session.execute(
+            select(RosterMember.id, RosterMember.name).where(
+                RosterMember.agency_id == agency_id, RosterMember.id.in_(ids or [-1])
+            )
+        ).all()
+    )
+    alerted = {}
+    for alert in alerts:
+        if alert.channel == "sms":
+            name = names.get(int(alert.target)) if alert.target.isdigit() else None
+            alerted[alert.id] = f"text to {name}" if name else "text to a commander since removed"
+        else:
+            alerted[alert.id] = f"alert URL ({urlsplit(alert.target).hostname or 'not set'})"
+    return alerted
+
+
+def _staff_texts(session, agency: Agency, call: Call | None, language: str) -> dict[str, str]:
+    """The approved texts, whole, as the caller would read them (not as template source); one
+    that cannot be written for this callback (the case number of a reply with no call) is not
+    offered."""
+    texts = {}
+    for purpose in work.staff_texts(session, agency, language):
+        try:
+            rendered = message_templates.render_for_call(session, agency, call, purpose, language)
+        except message_templates.TemplateRenderError:
+            continue
+        if rendered:
+            texts[purpose] = rendered.body
+    return texts
+
+
+def _confirm_text(callback: Callback, purpose: str):
+    """The confirm step before an approved text goes out: the whole text as it will be sent,
+    and to whom (masked). Nothing is sent or written until the commander confirms."""
+    session = db_session()
+    conversation = callback.conversation
+    call = conversation.followup.call if conversation.followup else None
+    agency = session.get(Agency, callback.agency_id)
+    body = _staff_texts(session, agency, call, conversation.language).get(purpose)
+    if body is None:
+        flash("Choose one of the approved texts.", "error")
+        return redirect(url_for(".detail", callback_id=callback.id)), 303
+    return render_template(
+        "pages/queue/confirm_text.html",
+        callback=callback,
+        purpose=purpose,
+        body=body,
+        masked=mask(conversation.phone),
+    )
 
 
 @bp.get("/<int:callback_id>")
@@ -249,6 +311,10 @@ def act(callback_id: int, action: str):
         elif action == "reopen":
             work.reopen(session, callback, g.user, form.get("note", ""), now=now)
             done = "Reopened."
+        elif action == "text" and form.get("confirmed") != "yes":
+            if not Role(g.user.role).can_work:
+                raise WorkError("Viewers can read callbacks but not work them.")
+            return _confirm_text(callback, form.get("purpose", ""))
         elif action == "text":
             user_id = g.user.id  # read before the rollback expires it
             # The text runs in its own transactions, none left open while sending (on SQLite

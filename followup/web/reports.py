@@ -297,7 +297,7 @@ def _comments_export(commendations: bool):
         header,
         (
             [
-                c["received"].strftime("%Y-%m-%d %H:%M"),
+                c["received"].strftime("%Y-%m-%d %H:%M %Z"),  # local, with its zone
                 c["closed"].isoformat(),
                 c["call_type"],
                 c["district"],

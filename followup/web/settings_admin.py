@@ -81,13 +81,15 @@ def template_edit():
     agency = _agency()
     history = editing.versions(db_session(), agency, purpose, language, call_type)
     active = next((t for t in history if t.active), None)
-    body = (active or (history[0] if history else None)).body if history else ""
+    shown = editing.shown_version(history, request.args.get("version"))
+    body = shown.body if shown else ""
     return render_template(
         "pages/settings/template_edit.html",
         purpose=purpose,
         language=language,
         call_type=call_type,
         body=body,
+        shown=shown,
         history=history,
         active=active,
         preview=editing.preview(agency, body, language) if body else None,
@@ -149,13 +151,13 @@ def template_save():
         + (" and made active." if saved.active else ". Activate it when ready."),
         "success",
     )
-    return redirect(
-        url_for(".template_edit", purpose=purpose, language=language, call_type=call_type)
-    ), 303
+    where = {"purpose": purpose, "language": language, "call_type": call_type}
+    return redirect(url_for(".template_edit", version=saved.version, **where)), 303
 
 
-def _template(template_id: int) -> MessageTemplate:
-    template = db_session().get(MessageTemplate, template_id)
+def _template(template_id: int | str) -> MessageTemplate:
+    key = str(template_id)  # a link's id: anything but a plain number finds nothing
+    template = db_session().get(MessageTemplate, int(key) if key.isdigit() and len(key) < 10 else 0)
     if template is None or template.agency_id != g.user.agency_id:
         abort(404)
     return template
@@ -189,8 +191,8 @@ def template_activate(template_id: int):
 @bp.get("/templates/<int:template_id>/diff")
 @roles_required(Role.ADMIN)
 def template_diff(template_id: int):
-    newer = _template(template_id)
-    older = _template(int(request.args.get("against") or 0))
+    pair = (_template(template_id), _template((request.args.get("against") or "").strip()))
+    older, newer = sorted(pair, key=lambda t: t.version)  # old to new, whichever came first
     return render_template(
         "pages/settings/template_diff.html",
         older=older,
@@ -255,7 +257,7 @@ def template_test(template_id: int):
 # --- sending rules and the roster ----------------------------------------------------------
 
 
-def _rules_page(values=None, errors=None, tested=None, status=200):
+def _rules_page(values=None, errors=None, tested=None, status=200, pasted=""):
     session = db_session()
     agency = _agency()
     roster = session.scalars(
@@ -269,6 +271,7 @@ def _rules_page(values=None, errors=None, tested=None, status=200):
         roster=roster,
         mask=mask,
         tested=tested,
+        pasted=pasted,  # the tester's labels, kept in its box to edit and test again
         next_send=agency_settings.next_scheduled(session, agency),
         zone=agency.zone,
     ), status
@@ -302,11 +305,11 @@ def rules_save():
 def rules_tester():
     """Paste call-type labels from the CAD: which would never get a text, and why."""
     agency = _agency()
-    labels = [line.strip() for line in request.form.get("labels", "").splitlines() if line.strip()]
-    tested = [
-        (label, match_sensitive(label, agency.sensitive_patterns or ())) for label in labels[:2000]
-    ]
-    return _rules_page(tested=tested)
+    pasted = request.form.get("labels", "")[:200_000]
+    labels = [line.strip() for line in pasted.splitlines() if line.strip()]
+    patterns = agency.sensitive_patterns or ()
+    tested = [(label, match_sensitive(label, patterns)) for label in labels[:2000]]
+    return _rules_page(tested=tested, pasted=pasted)
 
 
 @bp.post("/roster")

@@ -197,6 +197,11 @@
       if (old.textContent !== count.textContent) { old.textContent = count.textContent; }
       if (old.className !== count.className) { old.className = count.className; }
     });
+    var shown = live.querySelector("[data-shown]");
+    var freshShown = fresh.querySelector("[data-shown]");
+    if (shown && freshShown && shown.textContent !== freshShown.textContent) {
+      shown.textContent = freshShown.textContent;
+    }
   }
 
   function watchLive() {

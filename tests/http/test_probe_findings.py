@@ -543,7 +543,9 @@ def test_a_temporary_password_or_authenticator_link_is_in_the_page_never_in_the_
     sign_in(client, "adm")
     page = client.get("/admin/users").get_data(as_text=True)
 
-    response = client.post(f"/admin/users/{lee}/{action}", data={"csrf_token": token(page)})
+    response = client.post(
+        f"/admin/users/{lee}/{action}", data={"csrf_token": token(page), "confirmed": "yes"}
+    )
 
     assert response.status_code == 200
     secret = re.search(r"<code data-shown-once>([^<]+)</code>", response.get_data(as_text=True))

@@ -161,7 +161,11 @@ def test_confirming_a_suggested_opt_out_stops_texts_like_a_stop(client, db, cloc
     assert followup_for(db, "W-NEXT").reason == "opted_out"
     refused = client.post(
         f"/callbacks/{callback_id}/text",
-        data={"csrf_token": token(told), "purpose": "staff_reply_tried_to_call"},
+        data={
+            "csrf_token": token(told),
+            "purpose": "staff_reply_tried_to_call",
+            "confirmed": "yes",
+        },
     )
     assert "opted out" in shown(client, refused)
 

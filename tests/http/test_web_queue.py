@@ -162,10 +162,10 @@ def test_an_approved_text_goes_through_the_gateway_and_opt_out_holds(
     callback_id = flagged_reply(client, api, sender, clock, "nobody ever came", "+12025550174")
     commander(client, db, clock)
 
-    act(client, callback_id, "text", purpose="staff_reply_tried_to_call")
+    act(client, callback_id, "text", purpose="staff_reply_tried_to_call", confirmed="yes")
     with db.begin() as session:
         contacts.opt_out(session, agency.id, "+12025550174", source="reply", now=clock.now())
-    refused = act(client, callback_id, "text", purpose="staff_reply_followed_up")
+    refused = act(client, callback_id, "text", purpose="staff_reply_followed_up", confirmed="yes")
 
     texts = [s for s in gateway.sent if s["to"] == "+12025550174"]
     assert len(texts) == 2  # the check-in, then the approved text; nothing after the opt-out
@@ -240,7 +240,9 @@ def test_admins_create_and_disable_accounts_in_the_web(client, db, clock):
     )
     with db.Session() as session:
         diaz = session.scalar(select(User).where(User.username == "diaz"))
-    client.post(f"/admin/users/{diaz.id}/disable", data={"csrf_token": token(page)})
+    client.post(
+        f"/admin/users/{diaz.id}/disable", data={"csrf_token": token(page), "confirmed": "yes"}
+    )
 
     with db.Session() as session:
         assert session.get(User, diaz.id).active is False

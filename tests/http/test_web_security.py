@@ -162,7 +162,9 @@ def test_disabling_or_a_new_password_or_factor_ends_existing_sessions(
     sign_in(client, "adm")
     page = client.get("/admin/users").get_data(as_text=True)
 
-    client.post(f"/admin/users/{lee}/{action}", data={"csrf_token": token(page)})
+    client.post(
+        f"/admin/users/{lee}/{action}", data={"csrf_token": token(page), "confirmed": "yes"}
+    )
     if action == "disable":  # enabled again: the old cookie must still be dead
         client.post(f"/admin/users/{lee}/enable", data={"csrf_token": token(page)})
 
