@@ -106,7 +106,7 @@ def post_call():
     except EventRejected as exc:
         session.rollback()
         return problem(400, "Some fields are invalid.", errors=exc.errors)
-    body = describe(result.call).model_dump(mode="json")
+    body = describe(session, result.call).model_dump(mode="json")
     session.commit()
     return body, (202 if result.changed else 200)
 
@@ -119,7 +119,7 @@ def get_call(call_id: str):
     call = find_call(db_session(), agency, call_id)
     if call is None:
         return problem(404, f"No call {call_id!r} has been reported for this agency.")
-    body = describe(call).model_dump(mode="json")
+    body = describe(db_session(), call).model_dump(mode="json")
     db_session().commit()  # keeps the token's last-used time
     return body
 

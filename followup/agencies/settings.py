@@ -24,6 +24,7 @@ from followup.core.urls import url_problem
 from followup.eligibility.sensitive import validate_agency_pattern
 from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User
+from followup.models.calls import CHECKIN
 from followup.staff import audit
 from followup.texts import message_templates
 
@@ -327,6 +328,7 @@ def reschedule(session: Session, agency: Agency, *, now: datetime) -> int:
         select(FollowUp)
         .where(
             FollowUp.agency_id == agency.id,
+            FollowUp.purpose == CHECKIN,  # the other texts do not follow the check-in's timing
             FollowUp.status == FollowUpStatus.SCHEDULED,
             FollowUp.attempts == 0,
         )

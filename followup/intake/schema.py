@@ -26,8 +26,18 @@ Text200 = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no call closed before this is followed up
 
 
+_TIME_FIELDS = ("received_at", "dispatched_at", "arrived_at", "closed_at")
+# The time each status requires (reopened needs none).
+TIME_OF_STATUS = {
+    "received": "received_at",
+    "dispatched": "dispatched_at",
+    "arrived": "arrived_at",
+    "closed": "closed_at",
+}
+
+
 class CallEvent(BaseModel):
-    """A call for service closed (or reopened) in the dispatch or records system."""
+    """A call for service received, dispatched, arrived at, closed or reopened in dispatch."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -35,12 +45,31 @@ class CallEvent(BaseModel):
         description="The agency's incident number; events with the same call_id update one call.",
         json_schema_extra=_NOT_BLANK,
     )
-    closed_at: AwareDatetime = Field(
+    closed_at: AwareDatetime | None = Field(
+        default=None,
         description=(
-            "When the call closed, ISO 8601 with an offset; not more than 15 minutes ahead of "
-            "the server's clock, not before 2000, and not older than the agency keeps calls "
-            "(its retention, 365 days by default)."
-        )
+            "When the call closed, ISO 8601 with an offset; required when status is closed. "
+            "Every time: not more than 15 minutes ahead of the server's clock, not before "
+            "2000, and not older than the agency keeps calls (365 days by default)."
+        ),
+    )
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the call was created in dispatch; required when status is received.",
+    )
+    dispatched_at: AwareDatetime | None = Field(
+        default=None,
+        description="When a unit was assigned; required when status is dispatched.",
+    )
+    arrived_at: AwareDatetime | None = Field(
+        default=None, description="When a unit arrived; required when status is arrived."
+    )
+    priority: Short | None = Field(
+        default=None,
+        description="The CAD's priority as it writes it ('1', 'P2'); picks a delay threshold.",
+    )
+    officer_name: Text200 | None = Field(
+        default=None, description="The assigned officer's name as texts may show it."
     )
     call_type: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] = Field(
         description="The agency's own call type label or code, e.g. 'THEFT-CAR PROWL'.",
@@ -67,7 +96,13 @@ class CallEvent(BaseModel):
         default=False, description="Officer-initiated: no caller to text."
     )
     do_not_contact: StrictBool = Field(default=False, description="Never text about this call.")
-    status: Literal["closed", "reopened"] = "closed"
+    status: Literal["received", "dispatched", "arrived", "closed", "reopened"] = Field(
+        default="closed",
+        description=(
+            "The stage the event reports. Any order and repetition are safe: an earlier stage "
+            "after a later one only records its time."
+        ),
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -86,6 +121,8 @@ class CallEvent(BaseModel):
         "beat",
         "unit",
         "officer_id",
+        "priority",
+        "officer_name",
         mode="before",
     )
     @classmethod
@@ -95,17 +132,19 @@ class CallEvent(BaseModel):
             return None
         return value
 
-    @field_validator("closed_at", mode="before")
+    @field_validator(*_TIME_FIELDS, mode="before")
     @classmethod
     def _text_only(cls, value):
         # Lax parsing would read a number as seconds since 1970; the schema says a string.
-        if not isinstance(value, str | datetime):
+        if value is not None and not isinstance(value, str | datetime):
             raise ValueError("must be an ISO 8601 date and time string with an offset")
         return value
 
-    @field_validator("closed_at")
+    @field_validator(*_TIME_FIELDS)
     @classmethod
-    def _in_utc_range(cls, value: datetime) -> datetime:
+    def _in_utc_range(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
         # 0001-01-01T00:00+05:00 parses but has no UTC equivalent (it was a 500).
         try:
             value = value.astimezone(UTC)
@@ -134,9 +173,32 @@ class FollowUpOut(BaseModel):
     send_at: datetime | None = Field(description="When it is due (scheduled) or was sent.")
 
 
+class TextOut(BaseModel):
+    """One text the service planned about the call, whatever its purpose."""
+
+    id: int
+    purpose: str = Field(description="checkin, confirmation, delay or update_<event>.")
+    status: Literal["scheduled", "sending", "sent", "failed", "skipped", "cancelled", "unknown"]
+    reason: str | None
+    send_at: datetime | None = Field(description="When it is due (scheduled) or was sent.")
+    update_id: str | None = Field(default=None, description="The case update it is about.")
+
+
+class UpdateOut(BaseModel):
+    update_id: str
+    event: str
+    occurred_at: datetime
+    victim_notify: bool
+
+
 class CallOut(BaseModel):
     call_id: str
-    followup: FollowUpOut
+    status: str = Field(description="The furthest stage reported (closed/reopened: the latest).")
+    followup: FollowUpOut | None = Field(
+        description="The check-in after the call closed (null until the call is closed)."
+    )
+    texts: list[TextOut] = Field(default_factory=list)
+    updates: list[UpdateOut] = Field(default_factory=list)
 
 
 class FieldError(BaseModel):

@@ -10,6 +10,7 @@ from followup.models.agencies import Agency, ApiToken, RosterMember
 from followup.models.calls import (
     Call,
     CallStatus,
+    CaseUpdate,
     Contact,
     FollowUp,
     FollowUpStatus,
@@ -49,8 +50,9 @@ from followup.models.staff import AuditEvent, Role, User
 
 __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
-    "Call", "CallStatus", "Callback", "CallbackEvent", "CallbackEventKind", "CallbackPriority",
-    "CallbackStatus", "Category", "CommentReview", "Contact", "Conversation", "ConversationStep",
+    "Call", "CallStatus", "Callback", "CaseUpdate", "CallbackEvent", "CallbackEventKind",
+    "CallbackPriority", "CallbackStatus", "Category", "CommentReview", "Contact", "Conversation",
+    "ConversationStep",
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
     "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
     "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",

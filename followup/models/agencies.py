@@ -58,6 +58,21 @@ class Agency(Base):
     peer_benchmark: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # The agency's own sites that may frame the embeddable board (https origins).
     board_embed_origins: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    # Texts across the whole call (issue 20). Off in the database for agencies that existed
+    # before them; ``create_agency`` turns confirmation and delay texts on for new agencies.
+    confirmation_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    delay_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    delay_minutes: Mapped[int] = mapped_column(Integer, server_default="30")
+    # Other thresholds: [{"priority": "1", "minutes": 10}] or [{"pattern": "BURGLARY", ...}];
+    # the first that matches the call wins.
+    delay_rules: Mapped[list[dict]] = mapped_column(JSON, server_default="[]")
+    case_update_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    case_page: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    resources_url: Mapped[str | None] = mapped_column(String(500))  # victim services page
+
+    @property
+    def delay_threshold(self) -> timedelta:
+        return timedelta(minutes=self.delay_minutes)
 
     @property
     def zone(self) -> ZoneInfo:
