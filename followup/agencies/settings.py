@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from followup.agencies import purposes
 from followup.core.durations import format_duration, parse_duration
 from followup.core.phones import to_e164
 from followup.core.quiet_hours import QuietHours
@@ -67,7 +68,7 @@ def form_values(agency: Agency) -> dict[str, str]:
         "public_board": "on" if agency.public_board else "",
         "peer_benchmark": "on" if agency.peer_benchmark else "",
         "board_embed_origins": "\n".join(agency.board_embed_origins or []),
-    }
+    } | purposes.form_values(agency)
 
 
 def _lines(text: str) -> list[str]:
@@ -274,6 +275,7 @@ def parse(
     _replies(check)
     _contact_details(check)
     _publishing(check)
+    purposes.check(check)
     return check.values, check.errors
 
 
