@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import JSON, Boolean, FetchedValue, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from followup.core.db import Base, UTCDateTime
@@ -68,7 +68,9 @@ class Agency(Base):
     delay_rules: Mapped[list[dict]] = mapped_column(JSON, server_default="[]")
     case_update_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
     case_page: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    resources_url: Mapped[str | None] = mapped_column(String(500))  # victim services page
+    # The victim services page. FetchedValue: an INSERT that does not set it names no column an
+    # older schema lacks (as the database defaults above).
+    resources_url: Mapped[str | None] = mapped_column(String(500), server_default=FetchedValue())
 
     @property
     def delay_threshold(self) -> timedelta:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     JSON,
     Boolean,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,11 @@ from followup.core.db import Base, StrEnumType, UTCDateTime
 
 if TYPE_CHECKING:
     from followup.models.agencies import Agency
+
+# Columns of issue 20 (schema 0014): an INSERT that does not set them names no column an older
+# schema lacks (NULL in the database either way).
+_LATER = FetchedValue()
+
 
 class CallStatus(StrEnum):
     """The call's state as the dispatch system reported it, furthest stage first.
@@ -148,6 +154,7 @@ class Call(Base):
         UniqueConstraint("agency_id", "external_id"),
         Index("ix_calls_agency_closed", "agency_id", "closed_at"),  # reports read by period
     )
+    __mapper_args__ = {"eager_defaults": False}  # see _LATER
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -158,11 +165,15 @@ class Call(Base):
     # When each stage happened, as the dispatch system said (None: not reported). A call first
     # reported as received has no closing time until it closes.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at_cad: Mapped[datetime | None] = mapped_column(UTCDateTime)  # API: received_at
-    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    priority: Mapped[str | None] = mapped_column(String(16))  # the CAD's priority, as sent
-    officer_name: Mapped[str | None] = mapped_column(String(200))
+    # The API's received_at: when the call was created in dispatch.
+    created_at_cad: Mapped[datetime | None] = mapped_column(UTCDateTime, server_default=_LATER)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, server_default=_LATER)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, server_default=_LATER)
+    # The CAD's priority, as sent.
+    priority: Mapped[str | None] = mapped_column(String(16), server_default=_LATER)
+    officer_name: Mapped[str | None] = mapped_column(
+        String(200), server_default=_LATER
+    )
     caller_phone: Mapped[str | None] = mapped_column(String(20))  # E.164 when it parsed
     caller_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(35))  # BCP 47 as sent
@@ -203,6 +214,7 @@ class FollowUp(Base):
     update). Every purpose goes through the same claim, send and outcome lifecycle."""
 
     __tablename__ = "followups"
+    __mapper_args__ = {"eager_defaults": False}  # see _LATER
     __table_args__ = (
         # One text of each purpose per call; case updates, one per update.
         Index(
@@ -225,9 +237,9 @@ class FollowUp(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
     # The template purpose: "checkin", "confirmation", "delay" or "update_<event>".
-    purpose: Mapped[str] = mapped_column(String(48), default=CHECKIN, server_default=CHECKIN)
+    purpose: Mapped[str] = mapped_column(String(48), server_default=CHECKIN)
     case_update_id: Mapped[int | None] = mapped_column(
-        ForeignKey("case_updates.id"), unique=True
+        ForeignKey("case_updates.id"), unique=True, server_default=_LATER
     )
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8))
