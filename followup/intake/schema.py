@@ -36,10 +36,34 @@ TIME_OF_STATUS = {
 }
 
 
+def _time_required_by_status() -> dict:
+    # Each status needs its own time, not null (a missing status means closed, so closed_at);
+    # stated in the schema as one branch per status, so that a request valid per the document
+    # is one the API accepts.
+    branches: list[dict] = [
+        {
+            "properties": {"status": {"const": status}, field: {"type": "string"}},
+            "required": ["status", field],
+        }
+        for status, field in TIME_OF_STATUS.items()
+        if status != "closed"
+    ]
+    branches.append(
+        {
+            "properties": {"status": {"const": "closed"}, "closed_at": {"type": "string"}},
+            "required": ["closed_at"],
+        }
+    )
+    branches.append({"properties": {"status": {"const": "reopened"}}, "required": ["status"]})
+    return {"anyOf": branches}
+
+
 class CallEvent(BaseModel):
     """A call for service received, dispatched, arrived at, closed or reopened in dispatch."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_time_required_by_status()
+    )
 
     call_id: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] = Field(
         description="The agency's incident number; events with the same call_id update one call.",
