@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.eligibility import contacts
 from followup.eligibility.rules import ELIGIBLE, BatchFacts, Decision, _unreachable
 from followup.eligibility.sensitive import match_sensitive, matches_any
-from followup.models import Agency, Call, CallStatus, Contact, FollowUp, SkipReason
+from followup.models import (
+    Agency,
+    Call,
+    CallStatus,
+    CaseUpdate,
+    Contact,
+    FollowUp,
+    SkipReason,
+)
 
 CONFIRMATION = "confirmation"  # "we received your call, case 26-118842"
 DELAY = "delay"  # "no officer is free yet; we have not forgotten you"
@@ -75,6 +84,18 @@ def _person_rules(
     return ELIGIBLE
 
 
+def _consented(session: Session, update: CaseUpdate) -> bool:
+    """The victim asked for updates: on this update, or on an earlier one of the same call."""
+    if update.victim_notify:
+        return True
+    earlier = select(CaseUpdate.id).where(
+        CaseUpdate.call_id == update.call_id,
+        CaseUpdate.victim_notify.is_(True),
+        CaseUpdate.id < update.id,
+    )
+    return session.scalar(earlier.limit(1)) is not None
+
+
 def evaluate(
     session: Session,
     agency: Agency,
@@ -99,7 +120,7 @@ def evaluate(
         # Only when the victim asked; for a sensitive call, only to the number they confirmed.
         if not agency.case_update_texts:
             return Decision(SkipReason.PURPOSE_OFF)
-        if update is None or not update.victim_notify:
+        if update is None or not _consented(session, update):
             return Decision(SkipReason.NO_CONSENT)
         if sensitive and not update.notify_phone:
             return Decision(SkipReason.SENSITIVE_CALL_TYPE, sensitive.group)

@@ -294,6 +294,8 @@ def describe(session: Session, call: Call) -> CallOut:
     followup = call.followup
     updates = stages.updates_of(session, call)
     by_id = {update.id: update.update_id for update in updates}
+    texts = stages.texts_of(session, call)
+    text_of = {text.case_update_id: text for text in texts if text.case_update_id is not None}
     return CallOut(
         call_id=call.external_id,
         status=str(call.status),
@@ -314,7 +316,7 @@ def describe(session: Session, call: Call) -> CallOut:
                 send_at=text.sent_at or text.send_at,
                 update_id=by_id.get(text.case_update_id),
             )
-            for text in stages.texts_of(session, call)
+            for text in texts
         ],
         updates=[
             UpdateOut(
@@ -322,7 +324,19 @@ def describe(session: Session, call: Call) -> CallOut:
                 event=update.event,
                 occurred_at=update.occurred_at,
                 victim_notify=update.victim_notify,
+                **_update_text(text_of.get(update.id)),
             )
             for update in updates
         ],
     )
+
+
+def _update_text(text: FollowUp | None) -> dict:
+    """Whether a case update was texted, and why not."""
+    if text is None:
+        return {"texted": False, "text_status": None, "reason": None}
+    return {
+        "texted": text.status == FollowUpStatus.SENT,
+        "text_status": str(text.status),
+        "reason": text.reason,
+    }

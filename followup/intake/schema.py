@@ -208,11 +208,137 @@ class TextOut(BaseModel):
     update_id: str | None = Field(default=None, description="The case update it is about.")
 
 
+# The detail fields each case event may carry (any other is refused), and those it needs.
+DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
+    "detective_assigned": ("detective_name", "detective_phone"),
+    "arrest_made": ("report_number",),
+    "report_available": ("report_number",),
+    "case_closed": ("report_number",),
+    "property_ready": ("report_number",),
+    "court_date": ("court_date", "court_location"),
+    "warrant_issued": ("report_number",),
+    "referred_to_prosecutor": ("report_number",),
+    "custom": ("text",),
+}
+DETAIL_REQUIRED = {"court_date": ("court_date",), "custom": ("text",)}
+_DetailText = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra=_NOT_BLANK)]
+
+
+class UpdateDetail(BaseModel):
+    """What a case event says; which fields an event may carry is listed under ``event``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    detective_name: _DetailText | None = None
+    detective_phone: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+        default=None, json_schema_extra=_NOT_BLANK
+    )
+    report_number: _DetailText | None = None
+    court_date: _DetailText | None = Field(
+        default=None, description="As the text should say it, e.g. 'March 3, 2027 at 9:00 AM'."
+    )
+    court_location: Text200 | None = None
+    text: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        default=None,
+        description="custom only: the sentence the victim gets after the case number.",
+        json_schema_extra=_NOT_BLANK,
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_text(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character (U+0000)")
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be a string")
+        return value
+
+
+class CaseUpdateEvent(BaseModel):
+    """A case event from the records system, e.g. a detective assigned or an arrest made."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    update_id: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] = Field(
+        description="The records system's own id: the same id again changes nothing.",
+        json_schema_extra=_NOT_BLANK,
+    )
+    event: Literal[
+        "detective_assigned",
+        "arrest_made",
+        "report_available",
+        "case_closed",
+        "property_ready",
+        "court_date",
+        "warrant_issued",
+        "referred_to_prosecutor",
+        "custom",
+    ] = Field(
+        description=(
+            "Detail fields by event: detective_assigned: detective_name, detective_phone; "
+            "court_date: court_date (required), court_location; custom: text (required); "
+            "the others: report_number."
+        )
+    )
+    occurred_at: AwareDatetime = Field(
+        description="When it happened, ISO 8601 with an offset; not ahead of the server's clock."
+    )
+    victim_notify: StrictBool = Field(
+        default=False,
+        description=(
+            "The victim asked for updates (consent recorded in the RMS). Without it (on this or "
+            "an earlier update of the call) nothing is texted."
+        ),
+    )
+    detail: UpdateDetail = Field(default_factory=UpdateDetail)
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _text_only(cls, value):
+        if not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date and time string with an offset")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc_range(cls, value: datetime) -> datetime:
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range") from None
+        if value < EARLIEST:
+            raise ValueError(f"is before {EARLIEST:%Y-%m-%d}: not a real time")
+        return value
+
+    def detail_errors(self) -> list[FieldError]:
+        """The detail fields this event may not carry, and those it needs but lacks."""
+        allowed = DETAIL_FIELDS[self.event]
+        given = self.detail.model_dump(exclude_none=True)
+        errors = [
+            FieldError(field=f"detail.{name}", message=f"is not a field of {self.event!r}")
+            for name in given
+            if name not in allowed
+        ]
+        errors += [
+            FieldError(field=f"detail.{name}", message=f"is required for {self.event!r}")
+            for name in DETAIL_REQUIRED.get(self.event, ())
+            if name not in given
+        ]
+        return errors
+
+
 class UpdateOut(BaseModel):
     update_id: str
     event: str
     occurred_at: datetime
     victim_notify: bool
+    texted: bool = Field(description="Whether its text went out.")
+    text_status: str | None = Field(
+        description="Its text's status (scheduled, sent, skipped...); null: no text planned."
+    )
+    reason: str | None = Field(
+        description="Why it was not (or not yet) texted: purpose_off, no_consent, opted_out..."
+    )
 
 
 class CallOut(BaseModel):
