@@ -57,6 +57,7 @@ def agency_list(lazy: Lazy) -> None:
             click.echo(f"{row.slug}\t{row.name}\t{row.timezone}\tquiet {row.quiet_hours}")
 
 
+# Long because each setting is one parameter and one line of the change it makes.
 @agency.command("configure")
 @agency_option
 @click.option(
