@@ -49,6 +49,7 @@ from followup.models import (
     Callback,
     CallbackEvent,
     CallbackStatus,
+    CaseUpdate,
     Contact,
     Conversation,
     FollowUp,
@@ -60,7 +61,15 @@ from followup.staff import audit
 logger = logging.getLogger(__name__)
 
 ACTION = "purge"
-TABLES = ("messages", "calls", "followups", "conversations", "callback_events", "contacts")
+TABLES = (
+    "messages",
+    "calls",
+    "followups",
+    "case_updates",
+    "conversations",
+    "callback_events",
+    "contacts",
+)
 # The daily job checks every hour and purges an agency once its last purge is this old, so a
 # restart, or several sender processes, do not purge more often than about once a day.
 DAILY = timedelta(hours=23)
@@ -182,6 +191,19 @@ def purge_agency(
                 FollowUp.id.not_in(held_followups),
             ],
             {"phone": None},
+        ),
+        (
+            # The number the victim confirmed for case updates (the event's detail stays: it
+            # names staff and courts, not the caller).
+            "case_updates",
+            CaseUpdate,
+            [
+                CaseUpdate.agency_id == agency.id,
+                CaseUpdate.created_at < cutoff,
+                CaseUpdate.notify_phone.is_not(None),
+                CaseUpdate.call_id.not_in(busy_calls),
+            ],
+            {"notify_phone": None},
         ),
         (
             "conversations",

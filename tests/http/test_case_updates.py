@@ -4,8 +4,10 @@ what the victim gets (once, in their language, only when they asked), and what G
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from followup.models import Agency
+from followup.models import Agency, CaseUpdate
+from followup.retention import purge
 from tests.support.factories import call_event, messages
 from tests.support.twilio_requests import TwilioWebhooks
 
@@ -266,3 +268,17 @@ def test_the_openapi_document_has_the_updates_path(client):
     operation = document["paths"]["/api/v1/calls/{call_id}/updates"]["post"]
     assert set(operation["responses"]) >= {"202", "200", "400", "401", "404", "409"}
     assert "CaseUpdateEvent" in document["components"]["schemas"]
+
+
+def test_the_purge_forgets_the_confirmed_number_after_retention(api, db, sender, clock, updates_on):
+    api.post_call(call_event(call_id="26-213"))
+    post_update(api, "26-213", update("U-1", "arrest_made", victim_notify=True))
+    sender.drain()
+    clock.advance(days=400)
+    sender.drain()  # the check-in, too late now, is settled: nothing about the call is pending
+    [report] = purge(db, clock)
+
+    assert report.counts["case_updates"] == 1
+    with db.Session() as session:
+        assert session.scalar(select(CaseUpdate.notify_phone)) is None
+    assert [u["event"] for u in shown(api, "26-213")] == ["arrest_made"]
