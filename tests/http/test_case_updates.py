@@ -282,3 +282,17 @@ def test_the_purge_forgets_the_confirmed_number_after_retention(api, db, sender,
     with db.Session() as session:
         assert session.scalar(select(CaseUpdate.notify_phone)) is None
     assert [u["event"] for u in shown(api, "26-213")] == ["arrest_made"]
+
+
+def test_an_update_waits_for_the_end_of_quiet_hours(api, db, sender, clock, updates_on):
+    api.post_call(call_event(call_id="26-214"))
+    clock.advance(hours=13)  # 23:00 in New York
+    response = post_update(api, "26-214", update("U-1", "case_closed", victim_notify=True))
+    sender.drain()
+    assert response.json["updates"][0]["text_status"] == "scheduled"
+    assert update_texts(db) == []
+
+    clock.advance(hours=11)  # 10:00 the next morning
+    sender.drain()
+    sender.drain()
+    assert [p for p, _, _ in update_texts(db)] == ["update_case_closed"]
