@@ -50,6 +50,7 @@ from followup.models import (
     Callback,
     CallbackEvent,
     CallbackStatus,
+    CaseUpdate,
     Contact,
     Conversation,
     FollowUp,
@@ -66,6 +67,7 @@ TABLES = (
     "messages",
     "calls",
     "followups",
+    "case_updates",
     "conversations",
     "callback_events",
     "triage_corrections",
@@ -192,6 +194,19 @@ def purge_agency(
                 FollowUp.id.not_in(held_followups),
             ],
             {"phone": None},
+        ),
+        (
+            # The number the victim confirmed for case updates (the event's detail stays: it
+            # names staff and courts, not the caller).
+            "case_updates",
+            CaseUpdate,
+            [
+                CaseUpdate.agency_id == agency.id,
+                CaseUpdate.created_at < cutoff,
+                CaseUpdate.notify_phone.is_not(None),
+                CaseUpdate.call_id.not_in(busy_calls),
+            ],
+            {"notify_phone": None},
         ),
         (
             "conversations",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from followup.agencies import registry
 from followup.core import migrate
 from followup.core.files import private_folder
-from followup.models import Agency, Role, RosterMember, User
+from followup.models import Agency, Call, Role, RosterMember, User
 from followup.services import Services
 from followup.staff import users
 from followup.texts import message_templates
@@ -68,7 +68,34 @@ def ensure_demo_accounts(services: Services, agency: Agency) -> str:
                     reserved_ok=True,
                 )
         _ensure_demo_roster(session, agency.id, services.clock.now())
+        _demo_waiting_call(session, session.get(Agency, agency.id), services.clock.now())
     return password
+
+
+# The demo caller still waiting for an officer: a fictional number, shown in the simulator.
+DEMO_WAITING_CALLER = "+12025550142"
+
+
+def _demo_waiting_call(session, agency: Agency, now) -> None:
+    """Report a call received 31 minutes ago with no unit yet, once a day: the simulator then
+    shows its confirmation and, at the next sweep, its delay text (when the agency sends them)."""
+    from datetime import timedelta
+
+    from followup.intake.calls import record_call_event
+    from followup.intake.schema import CallEvent
+
+    event = CallEvent(
+        call_id=f"DEMO-WAIT-{now:%y%m%d}",
+        status="received",
+        received_at=now - timedelta(minutes=31),
+        call_type="NOISE COMPLAINT",
+        caller_phone=DEMO_WAITING_CALLER,
+        caller_name="Sam Ortiz",
+    )
+    if session.scalar(
+        select(Call.id).where(Call.agency_id == agency.id, Call.external_id == event.call_id)
+    ) is None:
+        record_call_event(session, agency, event, now=now)
 
 
 def _ensure_demo_roster(session, agency_id: int, now) -> None:

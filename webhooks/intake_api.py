@@ -9,9 +9,9 @@ from flask import Blueprint, Response, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from followup.intake import tokens
+from followup.intake import tokens, updates
 from followup.intake.calls import EventRejected, describe, find_call, record_call_event
-from followup.intake.schema import CallEvent
+from followup.intake.schema import CallEvent, CaseUpdateEvent
 from followup.models import Agency
 from followup.web.context import db_session, services
 from webhooks.openapi import openapi_document
@@ -80,11 +80,8 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     return found
 
 
-@bp.post("/calls")
-def post_call():
-    agency = _authenticate()
-    if isinstance(agency, Response):
-        return agency
+def _json_object() -> dict | Response:
+    """The request's JSON object, or the problem that says why it is not one."""
     if request.mimetype != "application/json":
         return problem(415, "Send the event as JSON with 'Content-Type: application/json'.")
     try:
@@ -95,6 +92,17 @@ def post_call():
         return problem(400, f"The body is not valid JSON: {exc}")
     if not isinstance(payload, dict):
         return problem(400, "The body must be a JSON object with the event's fields.")
+    return payload
+
+
+@bp.post("/calls")
+def post_call():
+    agency = _authenticate()
+    if isinstance(agency, Response):
+        return agency
+    payload = _json_object()
+    if isinstance(payload, Response):
+        return payload
     try:
         event = CallEvent.model_validate(payload)
     except ValidationError as exc:
@@ -106,7 +114,40 @@ def post_call():
     except EventRejected as exc:
         session.rollback()
         return problem(400, "Some fields are invalid.", errors=exc.errors)
-    body = describe(result.call).model_dump(mode="json")
+    body = describe(session, result.call).model_dump(mode="json")
+    session.commit()
+    return body, (202 if result.changed else 200)
+
+
+@bp.post("/calls/<path:call_id>/updates")
+def post_update(call_id: str):
+    agency = _authenticate()
+    if isinstance(agency, Response):
+        return agency
+    payload = _json_object()
+    if isinstance(payload, Response):
+        return payload
+    session = db_session()
+    call = find_call(session, agency, call_id)
+    if call is None:
+        return problem(404, f"No call {call_id!r} has been reported for this agency.")
+    try:
+        event = CaseUpdateEvent.model_validate(payload)
+    except ValidationError as exc:
+        return problem(400, "Some fields are missing or invalid.", errors=validation_errors(exc))
+    try:
+        result = updates.record_update(session, agency, call, event, now=services().clock.now())
+    except updates.UpdateRejected as exc:
+        session.rollback()
+        return problem(400, "Some fields are invalid.", errors=exc.errors)
+    except updates.UpdateConflict:
+        session.rollback()
+        return problem(
+            409,
+            f"The update {event.update_id!r} was recorded with a different body; an update "
+            "cannot be changed. Send a new update_id for a new event.",
+        )
+    body = describe(session, call).model_dump(mode="json")
     session.commit()
     return body, (202 if result.changed else 200)
 
@@ -119,7 +160,7 @@ def get_call(call_id: str):
     call = find_call(db_session(), agency, call_id)
     if call is None:
         return problem(404, f"No call {call_id!r} has been reported for this agency.")
-    body = describe(call).model_dump(mode="json")
+    body = describe(db_session(), call).model_dump(mode="json")
     db_session().commit()  # keeps the token's last-used time
     return body
 

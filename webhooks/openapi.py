@@ -6,7 +6,7 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
-from followup.intake.schema import CallEvent, CallOut, Problem
+from followup.intake.schema import CallEvent, CallOut, CaseUpdateEvent, Problem
 
 _REF = "#/components/schemas/{model}"
 
@@ -22,9 +22,15 @@ def _problem(description: str) -> dict:
 @cache
 def openapi_document() -> dict:
     _, definitions = models_json_schema(
-        [(CallEvent, "validation"), (CallOut, "serialization"), (Problem, "serialization")],
+        [
+            (CallEvent, "validation"),
+            (CaseUpdateEvent, "validation"),
+            (CallOut, "serialization"),
+            (Problem, "serialization"),
+        ],
         ref_template=_REF,
     )
+    call_id = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
     call_out = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="CallOut")}}}}
     # Either a bearer token, or a signing key id with a signature of the request (followup.tokens).
     security = [{"bearer": []}, {"signingKey": [], "signature": []}]
@@ -38,8 +44,9 @@ def openapi_document() -> dict:
             "title": "Follow-up intake API",
             "version": "1",
             "description": (
-                "Dispatch (CAD) and records (RMS) systems report closed calls for service; "
-                "the service decides whether the caller gets a check-in text and when."
+                "Dispatch (CAD) and records (RMS) systems report calls for service as they "
+                "move (received, dispatched, arrived, closed) and case events after them; the "
+                "service decides which texts the caller gets and when."
             ),
         },
         "components": {
@@ -87,18 +94,48 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/v1/calls/{call_id}/updates": {
+                "post": {
+                    "summary": "Report a case event (detective assigned, arrest made...)",
+                    "description": (
+                        "Texted only when the agency has case updates on and the victim asked "
+                        "(victim_notify on this or an earlier update of the call); for a "
+                        "sensitive call only with that consent; never to a number that opted "
+                        "out. The call's updates show whether each was texted and why not."
+                    ),
+                    "security": security,
+                    "parameters": [call_id],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": _REF.format(model="CaseUpdateEvent")}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Recorded; its text was decided.", **call_out},
+                        "200": {
+                            "description": "The same update again: nothing changed.",
+                            **call_out,
+                        },
+                        "400": _problem(
+                            "Malformed JSON or invalid fields, or a detail field the event "
+                            "does not carry (each one named)."
+                        ),
+                        "401": unauthorized,
+                        "404": _problem("No call with this call_id for the token's agency."),
+                        "409": _problem("This update_id was recorded with a different body."),
+                        "413": _problem("Body over 64 KiB."),
+                        "415": _problem("Content-Type is not application/json."),
+                    },
+                }
+            },
             "/api/v1/calls/{call_id}": {
                 "get": {
                     "summary": "A call and its check-in, as they stand now",
                     "security": security,
-                    "parameters": [
-                        {
-                            "name": "call_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [call_id],
                     "responses": {
                         "200": {"description": "The call and its follow-up.", **call_out},
                         "401": unauthorized,

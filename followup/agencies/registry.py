@@ -56,6 +56,7 @@ class AgencySettings:
         )
 
 
+# Long because an agency starts with every setting spelled out, then its checked first values.
 def create_agency(
     session: Session, slug: str, options: AgencySettings, *, now: datetime, actor: str = "setup"
 ) -> Agency:
@@ -90,6 +91,14 @@ def create_agency(
             {lang for purpose, lang in message_templates.default_bodies() if purpose == "checkin"}
         ),
         excluded_dispositions=list(DEFAULT_EXCLUDED_DISPOSITIONS),
+        # Texts across the whole call: a confirmation and a delay text by default; case
+        # updates once the agency connects its records system.
+        confirmation_texts=True,
+        delay_texts=True,
+        delay_minutes=30,
+        delay_rules=[],
+        case_update_texts=False,
+        case_page=False,
         created_at=now,
     )
     session.add(agency)

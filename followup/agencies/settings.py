@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from followup.agencies import purposes
 from followup.core.durations import format_duration, parse_duration
 from followup.core.phones import to_e164
 from followup.core.quiet_hours import QuietHours
@@ -26,6 +27,7 @@ from followup.eligibility import call_type_register
 from followup.eligibility.sensitive import validate_agency_pattern
 from followup.eligibility.timing import send_time
 from followup.models import Agency, Call, FollowUp, FollowUpStatus, User
+from followup.models.calls import CHECKIN
 from followup.staff import audit
 from followup.texts import message_templates
 
@@ -69,7 +71,7 @@ def form_values(agency: Agency) -> dict[str, str]:
         "peer_benchmark": "on" if agency.peer_benchmark else "",
         "board_embed_origins": "\n".join(agency.board_embed_origins or []),
         "hold_unreviewed_call_types": "on" if agency.hold_unreviewed_call_types else "",
-    }
+    } | purposes.form_values(agency)
 
 
 def _lines(text: str) -> list[str]:
@@ -290,6 +292,7 @@ def parse(
     _contact_details(check)
     _publishing(check)
     _holds(check)
+    purposes.check(check)
     return check.values, check.errors
 
 
@@ -351,6 +354,7 @@ def reschedule(session: Session, agency: Agency, *, now: datetime) -> int:
         select(FollowUp)
         .where(
             FollowUp.agency_id == agency.id,
+            FollowUp.purpose == CHECKIN,  # the other texts do not follow the check-in's timing
             FollowUp.status == FollowUpStatus.SCHEDULED,
             FollowUp.attempts == 0,
         )

@@ -57,6 +57,7 @@ def agency_list(lazy: Lazy) -> None:
             click.echo(f"{row.slug}\t{row.name}\t{row.timezone}\tquiet {row.quiet_hours}")
 
 
+# Long because each setting is one parameter and one line of the change it makes.
 @agency.command("configure")
 @agency_option
 @click.option(
@@ -76,6 +77,17 @@ def agency_list(lazy: Lazy) -> None:
     default=None,
     help="Twilio's Advanced Opt-Out answers STOP/START/HELP itself.",
 )
+@click.option("--confirmation-texts/--no-confirmation-texts", default=None,
+              help="Confirm each call when it is received, with its case number.")
+@click.option("--delay-texts/--no-delay-texts", default=None,
+              help="Text the caller when no unit is dispatched within the threshold.")
+@click.option("--delay-threshold", help="How long a received call waits before the delay text.")
+@click.option(
+    "--delay-rules", help="Other thresholds, ';'-separated: 'priority 1 = 10m; BURGLARY = 45m'."
+)
+@click.option("--case-update-texts/--no-case-update-texts", default=None,
+              help="Send case updates to victims who asked for them.")
+@click.option("--resources-url", help="The victim-services page texts may link ('' to clear).")
 @pass_lazy
 def agency_configure(
     lazy: Lazy,
@@ -89,6 +101,12 @@ def agency_configure(
     alert_url,
     alert_secret,
     advanced_opt_out,
+    confirmation_texts,
+    delay_texts,
+    delay_threshold,
+    delay_rules,
+    case_update_texts,
+    resources_url,
 ) -> None:
     """Change an agency's reply settings; show them when given no option.
 
@@ -103,6 +121,12 @@ def agency_configure(
         "alert_url": alert_url,
         "alert_secret": alert_secret,
         "advanced_opt_out": None if advanced_opt_out is None else "on" * advanced_opt_out,
+        "confirmation_texts": None if confirmation_texts is None else "on" * confirmation_texts,
+        "delay_texts": None if delay_texts is None else "on" * delay_texts,
+        "delay_threshold": delay_threshold,
+        "delay_rules": None if delay_rules is None else delay_rules.replace(";", "\n"),
+        "case_update_texts": None if case_update_texts is None else "on" * case_update_texts,
+        "resources_url": resources_url,
     }
     changes = {field: value for field, value in given.items() if value is not None}
     services = lazy.ready
@@ -124,4 +148,10 @@ def agency_configure(
             f"normal {agency.sla_normal_minutes}m, alert URL {agency.alert_url or '(none)'}"
             f"{' (signed)' if agency.alert_secret else ''}, advanced opt-out "
             f"{'on' if agency.advanced_opt_out else 'off'}"
+        )
+        click.echo(
+            f"texts: confirmation {'on' if agency.confirmation_texts else 'off'}, delay "
+            f"{'on' if agency.delay_texts else 'off'} after {agency.delay_minutes}m"
+            f" ({len(agency.delay_rules or [])} other thresholds), case updates "
+            f"{'on' if agency.case_update_texts else 'off'}"
         )

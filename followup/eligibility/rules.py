@@ -35,6 +35,7 @@ from followup.models import (
     FollowUpStatus,
     SkipReason,
 )
+from followup.models.calls import CHECKIN
 from followup.sending.gateways import twilio_codes
 
 # Follow-ups that count as "texted" for the frequency cap. At intake a scheduled one counts too,
@@ -86,6 +87,7 @@ def recently_contacted(
     query = select(FollowUp.id).where(
         FollowUp.agency_id == agency.id,
         FollowUp.phone == phone,
+        FollowUp.purpose == CHECKIN,  # the cap counts check-ins, not confirmations or updates
         _counts_for_cap(agency, now=now, count_scheduled=count_scheduled),
     )
     if exclude_followup_id is not None:
@@ -107,6 +109,7 @@ def recently_contacted_numbers(
             .where(
                 FollowUp.agency_id == agency.id,
                 FollowUp.phone.in_(phones),
+                FollowUp.purpose == CHECKIN,
                 _counts_for_cap(agency, now=now, count_scheduled=True),
             )
             .distinct()
@@ -166,6 +169,7 @@ def batch_facts(session: Session, followups: Iterable[FollowUp], *, now: datetim
         select(FollowUp.agency_id, FollowUp.phone, last_texted).where(
             FollowUp.agency_id.in_(agency_ids),
             FollowUp.phone.in_(phones),
+            FollowUp.purpose == CHECKIN,
             FollowUp.status.in_(_CONTACTED),
             last_texted >= min(since.values()),
             FollowUp.id.not_in([f.id for f in followups]),

@@ -56,7 +56,8 @@ def record_call_events(
             results[index] = exc
             continue
         fingerprint = fingerprint_of(event)
-        if event.call_id not in recorded and event.call_id not in new_ids:
+        closing = event.status in ("closed", "reopened")  # earlier stages go one by one
+        if closing and event.call_id not in recorded and event.call_id not in new_ids:
             new.append((index, event, fingerprint))
             new_ids.add(event.call_id)
             continue
@@ -66,11 +67,12 @@ def record_call_events(
             if isinstance(result, IntakeResult):
                 recorded[result.call.external_id] = result.call
         new, new_ids = [], set()
-        call = recorded[event.call_id]
-        if call.fingerprint == fingerprint:
+        call = recorded.get(event.call_id)
+        if call is not None and call.fingerprint == fingerprint:
             results[index] = IntakeResult(call, call.followup, changed=False)
         else:
             results[index] = record_call_event(session, agency, event, now=now)
+            recorded[event.call_id] = results[index].call
     for result_index, result in _record_new_calls(session, agency, new, now):
         results[result_index] = result
     return results  # type: ignore[return-value]  # every index is set above

@@ -34,6 +34,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime
@@ -49,6 +50,7 @@ DATE_FIELDS = frozenset(
     name
     for name, info in CallEvent.model_fields.items()
     if info.annotation in (datetime, AwareDatetime)
+    or any(arg in (datetime, AwareDatetime) for arg in get_args(info.annotation))
 )
 # One value for every row would make every row the same call.
 _NOT_CONSTANT = frozenset({"call_id"})
@@ -128,7 +130,11 @@ def parse_mapping(raw: dict) -> CallMapping:
         if not isinstance(value, expected):
             kind = "true or false" if expected is bool else "a string in quotes"
             raise MappingError(f"[constants] {name} must be {kind}")
-    missing = [name for name in REQUIRED if name not in columns and name not in constants]
+    # Without a status every row is a closed call, which needs its closing time.
+    required = REQUIRED if "status" in columns or "status" in constants else (
+        *REQUIRED, "closed_at"
+    )
+    missing = [name for name in required if name not in columns and name not in constants]
     if missing:
         raise MappingError(
             "the mapping names no column for the required field(s) "

@@ -1,7 +1,9 @@
-"""Intake: a call closed (or reopened) in dispatch becomes a scheduled or skipped check-in.
+"""Intake: a call received, dispatched, arrived at, closed or reopened in dispatch; a closed call
+becomes a scheduled or skipped check-in, a received one a confirmation and a delay text.
 
 Idempotent on (agency, call_id): the same event again changes nothing; a changed event updates
-the call and re-decides a check-in that has not gone out; a call gets at most one text, ever.
+the call and re-decides a check-in that has not gone out; a call gets at most one check-in, ever.
+Events may arrive in any order: an earlier stage after a later one only records its time.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from followup.core.phones import to_e164
 from followup.eligibility import call_types
 from followup.eligibility.rules import decide
-from followup.intake.schema import CallEvent, CallOut, FieldError, FollowUpOut
+from followup.intake import stages
+from followup.intake.schema import (
+    TIME_OF_STATUS,
+    CallEvent,
+    CallOut,
+    FieldError,
+    FollowUpOut,
+    TextOut,
+    UpdateOut,
+)
 from followup.models import (
     Agency,
     Call,
@@ -48,6 +59,11 @@ _CALL_FIELDS = (
     "call_type",
     "disposition",
     "closed_at",
+    "created_at_cad",
+    "dispatched_at",
+    "arrived_at",
+    "priority",
+    "officer_name",
     "caller_phone",
     "caller_name",
     "language",
@@ -74,7 +90,7 @@ class EventRejected(ValueError):
 @dataclass(frozen=True)
 class IntakeResult:
     call: Call
-    followup: FollowUp
+    followup: FollowUp | None  # the check-in (None until the call is closed)
     changed: bool  # False when the event repeated what was already recorded
     created: bool = False  # True when this event recorded the call for the first time
 
@@ -82,7 +98,7 @@ class IntakeResult:
 def record_call_event(
     session: Session, agency: Agency, event: CallEvent, *, now: datetime
 ) -> IntakeResult:
-    """Record ``event`` for ``agency`` and decide its check-in. The caller commits."""
+    """Record ``event`` for ``agency`` and decide its texts. The caller commits."""
     check_closed_at(event, agency, now)
     fingerprint = fingerprint_of(event)
     call = find_call(session, agency, event.call_id)
@@ -96,7 +112,12 @@ def record_call_event(
         if call.fingerprint == fingerprint:
             return IntakeResult(call, call.followup, changed=False)
         before = {name: getattr(call, name) for name in _CALL_FIELDS}
-        apply_event(call, agency, event, fingerprint, now)
+        if stages.is_late(call, event):
+            # An earlier stage after a later one: its time is recorded, nothing else changes.
+            if not stages.record_late(call, event, now):
+                return IntakeResult(call, call.followup, changed=False)
+        else:
+            apply_event(call, agency, event, fingerprint, now)
         changed_fields = [name for name in _CALL_FIELDS if getattr(call, name) != before[name]]
     if inserted or call_types.label_key(before["call_type"]) != call_types.label_key(
         call.call_type
@@ -104,6 +125,11 @@ def record_call_event(
         # The register counts each call once under its label (again if the label changes);
         # the same statement answers what IT decided about the label.
         review = call_types.record(session, agency, call.call_type, now=now)
+    stages.plan_texts(session, agency, call, event, now=now)
+    if not stages.needs_checkin(call, event, new_call=inserted):
+        return IntakeResult(
+            call, None if inserted else call.followup, changed=True, created=inserted
+        )
     followup = _decide(session, agency, call, event, now, new_call=inserted, review=review)
     if not inserted:
         # The dispatch system changed a call already recorded: say which fields and what the
@@ -130,17 +156,29 @@ def record_call_event(
 
 
 def check_closed_at(event: CallEvent, agency: Agency, now: datetime) -> None:
-    """Refuse a closing time in the future, or older than the agency keeps calls."""
-    if event.closed_at - now > _FUTURE_TOLERANCE:
-        problem = "is in the future; send it once the call closes"
-    elif event.closed_at < now - timedelta(days=agency.retention_days):
-        problem = (
-            f"is older than this agency keeps calls ({agency.retention_days} days): "
-            "it would be removed at once"
-        )
-    else:
-        return
-    raise EventRejected([FieldError(field="closed_at", message=problem)])
+    """Refuse an event without the time its status needs, or a time in the future or older
+    than the agency keeps calls."""
+    errors = []
+    required = TIME_OF_STATUS.get(event.status)
+    if required is not None and getattr(event, required) is None:
+        errors.append(FieldError(field=required, message=f"is required when status is "
+                                 f"{event.status!r}"))
+    for name in ("received_at", "dispatched_at", "arrived_at", "closed_at"):
+        moment = getattr(event, name)
+        if moment is None:
+            continue
+        if moment - now > _FUTURE_TOLERANCE:
+            problem = "is in the future; send it once it has happened"
+        elif moment < now - timedelta(days=agency.retention_days):
+            problem = (
+                f"is older than this agency keeps calls ({agency.retention_days} days): "
+                "it would be removed at once"
+            )
+        else:
+            continue
+        errors.append(FieldError(field=name, message=problem))
+    if errors:
+        raise EventRejected(errors)
 
 
 def find_call(session: Session, agency: Agency, external_id: str) -> Call | None:
@@ -177,21 +215,38 @@ def apply_event(
     *,
     e164: Callable[[str, str], str | None] = to_e164,
 ) -> None:
+    """Write ``event`` on ``call``. A closed or reopened event is the whole record (as before
+    there were stages: a field left out is cleared); an earlier stage only adds what it gives."""
+    whole = event.status in ("closed", "reopened")
     call.status = CallStatus(event.status)
     call.call_type = event.call_type
-    call.disposition = event.disposition
-    call.closed_at = event.closed_at
-    call.caller_phone = (
-        e164(event.caller_phone, agency.default_region) if event.caller_phone else None
-    )
-    call.caller_name = event.caller_name
-    call.language = event.language
-    call.district = event.district
-    call.beat = event.beat
-    call.unit = event.unit
-    call.officer_id = event.officer_id
-    call.self_initiated = event.self_initiated
-    call.do_not_contact = event.do_not_contact
+    phone = e164(event.caller_phone, agency.default_region) if event.caller_phone else None
+    for name, value in (
+        ("disposition", event.disposition),
+        ("caller_phone", phone),
+        ("caller_name", event.caller_name),
+        ("language", event.language),
+        ("district", event.district),
+        ("beat", event.beat),
+        ("unit", event.unit),
+        ("officer_id", event.officer_id),
+        ("priority", event.priority),
+        ("officer_name", event.officer_name),
+    ):
+        if whole or value is not None or not hasattr(call, name):
+            setattr(call, name, value)
+    for name, value in (
+        ("closed_at", event.closed_at),
+        ("created_at_cad", event.received_at),
+        ("dispatched_at", event.dispatched_at),
+        ("arrived_at", event.arrived_at),
+    ):
+        if value is not None or not hasattr(call, name):
+            setattr(call, name, value)
+    if whole or event.self_initiated or not hasattr(call, "self_initiated"):
+        call.self_initiated = event.self_initiated
+    if whole or event.do_not_contact or not hasattr(call, "do_not_contact"):
+        call.do_not_contact = event.do_not_contact
     call.fingerprint = fingerprint
     call.updated_at = now
 
@@ -250,15 +305,54 @@ def fingerprint_of(event: CallEvent) -> str:
     return hashlib.sha256(event.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def describe(call: Call) -> CallOut:
-    """Return the API's view of ``call`` and its check-in."""
+def describe(session: Session, call: Call) -> CallOut:
+    """Return the API's view of ``call``: its check-in, every text and every case update."""
     followup = call.followup
+    updates = stages.updates_of(session, call)
+    by_id = {update.id: update.update_id for update in updates}
+    texts = stages.texts_of(session, call)
+    text_of = {text.case_update_id: text for text in texts if text.case_update_id is not None}
     return CallOut(
         call_id=call.external_id,
-        followup=FollowUpOut(
+        status=str(call.status),
+        followup=None
+        if followup is None
+        else FollowUpOut(
             id=followup.id,
             status=followup.status,
             reason=followup.reason,
             send_at=followup.sent_at or followup.send_at,
         ),
+        texts=[
+            TextOut(
+                id=text.id,
+                purpose=text.purpose,
+                status=text.status,
+                reason=text.reason,
+                send_at=text.sent_at or text.send_at,
+                update_id=by_id.get(text.case_update_id),
+            )
+            for text in texts
+        ],
+        updates=[
+            UpdateOut(
+                update_id=update.update_id,
+                event=update.event,
+                occurred_at=update.occurred_at,
+                victim_notify=update.victim_notify,
+                **_update_text(text_of.get(update.id)),
+            )
+            for update in updates
+        ],
     )
+
+
+def _update_text(text: FollowUp | None) -> dict:
+    """Whether a case update was texted, and why not."""
+    if text is None:
+        return {"texted": False, "text_status": None, "reason": None}
+    return {
+        "texted": text.status == FollowUpStatus.SENT,
+        "text_status": str(text.status),
+        "reason": text.reason,
+    }

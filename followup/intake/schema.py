@@ -26,21 +26,74 @@ Text200 = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no call closed before this is followed up
 
 
-class CallEvent(BaseModel):
-    """A call for service closed (or reopened) in the dispatch or records system."""
+_TIME_FIELDS = ("received_at", "dispatched_at", "arrived_at", "closed_at")
+# The time each status requires (reopened needs none).
+TIME_OF_STATUS = {
+    "received": "received_at",
+    "dispatched": "dispatched_at",
+    "arrived": "arrived_at",
+    "closed": "closed_at",
+}
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+def _time_required_by_status() -> dict:
+    # Each status needs its own time, not null (a missing status means closed, so closed_at);
+    # stated in the schema as one branch per status, so that a request valid per the document
+    # is one the API accepts.
+    branches: list[dict] = [
+        {
+            "properties": {"status": {"const": status}, field: {"type": "string"}},
+            "required": ["status", field],
+        }
+        for status, field in TIME_OF_STATUS.items()
+        if status != "closed"
+    ]
+    branches.append(
+        {
+            "properties": {"status": {"const": "closed"}, "closed_at": {"type": "string"}},
+            "required": ["closed_at"],
+        }
+    )
+    branches.append({"properties": {"status": {"const": "reopened"}}, "required": ["status"]})
+    return {"anyOf": branches}
+
+
+class CallEvent(BaseModel):
+    """A call for service received, dispatched, arrived at, closed or reopened in dispatch."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_time_required_by_status()
+    )
 
     call_id: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] = Field(
         description="The agency's incident number; events with the same call_id update one call.",
         json_schema_extra=_NOT_BLANK,
     )
-    closed_at: AwareDatetime = Field(
+    closed_at: AwareDatetime | None = Field(
+        default=None,
         description=(
-            "When the call closed, ISO 8601 with an offset; not more than 15 minutes ahead of "
-            "the server's clock, not before 2000, and not older than the agency keeps calls "
-            "(its retention, 365 days by default)."
-        )
+            "When the call closed, ISO 8601 with an offset; required when status is closed. "
+            "Every time: not more than 15 minutes ahead of the server's clock, not before "
+            "2000, and not older than the agency keeps calls (365 days by default)."
+        ),
+    )
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the call was created in dispatch; required when status is received.",
+    )
+    dispatched_at: AwareDatetime | None = Field(
+        default=None,
+        description="When a unit was assigned; required when status is dispatched.",
+    )
+    arrived_at: AwareDatetime | None = Field(
+        default=None, description="When a unit arrived; required when status is arrived."
+    )
+    priority: Short | None = Field(
+        default=None,
+        description="The CAD's priority as it writes it ('1', 'P2'); picks a delay threshold.",
+    )
+    officer_name: Text200 | None = Field(
+        default=None, description="The assigned officer's name as texts may show it."
     )
     call_type: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] = Field(
         description="The agency's own call type label or code, e.g. 'THEFT-CAR PROWL'.",
@@ -67,7 +120,13 @@ class CallEvent(BaseModel):
         default=False, description="Officer-initiated: no caller to text."
     )
     do_not_contact: StrictBool = Field(default=False, description="Never text about this call.")
-    status: Literal["closed", "reopened"] = "closed"
+    status: Literal["received", "dispatched", "arrived", "closed", "reopened"] = Field(
+        default="closed",
+        description=(
+            "The stage the event reports. Any order and repetition are safe: an earlier stage "
+            "after a later one only records its time."
+        ),
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -86,6 +145,8 @@ class CallEvent(BaseModel):
         "beat",
         "unit",
         "officer_id",
+        "priority",
+        "officer_name",
         mode="before",
     )
     @classmethod
@@ -95,17 +156,19 @@ class CallEvent(BaseModel):
             return None
         return value
 
-    @field_validator("closed_at", mode="before")
+    @field_validator(*_TIME_FIELDS, mode="before")
     @classmethod
     def _text_only(cls, value):
         # Lax parsing would read a number as seconds since 1970; the schema says a string.
-        if not isinstance(value, str | datetime):
+        if value is not None and not isinstance(value, str | datetime):
             raise ValueError("must be an ISO 8601 date and time string with an offset")
         return value
 
-    @field_validator("closed_at")
+    @field_validator(*_TIME_FIELDS)
     @classmethod
-    def _in_utc_range(cls, value: datetime) -> datetime:
+    def _in_utc_range(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
         # 0001-01-01T00:00+05:00 parses but has no UTC equivalent (it was a 500).
         try:
             value = value.astimezone(UTC)
@@ -136,9 +199,158 @@ class FollowUpOut(BaseModel):
     send_at: datetime | None = Field(description="When it is due (scheduled) or was sent.")
 
 
+class TextOut(BaseModel):
+    """One text the service planned about the call, whatever its purpose."""
+
+    id: int
+    purpose: str = Field(description="checkin, confirmation, delay or update_<event>.")
+    status: Literal["scheduled", "sending", "sent", "failed", "skipped", "cancelled", "unknown"]
+    reason: str | None
+    send_at: datetime | None = Field(description="When it is due (scheduled) or was sent.")
+    update_id: str | None = Field(default=None, description="The case update it is about.")
+
+
+# The detail fields each case event may carry (any other is refused), and those it needs.
+DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
+    "detective_assigned": ("detective_name", "detective_phone"),
+    "arrest_made": ("report_number",),
+    "report_available": ("report_number",),
+    "case_closed": ("report_number",),
+    "property_ready": ("report_number",),
+    "court_date": ("court_date", "court_location"),
+    "warrant_issued": ("report_number",),
+    "referred_to_prosecutor": ("report_number",),
+    "custom": ("text",),
+}
+DETAIL_REQUIRED = {"court_date": ("court_date",), "custom": ("text",)}
+_DetailText = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra=_NOT_BLANK)]
+
+
+class UpdateDetail(BaseModel):
+    """What a case event says; which fields an event may carry is listed under ``event``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    detective_name: _DetailText | None = None
+    detective_phone: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+        default=None, json_schema_extra=_NOT_BLANK
+    )
+    report_number: _DetailText | None = None
+    court_date: _DetailText | None = Field(
+        default=None, description="As the text should say it, e.g. 'March 3, 2027 at 9:00 AM'."
+    )
+    court_location: Text200 | None = None
+    text: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        default=None,
+        description="custom only: the sentence the victim gets after the case number.",
+        json_schema_extra=_NOT_BLANK,
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_text(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character (U+0000)")
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be a string")
+        return value
+
+
+class CaseUpdateEvent(BaseModel):
+    """A case event from the records system, e.g. a detective assigned or an arrest made."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    update_id: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] = Field(
+        description="The records system's own id: the same id again changes nothing.",
+        json_schema_extra=_NOT_BLANK,
+    )
+    event: Literal[
+        "detective_assigned",
+        "arrest_made",
+        "report_available",
+        "case_closed",
+        "property_ready",
+        "court_date",
+        "warrant_issued",
+        "referred_to_prosecutor",
+        "custom",
+    ] = Field(
+        description=(
+            "Detail fields by event: detective_assigned: detective_name, detective_phone; "
+            "court_date: court_date (required), court_location; custom: text (required); "
+            "the others: report_number."
+        )
+    )
+    occurred_at: AwareDatetime = Field(
+        description="When it happened, ISO 8601 with an offset; not ahead of the server's clock."
+    )
+    victim_notify: StrictBool = Field(
+        default=False,
+        description=(
+            "The victim asked for updates (consent recorded in the RMS). Without it (on this or "
+            "an earlier update of the call) nothing is texted."
+        ),
+    )
+    detail: UpdateDetail = Field(default_factory=UpdateDetail)
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _text_only(cls, value):
+        if not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date and time string with an offset")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc_range(cls, value: datetime) -> datetime:
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range") from None
+        if value < EARLIEST:
+            raise ValueError(f"is before {EARLIEST:%Y-%m-%d}: not a real time")
+        return value
+
+    def detail_errors(self) -> list[FieldError]:
+        """The detail fields this event may not carry, and those it needs but lacks."""
+        allowed = DETAIL_FIELDS[self.event]
+        given = self.detail.model_dump(exclude_none=True)
+        errors = [
+            FieldError(field=f"detail.{name}", message=f"is not a field of {self.event!r}")
+            for name in given
+            if name not in allowed
+        ]
+        errors += [
+            FieldError(field=f"detail.{name}", message=f"is required for {self.event!r}")
+            for name in DETAIL_REQUIRED.get(self.event, ())
+            if name not in given
+        ]
+        return errors
+
+
+class UpdateOut(BaseModel):
+    update_id: str
+    event: str
+    occurred_at: datetime
+    victim_notify: bool
+    texted: bool = Field(description="Whether its text went out.")
+    text_status: str | None = Field(
+        description="Its text's status (scheduled, sent, skipped...); null: no text planned."
+    )
+    reason: str | None = Field(
+        description="Why it was not (or not yet) texted: purpose_off, no_consent, opted_out..."
+    )
+
+
 class CallOut(BaseModel):
     call_id: str
-    followup: FollowUpOut
+    status: str = Field(description="The furthest stage reported (closed/reopened: the latest).")
+    followup: FollowUpOut | None = Field(
+        description="The check-in after the call closed (null until the call is closed)."
+    )
+    texts: list[TextOut] = Field(default_factory=list)
+    updates: list[UpdateOut] = Field(default_factory=list)
 
 
 class FieldError(BaseModel):

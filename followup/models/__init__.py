@@ -11,6 +11,7 @@ from followup.models.call_types import CallType, CallTypeDecision
 from followup.models.calls import (
     Call,
     CallStatus,
+    CaseUpdate,
     Contact,
     FollowUp,
     FollowUpStatus,
@@ -51,9 +52,9 @@ from followup.models.staff import AuditEvent, Role, User
 
 __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
-    "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CallbackEvent",
-    "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Category", "CommentReview",
-    "Contact", "Conversation", "ConversationStep",
+    "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CaseUpdate",
+    "CallbackEvent", "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Category",
+    "CommentReview", "Contact", "Conversation", "ConversationStep",
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
     "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
     "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",

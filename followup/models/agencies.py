@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import JSON, Boolean, FetchedValue, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from followup.core.db import Base, UTCDateTime
@@ -61,6 +61,23 @@ class Agency(Base):
     # Hold check-ins whose call type nobody has reviewed in the call-type register (off by
     # default): they wait, unsent, until IT decides about the label.
     hold_unreviewed_call_types: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Texts across the whole call (issue 20). Off in the database for agencies that existed
+    # before them; ``create_agency`` turns confirmation and delay texts on for new agencies.
+    confirmation_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    delay_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    delay_minutes: Mapped[int] = mapped_column(Integer, server_default="30")
+    # Other thresholds: [{"priority": "1", "minutes": 10}] or [{"pattern": "BURGLARY", ...}];
+    # the first that matches the call wins.
+    delay_rules: Mapped[list[dict]] = mapped_column(JSON, server_default="[]")
+    case_update_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    case_page: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The victim services page. FetchedValue: an INSERT that does not set it names no column an
+    # older schema lacks (as the database defaults above).
+    resources_url: Mapped[str | None] = mapped_column(String(500), server_default=FetchedValue())
+
+    @property
+    def delay_threshold(self) -> timedelta:
+        return timedelta(minutes=self.delay_minutes)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -6,19 +6,60 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    text,
+)
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from followup.core.db import Base, StrEnumType, UTCDateTime
 
 if TYPE_CHECKING:
     from followup.models.agencies import Agency
 
-class CallStatus(StrEnum):
-    """The call's state as the dispatch system last reported it."""
+# Columns of issue 20 (schema 0014): an INSERT that does not set them names no column an older
+# schema lacks (NULL in the database either way).
+_LATER = FetchedValue()
 
+
+class CallStatus(StrEnum):
+    """The call's state as the dispatch system reported it, furthest stage first.
+
+    ::
+
+        received --> dispatched --> arrived --> closed <--> reopened
+
+    Events may come in any order: an earlier stage arriving after a later one records its time
+    and changes nothing else (``stage``); between closed and reopened the latest event wins.
+    """
+
+    RECEIVED = "received"  # the call was created in dispatch: a confirmation text may follow
+    DISPATCHED = "dispatched"  # a unit was assigned: no delay text any more
+    ARRIVED = "arrived"  # a unit arrived on scene
     CLOSED = "closed"  # the call for service is over: a check-in may follow
     REOPENED = "reopened"  # work resumed on the call: any check-in not yet sent is cancelled
+
+    @property
+    def stage(self) -> int:
+        """How far the call has come: closed and reopened are the same stage."""
+        return _STAGES[self]
+
+
+_STAGES = {
+    CallStatus.RECEIVED: 0,
+    CallStatus.DISPATCHED: 1,
+    CallStatus.ARRIVED: 2,
+    CallStatus.CLOSED: 3,
+    CallStatus.REOPENED: 3,
+}
 
 
 class FollowUpStatus(StrEnum):
@@ -84,6 +125,10 @@ class SkipReason(StrEnum):
     WINDOW_PASSED = "window_passed"  # failed: retries would go past the maximum age
     RETRIES_EXHAUSTED = "retries_exhausted"  # failed: transient errors every time, up to the limit
     GATEWAY_REJECTED = "gateway_rejected"  # failed: the gateway refused permanently (see code)
+    PURPOSE_OFF = "purpose_off"  # the agency does not send this kind of text
+    CALL_DISPATCHED = "call_dispatched"  # delay text: a unit was dispatched (or arrived) in time
+    CALL_CLOSED = "call_closed"  # confirmation or delay: the call was already over
+    NO_CONSENT = "no_consent"  # case update: the victim did not ask for updates
     # With status unknown: Twilio's answer to a send was lost (timeout, 5xx). Pending: a later
     # sweep asks Twilio whether it took the text; running: a sender is asking; failed: Twilio
     # could not be asked, so staff decide (nothing resends it).
@@ -121,6 +166,7 @@ class Call(Base):
         UniqueConstraint("agency_id", "external_id"),
         Index("ix_calls_agency_closed", "agency_id", "closed_at"),  # reports read by period
     )
+    __mapper_args__ = {"eager_defaults": False}  # see _LATER
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -128,7 +174,18 @@ class Call(Base):
     status: Mapped[CallStatus] = mapped_column(StrEnumType(CallStatus, 16))
     call_type: Mapped[str] = mapped_column(String(200))
     disposition: Mapped[str | None] = mapped_column(String(200))
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When each stage happened, as the dispatch system said (None: not reported). A call first
+    # reported as received has no closing time until it closes.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The API's received_at: when the call was created in dispatch.
+    created_at_cad: Mapped[datetime | None] = mapped_column(UTCDateTime, server_default=_LATER)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, server_default=_LATER)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, server_default=_LATER)
+    # The CAD's priority, as sent.
+    priority: Mapped[str | None] = mapped_column(String(16), server_default=_LATER)
+    officer_name: Mapped[str | None] = mapped_column(
+        String(200), server_default=_LATER
+    )
     caller_phone: Mapped[str | None] = mapped_column(String(20))  # E.164 when it parsed
     caller_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(35))  # BCP 47 as sent
@@ -139,18 +196,47 @@ class Call(Base):
     self_initiated: Mapped[bool] = mapped_column(Boolean, default=False)
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     fingerprint: Mapped[str] = mapped_column(String(64))  # hash of the last event's fields
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when this service recorded it
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency] = relationship()
-    followup: Mapped[FollowUp | None] = relationship(back_populates="call", uselist=False)
+    # The check-in (the survey after the call closed): one per call at most.
+    followup: Mapped[FollowUp | None] = relationship(
+        primaryjoin=lambda: and_(
+            Call.id == foreign(FollowUp.call_id), FollowUp.purpose == CHECKIN
+        ),
+        uselist=False,
+        overlaps="call,texts",
+    )
+    # Every text the service schedules about the call, whatever its purpose, in order.
+    texts: Mapped[list[FollowUp]] = relationship(
+        primaryjoin=lambda: Call.id == foreign(FollowUp.call_id),
+        order_by=lambda: FollowUp.id,
+        viewonly=True,
+    )
+
+
+CHECKIN = "checkin"  # FollowUp.purpose of the check-in (Purpose.CHECKIN)
 
 
 class FollowUp(Base):
-    """The check-in text for one call: its schedule, its outcome, and why it was not sent."""
+    """One text the service means to send about a call: its schedule, its outcome, and why it
+    was not sent. ``purpose`` says which: the check-in after the call closed (at most one per
+    call), the confirmation when it was received, the delay text, or a case update (one per
+    update). Every purpose goes through the same claim, send and outcome lifecycle."""
 
     __tablename__ = "followups"
+    __mapper_args__ = {"eager_defaults": False}  # see _LATER
     __table_args__ = (
+        # One text of each purpose per call; case updates, one per update.
+        Index(
+            "uq_followups_call_purpose",
+            "call_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("case_update_id IS NULL"),
+            postgresql_where=text("case_update_id IS NULL"),
+        ),
         # The sender's sweep reads only what is due: this index makes that cost independent
         # of how many follow-ups wait for later.
         Index("ix_followups_status_send_at", "status", "send_at"),
@@ -161,7 +247,12 @@ class FollowUp(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    # The template purpose: "checkin", "confirmation", "delay" or "update_<event>".
+    purpose: Mapped[str] = mapped_column(String(48), server_default=CHECKIN)
+    case_update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_updates.id"), unique=True, server_default=_LATER
+    )
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[FollowUpStatus] = mapped_column(StrEnumType(FollowUpStatus, 16))
@@ -175,5 +266,32 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    call: Mapped[Call] = relationship(back_populates="followup")
+    call: Mapped[Call] = relationship(overlaps="followup,texts")
     agency: Mapped[Agency] = relationship()
+    case_update: Mapped[CaseUpdate | None] = relationship()
+
+    @property
+    def is_checkin(self) -> bool:
+        return self.purpose == CHECKIN
+
+
+class CaseUpdate(Base):
+    """A case event the records system reported for a call (detective assigned, arrest made...).
+
+    Idempotent on the caller's ``update_id`` per call. A text follows only when the victim asked
+    for updates (``victim_notify``); ``notify_phone`` is the number the victim confirmed."""
+
+    __tablename__ = "case_updates"
+    __table_args__ = (UniqueConstraint("call_id", "update_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    update_id: Mapped[str] = mapped_column(String(64))  # the records system's own id
+    event: Mapped[str] = mapped_column(String(32))  # detective_assigned, arrest_made, ...
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    victim_notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_phone: Mapped[str | None] = mapped_column(String(20))  # E.164, as the victim confirmed
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

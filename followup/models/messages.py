@@ -18,6 +18,8 @@ class Purpose(StrEnum):
     (``staff_reply_<name>``, approved by IT staff); these are the ones the service sends itself."""
 
     CHECKIN = "checkin"  # the check-in after the call closed
+    CONFIRMATION = "confirmation"  # the call was received: its case number, how to add details
+    DELAY = "delay"  # no unit dispatched within the agency's threshold: not forgotten, 911
     ASK_COMMENT = "ask_comment"  # after a good answer: thanks, and an invitation to comment
     ASK_MORE = "ask_more"  # after any other answer: what could we have done better?
     QUESTION_ACK = "question_ack"  # after a question: a person will answer it

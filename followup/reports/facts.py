@@ -47,6 +47,7 @@ from followup.models import (
     ReportLog,
     ReportReply,
 )
+from followup.models.calls import CHECKIN
 from followup.reports import stamps
 
 logger = logging.getLogger(__name__)
@@ -199,8 +200,9 @@ def rebuild(session: Session, call_ids: list[int]) -> None:
             FollowUp.error_code,
             FollowUp.language,
         )
-        .outerjoin(FollowUp, FollowUp.call_id == Call.id)
-        .where(_among(session, Call.id, call_ids))
+        # The check-in: the other texts about a call are not what these figures count.
+        .outerjoin(FollowUp, (FollowUp.call_id == Call.id) & (FollowUp.purpose == CHECKIN))
+        .where(_among(session, Call.id, call_ids), Call.closed_at.is_not(None))
     ).all()
     if not calls:
         return

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts
 from followup.core.quiet_hours import next_allowed
+from followup.eligibility import notices
 from followup.models import (
     FollowUp,
     FollowUpStatus,
@@ -61,8 +62,16 @@ def schedule_retry(followup: FollowUp, now: datetime, policy: RetryPolicy, code:
     Return ``"retrying"`` or ``"failed"`` (SweepReport field names).
     """
     agency = followup.agency
-    deadline = followup.call.closed_at + timedelta(days=agency.max_age_days)
-    retry_at = next_allowed(now + policy.delay(followup.attempts), agency.zone, agency.quiet)
+    # A check-in is worth sending until the call is too old; a text about a call still open
+    # (confirmation, delay) only for a while; a case update, as long as a check-in.
+    started = followup.call.closed_at or followup.created_at
+    if followup.purpose in notices.QUIET_EXEMPT:
+        deadline = followup.created_at + notices.STALE_AFTER
+        quiet = None
+    else:
+        deadline = started + timedelta(days=agency.max_age_days)
+        quiet = agency.quiet
+    retry_at = next_allowed(now + policy.delay(followup.attempts), agency.zone, quiet)
     followup.error_code = code
     followup.updated_at = now
     if followup.attempts >= policy.max_attempts or retry_at > deadline:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload
 from followup.core.clock import Clock
 from followup.core.db import Database
 from followup.core.quiet_hours import next_allowed, next_quiet_start
+from followup.eligibility import notices
 from followup.eligibility import rules as eligibility
 from followup.models import (
     Call,
@@ -37,7 +38,6 @@ from followup.models import (
     Message,
     MessageDirection,
     MessageStatus,
-    Purpose,
     SkipReason,
 )
 from followup.sending import delivery, stale
@@ -322,23 +322,30 @@ class Sender(GatewayOutcomes):
             return "skipped"
         call, agency = followup.call, followup.call.agency
         followup.updated_at = now
-        decision = eligibility.evaluate(
-            session,
-            agency,
-            call,
-            now=now,
-            phone_given=True,
-            followup_id=followup.id,
-            at_send_time=True,
-            facts=facts,
-        )
+        purpose = followup.purpose
+        if followup.is_checkin:
+            decision = eligibility.evaluate(
+                session,
+                agency,
+                call,
+                now=now,
+                phone_given=True,
+                followup_id=followup.id,
+                at_send_time=True,
+                facts=facts,
+            )
+        else:
+            decision = notices.evaluate(
+                session, agency, call, purpose, now=now, followup=followup, facts=facts
+            )
         if not decision.eligible:
             # Held (the agency began holding unreviewed call types since it was scheduled)
             # waits for IT's decision; anything else is skipped for good.
             followup.status = FollowUpStatus.HELD if decision.held else FollowUpStatus.SKIPPED
             followup.reason = decision.reason
             return "skipped"
-        allowed = next_allowed(now, agency.zone, agency.quiet)
+        quiet = None if purpose in notices.QUIET_EXEMPT else agency.quiet
+        allowed = next_allowed(now, agency.zone, quiet)
         if allowed > now:  # claimed late, or a retry landed in quiet hours
             followup.status = FollowUpStatus.SCHEDULED
             followup.send_at = allowed
@@ -348,13 +355,14 @@ class Sender(GatewayOutcomes):
                 session,
                 agency,
                 call,
-                Purpose.CHECKIN,
+                purpose,
                 followup.language,
                 cache=templates,
+                **message_templates.update_context(followup.case_update),
             )
         except message_templates.TemplateRenderError as exc:
             # A broken template must never reach a caller half-rendered.
-            logger.error("check-in text for agency %s did not render: %s", agency.slug, exc)
+            logger.error("%s text for agency %s did not render: %s", purpose, agency.slug, exc)
             followup.status = FollowUpStatus.FAILED
             followup.reason = SkipReason.TEMPLATE_ERROR
             return "failed"
@@ -368,7 +376,7 @@ class Sender(GatewayOutcomes):
             direction=MessageDirection.OUTBOUND,
             phone=followup.phone,
             body=rendered.body,
-            purpose=Purpose.CHECKIN,
+            purpose=purpose,
             status=MessageStatus.PENDING,
             gateway=self.gateway.name,
             created_at=now,
@@ -376,5 +384,6 @@ class Sender(GatewayOutcomes):
         )
         session.add(message)
         followup.attempts += 1
-        facts.texted.add((agency.id, call.caller_phone))  # one text per number per batch
-        return followup, message, next_quiet_start(now, agency.zone, agency.quiet)
+        if followup.is_checkin:
+            facts.texted.add((agency.id, call.caller_phone))  # one check-in per number per batch
+        return followup, message, next_quiet_start(now, agency.zone, quiet)

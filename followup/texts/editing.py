@@ -34,6 +34,17 @@ PURPOSES = {
     Purpose.OPT_OUT_CONFIRM: "The confirmation of STOP",
     Purpose.OPT_IN_CONFIRM: "The confirmation of START",
     Purpose.ALERT: "To on-duty commanders, about an urgent callback",
+    Purpose.CONFIRMATION: "When a call is received: its case number, how to add details",
+    Purpose.DELAY: "When no unit is dispatched in time: not forgotten, 911 for emergencies",
+    "update_detective_assigned": "Case update: a detective is assigned",
+    "update_arrest_made": "Case update: an arrest was made",
+    "update_report_available": "Case update: the report is available",
+    "update_case_closed": "Case update: the case is closed",
+    "update_property_ready": "Case update: property is ready to pick up",
+    "update_court_date": "Case update: a court date is set",
+    "update_warrant_issued": "Case update: a warrant was issued",
+    "update_referred_to_prosecutor": "Case update: referred to the prosecutor",
+    "update_custom": "Case update in the records system's own words",
 }
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 MAX_RENDERED = 1600  # Twilio refuses longer bodies
@@ -84,6 +95,15 @@ def sample_context(agency: Agency, language: str) -> dict[str, str]:
             "caller_first_name": "Alex",
             "case_number": "24-118842",
             "callback_id": "42",
+            "officer_name": "Officer Diaz",
+            "officer_badge": "4471",
+            "unit": "2A14",
+            "detective_name": "Morgan Lee",
+            "detective_phone": "(202) 555-0142",
+            "report_number": "R26-00417",
+            "court_date": "Jan 12, 9:00 AM",
+            "court_location": "Westlake Municipal Court, Room 2",
+            "update_text": "Your case file has been updated.",
         }
     )
 

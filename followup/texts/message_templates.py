@@ -32,6 +32,16 @@ PLACEHOLDERS: Mapping[str, str] = {
     "caller_first_name": "the caller's first name (empty when not known)",
     "case_number": "the agency's incident number for the call",
     "callback_id": "the callback's number (alerts to commanders)",
+    "officer_name": "the assigned officer's name, as the dispatch system sent it",
+    "officer_badge": "the assigned officer's badge or ID number",
+    "unit": "the unit assigned to the call, e.g. 2A14",
+    "detective_name": "the detective assigned to the case (case updates)",
+    "detective_phone": "the detective's phone number (case updates)",
+    "report_number": "the report's number (case updates)",
+    "court_date": "the court date as the records system wrote it (case updates)",
+    "court_location": "where the court date is (case updates)",
+    "update_text": "the records system's own words for a custom update",
+    "resources_url": "the agency's victim-services page (empty when not set)",
     "opt_out_keyword": "the word that stops the texts: STOP",
     "help_keyword": "the word that gets help: HELP",
 }
@@ -238,7 +248,11 @@ def format_day(day, language: str) -> str:
 def agency_context(agency: Agency) -> dict[str, str]:
     """Return placeholder values for a text that is about no particular call."""
     context = dict.fromkeys(PLACEHOLDERS, "") | KEYWORDS
-    context.update(agency_name=agency.name, agency_phone=agency.phone or "")
+    context.update(
+        agency_name=agency.name,
+        agency_phone=agency.phone or "",
+        resources_url=getattr(agency, "resources_url", None) or "",
+    )
     return context
 
 
@@ -247,15 +261,41 @@ def call_context(agency: Agency, call: Call | None, language: str) -> dict[str, 
     context = agency_context(agency)
     if call is None:
         return context
-    closed_local = call.closed_at.astimezone(agency.zone)
+    # An open call has no closing time yet: its day is the day it was received.
+    moment = call.closed_at or call.created_at_cad or call.received_at
+    closed_local = moment.astimezone(agency.zone)
     first_name = (call.caller_name or "").strip().split(" ")[0] if call.caller_name else ""
     context.update(
         call_date=format_day(closed_local.date(), language),
         call_type=call.call_type,
         caller_first_name=first_name.title() if first_name.isupper() else first_name,
         case_number=call.external_id,
+        officer_name=call.officer_name or "",
+        officer_badge=call.officer_id or "",
+        unit=call.unit or "",
     )
     return context
+
+
+# The fields of a case update's detail, and the placeholder each fills.
+UPDATE_FIELDS = {
+    "detective_name": "detective_name",
+    "detective_phone": "detective_phone",
+    "report_number": "report_number",
+    "court_date": "court_date",
+    "court_location": "court_location",
+    "text": "update_text",
+}
+
+
+def update_context(update) -> dict[str, str]:
+    """Placeholder values from a case update's detail (none for other texts)."""
+    if update is None:
+        return {}
+    detail = update.detail or {}
+    return {
+        placeholder: str(detail.get(field) or "") for field, placeholder in UPDATE_FIELDS.items()
+    }
 
 
 def render_for_call(

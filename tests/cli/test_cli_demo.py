@@ -84,3 +84,26 @@ def test_an_urgent_reply_in_the_demo_alerts_the_commander_and_the_outbox_lists_e
     readable = cli("outbox")
     assert re.search(r"to \S+  alert  \[queued\]", readable)
     assert re.search(r"to \S+  checkin  \[queued\]", readable)
+
+
+def test_the_demo_shows_a_confirmation_and_a_delay_text_in_the_simulator(
+    services, agency, sender, client
+):
+    from followup.setup import DEMO_WAITING_CALLER
+
+    ensure_demo_accounts(services, agency)
+    ensure_demo_accounts(services, agency)  # a second start adds nothing
+    sender.drain()
+
+    page = client.get(f"/simulator?phone={DEMO_WAITING_CALLER}")
+    with services.db.Session() as session:
+        from sqlalchemy import select
+
+        from followup.models import Message
+
+        sent = [
+            m.purpose
+            for m in session.scalars(select(Message).where(Message.phone == DEMO_WAITING_CALLER))
+        ]
+    assert sorted(sent) == ["confirmation", "delay"]
+    assert page.status_code in (200, 302)

@@ -106,3 +106,14 @@ def test_agency_configure_sets_reply_settings_and_refuses_bad_ones(cli, db):
     assert agency.advanced_opt_out and "(signed)" in out
     assert cli("agency", "configure", "--alert-url", "ftp://x", ok=False).exit_code == 1
     assert cli("agency", "configure", "--sla-high", "soon", ok=False).exit_code == 1
+
+
+def test_agency_configure_turns_each_purpose_of_text_on_or_off(cli, db):
+    out = cli(
+        "agency", "configure", "--no-confirmation-texts", "--delay-threshold", "20m",
+        "--delay-rules", "priority 1 = 10m; BURGLARY = 45m", "--case-update-texts",
+    ).stdout
+
+    assert "texts: confirmation off, delay on after 20m (2 other thresholds)" in out
+    assert "case updates on" in out
+    assert cli("agency", "configure", "--delay-threshold", "soon", ok=False).exit_code == 1

@@ -122,6 +122,9 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
         # Other systems: a staff session is no credential there.
         ("POST", "/api/v1/calls"): ("/api/v1/calls", {}, everyone(401)),
         ("GET", "/api/v1/calls/<path:call_id>"): (f"/api/v1/calls/{w.call_id}", {}, everyone(401)),
+        ("POST", "/api/v1/calls/<path:call_id>/updates"): (
+            f"/api/v1/calls/{w.call_id}/updates", {}, everyone(401)
+        ),
         ("GET", "/api/v1/openapi.json"): ("/api/v1/openapi.json", {}, everyone(200)),
         ("POST", "/webhooks/twilio/sms"): ("/webhooks/twilio/sms", {}, everyone(403)),
         ("POST", "/webhooks/twilio/status"): ("/webhooks/twilio/status", {}, everyone(403)),

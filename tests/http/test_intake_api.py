@@ -20,14 +20,18 @@ def test_closed_call_schedules_a_checkin_two_hours_after_closing(api, db):
     response = api.post_call(call_id="24-001", closed_at="2026-11-23T09:30:00-05:00")
 
     assert response.status_code == 202
+    checkin = {
+        "id": response.json["followup"]["id"],
+        "status": "scheduled",
+        "reason": None,
+        "send_at": "2026-11-23T16:30:00Z",
+    }
     assert response.json == {
         "call_id": "24-001",
-        "followup": {
-            "id": response.json["followup"]["id"],
-            "status": "scheduled",
-            "reason": None,
-            "send_at": "2026-11-23T16:30:00Z",
-        },
+        "status": "closed",
+        "followup": checkin,
+        "texts": [checkin | {"purpose": "checkin", "update_id": None}],
+        "updates": [],
     }
     followup = followup_for(db, "24-001")
     assert followup.phone == "+12025550123"
@@ -238,7 +242,7 @@ def test_openapi_document_describes_the_validating_schema(client):
     spec = response.json
     assert spec["openapi"].startswith("3.")
     event = spec["components"]["schemas"]["CallEvent"]
-    assert set(event["required"]) == {"call_id", "closed_at", "call_type"}
+    assert set(event["required"]) == {"call_id", "call_type"}  # closed_at: for closed only
     assert event["additionalProperties"] is False
     assert "post" in spec["paths"]["/api/v1/calls"]
     assert "404" in spec["paths"]["/api/v1/calls/{call_id}"]["get"]["responses"]

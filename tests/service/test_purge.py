@@ -242,6 +242,7 @@ def test_a_dry_run_counts_what_a_purge_removes_and_changes_nothing(db, clock, se
         "messages": 3,  # the old reply, its check-in, and the check-in nobody answered
         "calls": 2,
         "followups": 2,
+        "case_updates": 0,
         "conversations": 1,
         "callback_events": 1,
         "triage_corrections": 1,

@@ -1,0 +1,144 @@
+"""Whether a caller gets a text other than the check-in: the confirmation when the call is
+received, the delay text when no unit is dispatched in time, and case updates.
+
+They keep the check-in's rules that protect the person (a number, no opt-out, reachable, no
+do-not-contact, somebody called, nothing about a sensitive call unasked) and add their own; the
+frequency cap counts check-ins only. The same decision runs when the text is planned and again
+just before it is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.eligibility import contacts
+from followup.eligibility.rules import ELIGIBLE, BatchFacts, Decision, _unreachable
+from followup.eligibility.sensitive import match_sensitive, matches_any
+from followup.models import (
+    Agency,
+    Call,
+    CallStatus,
+    CaseUpdate,
+    Contact,
+    FollowUp,
+    SkipReason,
+)
+
+CONFIRMATION = "confirmation"  # "we received your call, case 26-118842"
+DELAY = "delay"  # "no officer is free yet; we have not forgotten you"
+UPDATE_PREFIX = "update_"  # a case update: update_<event>, e.g. update_arrest_made
+# Texts that go out whatever the hour: the person just called, or is waiting for an officer.
+QUIET_EXEMPT = frozenset({CONFIRMATION, DELAY})
+# A confirmation or delay text later than this is no help: it is dropped (too_old).
+STALE_AFTER = timedelta(hours=1)
+
+
+def is_update(purpose: str) -> bool:
+    return purpose.startswith(UPDATE_PREFIX)
+
+
+def delay_threshold(agency: Agency, call: Call) -> timedelta:
+    """How long a received call may wait for a unit before the delay text: the first of the
+    agency's rules that matches the call's priority or call type, else its default."""
+    for rule in agency.delay_rules or ():
+        priority = rule.get("priority")
+        if priority is not None:
+            if call.priority and call.priority.strip().casefold() == str(priority).casefold():
+                return timedelta(minutes=int(rule["minutes"]))
+        elif matches_any(call.call_type, [rule.get("pattern", "")]):
+            return timedelta(minutes=int(rule["minutes"]))
+    return agency.delay_threshold
+
+
+def _person_rules(
+    session: Session,
+    agency: Agency,
+    call: Call,
+    phone: str | None,
+    *,
+    now: datetime,
+    phone_given: bool,
+    facts: BatchFacts | None,
+) -> Decision:
+    """The check-in's rules that protect the person, in its order (no frequency cap)."""
+    if not phone_given:
+        return Decision(SkipReason.NO_PHONE)
+    if phone is None:
+        return Decision(SkipReason.INVALID_PHONE)
+    contact: Contact | None = (
+        facts.contacts.get((agency.id, phone))
+        if facts is not None
+        else contacts.find(session, agency.id, phone)
+    )
+    if contact is not None and contact.opted_out:
+        return Decision(SkipReason.OPTED_OUT)
+    if _unreachable(contact, now):
+        return Decision(SkipReason.UNREACHABLE)
+    if call.do_not_contact:
+        return Decision(SkipReason.DO_NOT_CONTACT)
+    if call.self_initiated:
+        return Decision(SkipReason.SELF_INITIATED)
+    return ELIGIBLE
+
+
+def _consented(session: Session, update: CaseUpdate) -> bool:
+    """The victim asked for updates: on this update, or on an earlier one of the same call."""
+    if update.victim_notify:
+        return True
+    earlier = select(CaseUpdate.id).where(
+        CaseUpdate.call_id == update.call_id,
+        CaseUpdate.victim_notify.is_(True),
+        CaseUpdate.id < update.id,
+    )
+    return session.scalar(earlier.limit(1)) is not None
+
+
+def evaluate(
+    session: Session,
+    agency: Agency,
+    call: Call,
+    purpose: str,
+    *,
+    now: datetime,
+    phone_given: bool = True,
+    followup: FollowUp | None = None,
+    facts: BatchFacts | None = None,
+) -> Decision:
+    """Apply the rules for a ``purpose`` text about ``call``; return the first that says no."""
+    update = followup.case_update if followup is not None else None
+    phone = followup.phone if followup is not None else call.caller_phone
+    decision = _person_rules(
+        session, agency, call, phone, now=now, phone_given=phone_given, facts=facts
+    )
+    if not decision.eligible:
+        return decision
+    sensitive = match_sensitive(call.call_type, agency.sensitive_patterns or ())
+    if is_update(purpose):
+        # Only when the victim asked; for a sensitive call, only to the number they confirmed.
+        if not agency.case_update_texts:
+            return Decision(SkipReason.PURPOSE_OFF)
+        if update is None or not _consented(session, update):
+            return Decision(SkipReason.NO_CONSENT)
+        if sensitive and not update.notify_phone:
+            return Decision(SkipReason.SENSITIVE_CALL_TYPE, sensitive.group)
+        return ELIGIBLE
+    if sensitive:
+        return Decision(SkipReason.SENSITIVE_CALL_TYPE, sensitive.group)
+    enabled = agency.confirmation_texts if purpose == CONFIRMATION else agency.delay_texts
+    if not enabled:
+        return Decision(SkipReason.PURPOSE_OFF)
+    if call.closed_at is not None or call.status in (CallStatus.CLOSED, CallStatus.REOPENED):
+        return Decision(SkipReason.CALL_CLOSED)
+    if purpose == DELAY and (call.dispatched_at is not None or call.arrived_at is not None):
+        return Decision(SkipReason.CALL_DISPATCHED)
+    due = (
+        call.created_at_cad
+        if purpose == CONFIRMATION
+        else (followup.send_at if followup is not None else None)
+    )
+    if due is not None and now - due > STALE_AFTER:
+        return Decision(SkipReason.TOO_OLD)
+    return ELIGIBLE
