@@ -204,7 +204,9 @@ class TextOut(BaseModel):
 
     id: int
     purpose: str = Field(description="checkin, confirmation, delay or update_<event>.")
-    status: Literal["scheduled", "sending", "sent", "failed", "skipped", "cancelled", "unknown"]
+    status: Literal[
+        "scheduled", "held", "sending", "sent", "failed", "skipped", "cancelled", "unknown"
+    ]
     reason: str | None
     send_at: datetime | None = Field(description="When it is due (scheduled) or was sent.")
     update_id: str | None = Field(default=None, description="The case update it is about.")
