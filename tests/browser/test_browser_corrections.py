@@ -80,7 +80,7 @@ def test_a_commander_corrects_triage_and_the_reports_count_it(page, server, serv
 def test_a_commander_confirms_a_suggested_opt_out_and_texts_stop(page, server, services, watch):
     caller = "+12025550142"
     checkin_sent(services, server.app, caller)
-    text_in(services, server.app, caller, "nobody ever came, leave me alone")
+    text_in(services, server.app, caller, "nobody ever came, I am done with all of this")
     callback = callback_from(services, caller)
     with services.db.begin() as session:  # the model's suggestion, which the service never acts on
         message = session.get(Message, callback.message_id)
