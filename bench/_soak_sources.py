@@ -33,7 +33,6 @@ PASSWORD = "soak " + os.urandom(8).hex()  # the commander's password, never prin
 STATUS_PATH = "/webhooks/twilio/status"
 
 
-
 class SoakTwilio(FakeTwilio):
     """The fake, handing each check-in it creates to the reply and status sources."""
 
@@ -123,6 +122,9 @@ class Statuses:
         self.delivered: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=200)
         self.count = 0
         self.undelivered: set[str] = set()  # sids reported undelivered
+        # sid -> the furthest status posted for it (statuses only move forward in the service,
+        # and each is posted after the one before it): what its text must show at the end
+        self.expected: dict[str, str] = {}
         self.kinds = Counter()
 
     def __call__(self, _i: int) -> bytes:
@@ -157,6 +159,8 @@ class Statuses:
                 status = "sent (unknown message)"
             self.kinds[status] += 1
             shown = status.split(" ")[0]
+            if status == shown:  # not a repeat, not a message the service never sent
+                self.expected[sid] = shown
             form = {
                 "SmsSid": sid,
                 "SmsStatus": shown,
