@@ -7,7 +7,7 @@ SUM := $(shell cksum < pyproject.toml | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(SUM)
 DEV_STAMP := $(VENV)/.installed-dev-$(SUM)
 
-.PHONY: run test lint bench bench-long clean vendor
+.PHONY: run test lint bench bench-long bench-docs clean vendor
 
 # The host's pip installs into the venv (`--python`: no second pip to set up), without compiling
 # every module of every package up front (`--no-compile`: Python compiles what it imports, once).
@@ -54,7 +54,11 @@ bench: export FOLLOWUP_IMPORT_POSTGRES_SAMPLE ?= 5000
 # (1,000,000) is the script alone.
 bench: export FOLLOWUP_REPORTS_CALLS ?= 100000
 bench: $(DEV_STAMP)
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/_run_all.py
+
+# README's and docs/scaling.md's Performance tables, both from the last `make bench` run.
+bench-docs: $(DEV_STAMP)
+	$(BIN)/python bench/_run_all.py --write-docs
 
 # The full soak: 10 minutes per database (about 22 minutes with PostgreSQL).
 bench-long: $(DEV_STAMP)
