@@ -252,6 +252,25 @@ def print_trend(
     )
 
 
+def print_memory(start: dict[str, float], end: dict[str, float], target: float) -> float:
+    """Each process's resident memory after the warm-up and at the end; the worst growth."""
+    growth, rows = {}, []
+    for proc, before in start.items():
+        after = end.get(proc)
+        if after is None:
+            rows.append([proc, f"{before:.1f} MB", "gone", "-"])
+            continue
+        growth[proc] = (after - before) / before * 100
+        rows.append([proc, f"{before:.1f} MB", f"{after:.1f} MB", f"{growth[proc]:+.1f}%"])
+    printing.table(("resident memory", "after warm-up", "at end", "growth"), rows)
+    worst = max(growth.values(), default=float("nan"))
+    print(
+        f"  memory growth at most {worst:+.1f}% (target < {target:g}%: "
+        f"{printing.verdict(worst < target)})"
+    )
+    return worst
+
+
 def memory(app: servers.Server, sender: servers.Server) -> dict[str, float]:
     """VmRSS in MB of each web worker (by pid) and of the sender."""
     found = {}
