@@ -6,8 +6,11 @@ crisis text (signed, to the inbound webhook). Timed from the moment the request 
   create after its latency, which is counted);
 - queue: until the commander's open queue page would show the urgent item, i.e. until
   ``GET /callbacks/urgent`` (what every signed-in page polls) lists a new callback id; polled
-  every 0.1 s here (the pages poll every few seconds: that interval is the page's, not the
+  every 0.1 s here, one poll at a time, so the figure includes the poll's own answer time
+  under the load (the pages poll every few seconds: that interval is the page's, not the
   service's).
+A crisis every 3 s gives about 10 samples in `make bench`'s 30 s soak (its "p99" is then the
+largest) and about 200 in `make bench-long`'s 10 minutes: quote the long soak's.
 One crisis is in flight at a time, so each alert and each new urgent id belongs to the crisis
 just sent. A crisis with no alert, or no urgent item, within ``WAIT`` seconds is missed.
 """
