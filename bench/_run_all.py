@@ -82,6 +82,9 @@ def key_lines(output: str) -> tuple[str, dict[str, str]]:
         elif match := re.match(r"== bench/(\S+\.py)$", line):
             current = match.group(1)
             found[current] = ""
+        elif match := re.match(r"!! bench/(\S+\.py) exited (\d+)$", line):
+            found[match.group(1)] = f"**failed (exit {match.group(2)}): no figure**"
+            current = None
         elif current and line.strip() and not line.startswith(("!!", "# load")):
             found[current] = line.strip()
     return header, found

@@ -57,3 +57,11 @@ def test_the_shipped_documents_carry_the_markers():
     for path in run_all.DOCUMENTS:
         text = path.read_text()
         assert text.count(run_all.START) == 1 and text.count(run_all.END) == 1
+
+
+def test_a_benchmark_that_failed_shows_as_failed_not_as_its_last_words(tmp_path):
+    run_all = _module()
+    _header, found = run_all.key_lines(
+        "== bench/soak.py\nsoak: 1 unexpected answers\n!! bench/soak.py exited 1\n"
+    )
+    assert found == {"soak.py": "**failed (exit 1): no figure**"}
