@@ -172,6 +172,51 @@ def stored(
         db.dispose()
 
 
+def statuses_landed(database_url: str, expected: dict[str, str]) -> dict[str, int]:
+    """Check every status callback was applied: each text's stored status is the furthest one
+    posted for it (``expected``: sid -> status). Returns counts: checked, wrong, missing."""
+    from sqlalchemy import select
+
+    from followup.core.db import Database
+    from followup.models import Message
+
+    db = Database(database_url)
+    found: dict[str, str] = {}
+    sids = list(expected)
+    try:
+        with db.Session() as s:
+            for start in range(0, len(sids), 500):
+                chunk = sids[start : start + 500]
+                found.update(
+                    (sid, str(getattr(status, "value", status)))
+                    for sid, status in s.execute(
+                        select(Message.sid, Message.status).where(Message.sid.in_(chunk))
+                    )
+                )
+    finally:
+        db.dispose()
+    wrong = Counter(
+        f"{status} stored as {found[sid]}"
+        for sid, status in expected.items()
+        if sid in found and found[sid] != status
+    )
+    return {
+        "checked": len(expected),
+        "missing": sum(1 for sid in expected if sid not in found),
+        "wrong": sum(wrong.values()),
+        "wrong kinds": dict(wrong),
+    }
+
+
+def unexpected_answers(loads) -> Counter:
+    """Every answer outside 2xx (0: no answer), by status, over ``loads``: in the soak each
+    request is valid, signed and authorised, so any 4xx or 5xx is a failure."""
+    found = Counter()
+    for load in loads:
+        found.update({s: n for s, n in load.statuses.items() if not 200 <= s < 300})
+    return found
+
+
 def error_names(log: Path) -> Counter:
     """Exception class names in a server log (names only: a message may carry personal data)."""
     names = Counter()
@@ -205,6 +250,25 @@ def print_trend(
         + ["largest worker", "sender"],
         rows,
     )
+
+
+def print_memory(start: dict[str, float], end: dict[str, float], target: float) -> float:
+    """Each process's resident memory after the warm-up and at the end; the worst growth."""
+    growth, rows = {}, []
+    for proc, before in start.items():
+        after = end.get(proc)
+        if after is None:
+            rows.append([proc, f"{before:.1f} MB", "gone", "-"])
+            continue
+        growth[proc] = (after - before) / before * 100
+        rows.append([proc, f"{before:.1f} MB", f"{after:.1f} MB", f"{growth[proc]:+.1f}%"])
+    printing.table(("resident memory", "after warm-up", "at end", "growth"), rows)
+    worst = max(growth.values(), default=float("nan"))
+    print(
+        f"  memory growth at most {worst:+.1f}% (target < {target:g}%: "
+        f"{printing.verdict(worst < target)})"
+    )
+    return worst
 
 
 def memory(app: servers.Server, sender: servers.Server) -> dict[str, float]:

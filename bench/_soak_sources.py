@@ -12,6 +12,7 @@ import random
 import re
 import sys
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,6 @@ PASSWORD = "soak " + os.urandom(8).hex()  # the commander's password, never prin
 STATUS_PATH = "/webhooks/twilio/status"
 
 
-
 class SoakTwilio(FakeTwilio):
     """The fake, handing each check-in it creates to the reply and status sources."""
 
@@ -41,6 +41,9 @@ class SoakTwilio(FakeTwilio):
         super().__init__(**kwargs)
         self.for_replies: queue.SimpleQueue = queue.SimpleQueue()  # the number texted
         self.for_statuses: queue.SimpleQueue = queue.SimpleQueue()  # (sid, to, callback URL)
+        self._texted: list[str] = []  # numbers sent a check-in, in order
+        self._others: list[tuple[str, float]] = []  # (to, accepted at) of every other text
+        self._seen = threading.Lock()
 
     def _new_message(self, form):
         resource = super()._new_message(form)
@@ -48,7 +51,21 @@ class SoakTwilio(FakeTwilio):
         if callback:  # a check-in (alerts to commanders carry no callback)
             self.for_replies.put(form["To"])
             self.for_statuses.put((resource["sid"], form["To"], callback))
+            with self._seen:
+                self._texted.append(form["To"])
+        else:  # accepted once the fake answers, after its latency
+            with self._seen:
+                self._others.append((form["To"], time.monotonic() + self.latency))
         return resource
+
+    def texted_numbers(self) -> list[str]:
+        with self._seen:
+            return list(self._texted)
+
+    def alerts_to(self, number: str) -> list[float]:
+        """When each text without a status callback (an alert) to ``number`` was accepted."""
+        with self._seen:
+            return [at for to, at in self._others if to == number]
 
 
 class Built:
@@ -123,6 +140,9 @@ class Statuses:
         self.delivered: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=200)
         self.count = 0
         self.undelivered: set[str] = set()  # sids reported undelivered
+        # sid -> the furthest status posted for it (statuses only move forward in the service,
+        # and each is posted after the one before it): what its text must show at the end
+        self.expected: dict[str, str] = {}
         self.kinds = Counter()
 
     def __call__(self, _i: int) -> bytes:
@@ -157,6 +177,8 @@ class Statuses:
                 status = "sent (unknown message)"
             self.kinds[status] += 1
             shown = status.split(" ")[0]
+            if status == shown:  # not a repeat, not a message the service never sent
+                self.expected[sid] = shown
             form = {
                 "SmsSid": sid,
                 "SmsStatus": shown,

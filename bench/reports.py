@@ -8,8 +8,11 @@ first refresh after the upgrade to schema 0009 does, and a day's share of delive
 as the sender's minute job does; both are timed. Then it times
 ``GET /reports`` for the whole year through the Flask test client, signed in as a viewer:
 one warm-up, then the median of three. Also shown: the default 30 days, the comments page for
-the year, and the figures CSV. Target: the year's page under 2 s; the last line prints its ratio
-to that target.
+the year, and the figures CSV. Sign-in is checked (the redirect away from the form, then a
+200), and every timed request must answer 200, or the benchmark stops with an error: a
+redirect to the sign-in form is never timed as a page. Target (not a baseline: there is no
+same-run baseline for a page): the year's page under 2 s; the last line prints its ratio to
+that target.
 
 Runs on SQLite in a temporary directory and, when FOLLOWUP_BENCH_POSTGRES_URL (or
 FOLLOWUP_TEST_DATABASE_URL) names a PostgreSQL server, on a fresh database there (dropped
@@ -239,8 +242,6 @@ def seed(db: Database, agency_id: int, calls: int, replies: int) -> float:
     return time.perf_counter() - started
 
 
-
-
 def a_days_changes(db: Database, calls: int) -> int:
     """What a busy day changes in a year-old table: a day's share of the check-ins get a new
     delivery status (each such change logs its call). Returns the texts changed."""
@@ -255,15 +256,37 @@ def a_days_changes(db: Database, calls: int) -> int:
         ).rowcount
 
 
+def answered(response, path: str) -> None:
+    """Fail loudly unless ``path`` answered 200: a redirect to sign-in is never timed."""
+    if response.status_code != 200:
+        where = response.headers.get("Location", "")
+        raise SystemExit(f"GET {path} answered {response.status_code} {where}: not timed")
+
+
 def timed(client, path: str, rounds: int = 3) -> tuple[float, int]:
-    response = client.get(path)  # warm-up (and the status to show)
+    answered(client.get(path), path)  # warm-up
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         response = client.get(path)
         response.get_data()
         times.append(time.perf_counter() - started)
+        answered(response, path)
     return statistics.median(times), response.status_code
+
+
+def sign_in(client, username: str) -> None:
+    """Sign in through the form; fail loudly unless it redirects away from the form and a
+    staff page then answers 200."""
+    page = client.get("/login").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    token = found.group(1) if found else ""  # no token: the sign-in below fails loudly
+    form = {"csrf_token": token, "username": username, "password": PASSWORD}
+    response = client.post("/login", data=form)
+    target = response.headers.get("Location", "")
+    if response.status_code not in (302, 303) or "/login" in target:
+        raise SystemExit(f"sign-in as {username} failed: {response.status_code} {target}")
+    answered(client.get("/reports"), "/reports (after sign-in)")
 
 
 # Long because each page timed is one step of the scenario, in order.
@@ -302,11 +325,7 @@ def run(url: str, instance: Path, calls: int, replies: int) -> dict:
         facts.refresh_all(db)
         day = time.perf_counter() - started
         client = create_app({"SERVICES": services}).test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        client.post(
-            "/login", data={"csrf_token": token, "username": "bench_viewer", "password": PASSWORD}
-        )
+        sign_in(client, "bench_viewer")
         year = "from=2025-11-24&to=2026-11-23"
         rows = [
             ("report page, a year", *timed(client, f"/reports?{year}")),

@@ -5,13 +5,14 @@ costs the same however many follow-ups wait for later.
    150 ms, as Twilio roughly does, and answers 429 to any request that would put more than the
    account's 100 messages in one second. ``followup send-due`` runs as its own process with the
    real ``twilio`` SDK, FOLLOWUP_SEND_RATE=100 and 24 requests in flight, against 1,500 due
-   check-ins. Reported: the rate kept (target at least 90% of the limit), the most requests seen
-   in any one-second window (never above the limit), 429s (0), requests per message (1), and
-   the sender's peak resident memory (target under 250 MB). Baseline in the same run: the same
-   sender one request at a time (what the sender did before it had threads), on 60 check-ins.
+   check-ins. Reported: the rate kept (target at least 95% of the limit), the most requests that
+   reached the fake in any one-second window, accepted or refused (never above the limit), 429s
+   (0), requests per message (1), and the sender's peak resident memory (target under 250 MB).
+   Baseline in the same run: the same sender one request at a time (what the sender did before
+   it had threads), on 60 check-ins.
 2. Claim cost. Sweeps of 100 due check-ins (outbox gateway, in process) timed on a table with
    no other follow-ups, then again after 1,000,000 follow-ups scheduled for later were added.
-   Target: ratio at most 1.5 (the sweep reads only what is due, through its index).
+   Target: ratio at most 1.2 (the sweep reads only what is due, through its index).
 
 Both run on SQLite in a temporary directory and, when FOLLOWUP_BENCH_POSTGRES_URL or
 FOLLOWUP_TEST_DATABASE_URL names a PostgreSQL server, on a fresh database there (dropped after).
@@ -22,13 +23,11 @@ A benchmark reports; it exits 0 when a target is missed. Run with `make bench` o
 from __future__ import annotations
 
 import argparse
-import collections
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable as a script without the editable install
 
+from _limited_twilio import LimitedTwilio, busiest_second  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -48,57 +48,16 @@ from followup.models import Agency, FollowUp  # noqa: E402
 from followup.services import Services  # noqa: E402
 from followup.setup import prepare_database  # noqa: E402
 from followup.testing.load_seed import seed_due_followups  # noqa: E402
-from followup.testing.twilio_api import twilio_error  # noqa: E402
-from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio  # noqa: E402
+from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN  # noqa: E402
 
 LIMIT = 100  # the account's messages per second
 LATENCY = 0.150  # seconds Twilio takes to answer a create
 IN_FLIGHT = 24  # > LIMIT x LATENCY = 15, with room for our own per-message work
-TARGET_KEPT = 0.90
-TARGET_CLAIM_RATIO = 1.5
+TARGET_KEPT = 0.95  # issue 23
+TARGET_CLAIM_RATIO = 1.2  # issue 23
 TARGET_RSS_MB = 250
 SERVICE_SID = "MG" + "2" * 32
 FOLLOWUP = str(Path(sys.executable).with_name("followup"))
-
-
-# --- the fake Twilio with an account limit ------------------------------------------------------
-
-
-class LimitedTwilio(FakeTwilio):
-    """The fake, recording when each create arrived and refusing what is over the limit."""
-
-    def __init__(self, limit: int, latency: float):
-        super().__init__(latency=latency)
-        self.limit = limit
-        self.arrivals: list[float] = []
-        self.refused = 0
-        self._window: collections.deque[float] = collections.deque()
-        self._limit_lock = threading.Lock()
-
-    def _create(self, record):
-        # One create at a time through here, so a scripted 429 is answered to this request.
-        # (The 150 ms wait comes after, outside the lock.)
-        with self._limit_lock:
-            now = time.monotonic()
-            while self._window and self._window[0] <= now - 1.0:
-                self._window.popleft()
-            if len(self._window) >= self.limit:
-                self.refused += 1
-                self.respond_next(429, twilio_error(429, 20429, "Too Many Requests"))
-            else:
-                self._window.append(now)
-                self.arrivals.append(now)
-            return super()._create(record)
-
-
-def busiest_second(arrivals: list[float]) -> int:
-    """The most arrivals in any one-second window."""
-    most, start = 0, 0
-    for end, moment in enumerate(arrivals):
-        while arrivals[start] <= moment - 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 # --- databases ----------------------------------------------------------------------------------
@@ -201,7 +160,8 @@ def rate_run(url: str, count: int, *, rate: float | None, in_flight: int) -> dic
         seed_due_followups(services.db, agency_id(services), count, now=datetime.now(UTC))
         with LimitedTwilio(LIMIT, LATENCY) as twilio:
             run = send_due(url, twilio, rate=rate, in_flight=in_flight)
-            arrivals, refused = list(twilio.arrivals), twilio.refused
+            arrivals, accepted = list(twilio.arrivals), list(twilio.accepted)
+            refused = twilio.refused
             creates = len(twilio.create_requests)
         with services.db.Session() as session:
             sent = session.scalar(
@@ -209,14 +169,16 @@ def rate_run(url: str, count: int, *, rate: float | None, in_flight: int) -> dic
             )
     finally:
         services.db.dispose()
-    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
+    span = accepted[-1] - accepted[0] if len(accepted) > 1 else float("nan")
     return {
         **run,
         "count": count,
         "sent": sent,
         "creates": creates,
         "refused": refused,
-        "per_second": (len(arrivals) - 1) / span,
+        "per_second": (len(accepted) - 1) / span,
+        # Every request that reached the fake counts, refused ones too: a sender that went over
+        # the limit shows it here (counting only accepted ones could never exceed the limit).
         "busiest": busiest_second(arrivals),
     }
 
@@ -337,7 +299,7 @@ def main() -> int:
     count, baseline_count, pending, rounds = (
         (300, 20, 50_000, 3) if args.quick else (1500, 60, 1_000_000, 5)
     )
-    kept_ratios, claim_ratios = {}, {}
+    kept_ratios, claim_ratios, busiest = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="followup-bench-") as workdir:
         dbs = Databases(Path(workdir))
         try:
@@ -366,6 +328,7 @@ def main() -> int:
                     )
                 kept = fast["per_second"] / LIMIT
                 kept_ratios[kind] = kept
+                busiest[kind] = fast["busiest"]
                 print(
                     f"kept {kept:.0%} of the limit (target >= {TARGET_KEPT:.0%}); "
                     f"{fast['per_second'] / slow['per_second']:.1f}x the one-at-a-time sender; "
@@ -387,10 +350,11 @@ def main() -> int:
                 )
         finally:
             dbs.drop_all()
-    kept = ", ".join(f"{k} {v:.0%}" for k, v in kept_ratios.items())
+    kept = ", ".join(f"{k} {v:.0%} (busiest second {busiest[k]})" for k, v in kept_ratios.items())
     claims = ", ".join(f"{k} {v:.2f}" for k, v in claim_ratios.items())
     print(
-        f"\nsender rate kept / limit: {kept} (target >= {TARGET_KEPT:.0%}); "
+        f"\nsender rate kept / limit: {kept} (target >= {TARGET_KEPT:.0%}, busiest second of "
+        f"requests arriving, refused or not, <= {LIMIT}); "
         f"sweep cost with {pending:,} waiting / empty: {claims} (target <= {TARGET_CLAIM_RATIO})"
     )
     return 0

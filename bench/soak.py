@@ -38,12 +38,22 @@ the sender has caught up; the resident memory (VmRSS) of each web worker and of 
 the warm-up and at the end, and its growth (target under 10%). The last line is the key figure.
 No phone number or message body is printed.
 
-Exit status: 1 when a request got a 5xx or no answer, or a reply or check-in was lost or
-duplicated (or the soak could not run); a missed memory target is reported, exit 0.
+Every status callback posted must have landed: each text the fake created and got a status for
+shows, at the end, the furthest status posted for it (statuses only move forward).
+Crisis to alert (bench/_crisis.py): every 3 s of the soak, one at a time, a texted caller
+replies in danger; timed to the on-duty commander's alert accepted by the fake Twilio and to
+the urgent item listed by GET /callbacks/urgent (target p99 < 2 s; a crisis with no alert or no
+urgent item within 30 s fails the soak).
+
+Exit status: 1 when any request got an answer outside 2xx (every request of the mix is valid,
+signed and authorised: a 4xx is as much a failure as a 5xx) or no answer, a reply or check-in
+was lost or duplicated, a status callback was not applied (or the soak could not run); a missed
+memory target is reported, exit 0.
 Duration: `--seconds N` per database (default 600, the full soak, about 22 minutes with both
 databases); FOLLOWUP_SOAK_SECONDS overrides the default. `make bench` sets
-FOLLOWUP_SOAK_SECONDS=45 (about 2.5 minutes for both databases) so that every benchmark together
-stays under 10 minutes; the full soak is `.venv/bin/python bench/soak.py` alone.
+FOLLOWUP_SOAK_SECONDS=30 (about 2 minutes for both databases) so that every benchmark together
+stays under 10 minutes: 30 s shows what is lost or refused, not a leak. The full 10-minute soak
+is `make bench-long`, whose figures go in README.
 """
 
 from __future__ import annotations
@@ -59,6 +69,7 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _crisis as crisis  # noqa: E402
 import _report as printing  # noqa: E402
 import _servers as servers  # noqa: E402
 import _stats as stats  # noqa: E402
@@ -67,9 +78,12 @@ import intake  # noqa: E402  (its closed-call events)
 from _soak_checks import (  # noqa: E402
     error_names,
     memory,
+    print_memory,
     print_trend,
+    statuses_landed,
     stored,
     timed,
+    unexpected_answers,
     wait_sent,
 )
 from _soak_sources import (  # noqa: E402
@@ -89,6 +103,7 @@ TARGET_GROWTH = 10.0  # per cent of resident memory, start to end
 WARM_UP = 10.0  # seconds
 SLICE = 60.0  # seconds: the soak's figures over time, a line per slice
 TWILIO_LATENCY = 0.100  # seconds the fake takes to answer a create
+CRISIS_EVERY = 3.0  # seconds between two crisis replies (bench/_crisis.py), one at a time
 # requests/s of each kind, 50 together; the dashboard as 15 commanders polling every 5 s
 
 
@@ -98,43 +113,6 @@ def default_seconds() -> float:
         return float(value) if value else 600.0
     except ValueError:
         sys.exit(f"FOLLOWUP_SOAK_SECONDS={value!r} is not a number of seconds")
-
-
-# --- the fake Twilio, telling us what it texted --------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-# --- the commander ------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-# --- one database --------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # Long because it is one soak from start to end: servers, load, checks, figures.
@@ -152,9 +130,12 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
             FOLLOWUP_SEND_INTERVAL="1s",
         )
         token = servers.prepare(env)
+        servers.followup_cli(
+            env, "roster", "add", "--name", "Soak Commander", "--phone", crisis.COMMANDER_PHONE
+        )
         create_commander(database_url)
         app = servers.start_app(env, options.workers, tmp / f"{name}.log")
-        sender = None
+        sender = probe = None
         try:
             app.wait_ready()
             # The sender as its own process, as in production (servers.Server: its own session,
@@ -191,6 +172,8 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
             warm = traffic(app, sources, WARM_UP, "warm-up")
             sources["intake"] = sources["intake"][warm["intake"].count :]  # the calls not sent
             start_memory = memory(app, sender)
+            probe = crisis.CrisisProbe(app, twilio, cookie, every=CRISIS_EVERY, seed=14)
+            probe.start()
             started = time.perf_counter()
             # In slices of about a minute, each its own open loop: the trend shows drift.
             slices = max(1, round(options.seconds / SLICE))
@@ -201,6 +184,7 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
                 loads = {k: loads[k].merged(v) if k in loads else v for k, v in part.items()}
                 trend.append((part, memory(app, sender)))
             elapsed = time.perf_counter() - started
+            probe.stop()
             end_memory = trend[-1][1]
             sender_alive = sender.proc.poll() is None
             caught_up = wait_sent(database_url)
@@ -210,6 +194,8 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
                 for kind, request in (("queue page", page), ("queue refresh", refresh))
             }
         finally:
+            if probe is not None:
+                probe.stop()
             if sender is not None:
                 sender.stop()
             app.stop()
@@ -225,6 +211,7 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
     statuses_all = sum((load.statuses for load in every), Counter())
     fives = sum(n for status, n in statuses_all.items() if status >= 500)
     no_answer = statuses_all.get(0, 0)
+    unexpected = unexpected_answers(every)  # any 4xx or 5xx, or no answer, fails the soak
 
     print(
         f"  {options.seconds:g} s at {sum(RATES.values()):g} requests/s after a "
@@ -305,24 +292,20 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
         f"{db['left due or in doubt']} left due or in doubt after {caught_up:.1f} s "
         f"for the sender to catch up"
     )
+    danger = crisis.report(probe)
+    landed = statuses_landed(database_url, statuses.expected)
+    kinds = f" ({landed['wrong kinds']})" if landed["wrong"] else ""
+    print(
+        f"  statuses: {landed['checked']:,} texts had a status posted; {landed['wrong']} show "
+        f"another status than the furthest posted{kinds}, "
+        f"{landed['missing']} texts not found by their sid"
+    )
+    if unexpected:
+        print(f"  UNEXPECTED answers (status: count): {dict(sorted(unexpected.items()))}")
     if not sender_alive:
         print("  the sender process DIED during the soak:\n" + sender.log_tail())
 
-    growth = {}
-    mem_rows = []
-    for proc, before in start_memory.items():
-        after = end_memory.get(proc)
-        if after is None:
-            mem_rows.append([proc, f"{before:.1f} MB", "gone", "-"])
-            continue
-        growth[proc] = (after - before) / before * 100
-        mem_rows.append([proc, f"{before:.1f} MB", f"{after:.1f} MB", f"{growth[proc]:+.1f}%"])
-    printing.table(("resident memory", "after warm-up", "at end", "growth"), mem_rows)
-    worst = max(growth.values(), default=float("nan"))
-    print(
-        f"  memory growth at most {worst:+.1f}% (target < {TARGET_GROWTH:g}%: "
-        f"{printing.verdict(worst < TARGET_GROWTH)})"
-    )
+    worst = print_memory(start_memory, end_memory, TARGET_GROWTH)
 
     failed_names = error_names(app.log) + error_names(sender.log)
     if fives or no_answer or failed_names:
@@ -330,6 +313,10 @@ def half(name: str, database_url: str, options, tmp: Path) -> dict:
     return {
         "5xx": fives,
         "no answer": no_answer,
+        "unexpected": sum(unexpected.values()) + danger["unexpected"],
+        "crisis missed": danger["missed"],
+        "crisis p99": danger["alert p99"],
+        "statuses not applied": landed["wrong"] + landed["missing"],
         "lost": replies_lost + texts_lost + (0 if calls_ok else 1),
         "duplicated": replies_twice
         + texts_twice
@@ -375,6 +362,10 @@ def main() -> int:
     duplicated = sum(r["duplicated"] for r in results.values())
     growth = max(r["growth"] for r in results.values())
     died = any(r["sender died"] for r in results.values())
+    unexpected = sum(r["unexpected"] for r in results.values())
+    not_applied = sum(r["statuses not applied"] for r in results.values())
+    missed = sum(r["crisis missed"] for r in results.values())
+    alert = ", ".join(f"{k} {stats.ms(r['crisis p99'])}" for k, r in results.items())
     print(
         f"\ntook {time.perf_counter() - started:.0f} s, load average "
         f"{os.getloadavg()[0]:.1f} at the end; databases: {', '.join(results)}"
@@ -384,10 +375,13 @@ def main() -> int:
         ", the sender DIED" if died else ""
     )
     print(
-        f"soak: {fives} 5xx, {lost} lost, {duplicated} duplicated{extra}, memory growth "
-        f"{growth:+.1f}% (target < {TARGET_GROWTH:g}%)"
+        f"soak: {unexpected} unexpected answers ({fives} 5xx), {lost} lost, {duplicated} "
+        f"duplicated, {not_applied} statuses not applied, {missed} crises without an alert or "
+        f"queue item{extra}; memory growth {growth:+.1f}% (target < {TARGET_GROWTH:g}%); crisis "
+        f"to commander's alert p99 {alert} (target < 2 s)"
     )
-    return 1 if fives or unanswered or lost or duplicated or died else 0
+    failed = unexpected or unanswered or lost or duplicated or died or not_applied or missed
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -240,6 +240,9 @@ class FollowUp(Base):
         # The sender's sweep reads only what is due: this index makes that cost independent
         # of how many follow-ups wait for later.
         Index("ix_followups_status_send_at", "status", "send_at"),
+        # Its look-up of lost answers (status = unknown, oldest id first) reads one status in
+        # id order; without it SQLite scanned the whole table (migration 0016).
+        Index("ix_followups_status_id", "status", "id"),
         Index("ix_followups_agency_phone", "agency_id", "phone"),
         # Reports read a call's follow-up from this index alone (no table row).
         Index("ix_followups_call_report", "call_id", "status", "reason", "error_code"),

@@ -1,0 +1,104 @@
+"""The sweep's queries read through their indexes however many follow-ups wait (issue 23).
+
+With many follow-ups scheduled for later and the database's statistics up to date, the plan of
+each query a sweep runs on ``followups`` (as the sender itself issues it) must search an index,
+never scan the table: the claim through ``ix_followups_status_send_at``, the look-up of lost
+answers through ``ix_followups_status_id`` (SQLite scanned the whole table for it before
+migration 0016). The plans are read with EXPLAIN; nothing here is timed.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import event, text
+
+from followup.testing.load_seed import seed_due_followups
+
+WAITING = 20_000
+
+
+def _add_waiting(db, agency_id: int, now) -> None:
+    """``WAITING`` closed calls with a follow-up scheduled years ahead, and statistics."""
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+    later, closed = now + timedelta(days=3650), now - timedelta(hours=1)
+    if sqlite:
+        numbers, source = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
+            "n",
+        )
+        stamp = "%Y-%m-%d %H:%M:%S.%f"
+        later, closed = later.strftime(stamp), closed.strftime(stamp)
+    else:
+        numbers, source = "", "generate_series(1, :count) AS n(i)"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"{numbers} INSERT INTO calls (agency_id, external_id, status, call_type,"
+                " disposition, closed_at, caller_phone, language, self_initiated,"
+                " do_not_contact, fingerprint, received_at, updated_at)"
+                " SELECT :agency, 'WAIT-' || i, 'closed', 'THEFT', 'REPORT TAKEN', :closed,"
+                f" '+12025550150', 'en', false, false, 'w', :closed, :closed FROM {source}"
+            ),
+            {"agency": agency_id, "count": WAITING, "closed": closed},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO followups (agency_id, call_id, phone, language, status, send_at,"
+                " attempts, created_at, updated_at)"
+                " SELECT agency_id, id, caller_phone, 'en',"
+                " CASE WHEN id % 10 = 0 THEN 'sent' ELSE 'scheduled' END, :later, 0,"
+                " :closed, :closed FROM calls WHERE external_id LIKE 'WAIT-%'"
+            ),
+            {"later": later, "closed": closed},
+        )
+        conn.execute(text("ANALYZE"))
+
+
+def _statements(db, run) -> list[tuple[str, object]]:
+    """The SELECTs on followups that ``run()`` issues, with their parameters."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM followups" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def _plan(db, statement: str, parameters) -> str:
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(row[-1] for row in rows)
+        rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(row[0] for row in rows)
+
+
+def _the(statements, marker: str) -> tuple[str, object]:
+    found = [s for s in statements if marker in s[0]]
+    assert found, f"no statement with {marker!r} among {[s for s, _ in statements]}"
+    return found[0]
+
+
+def test_the_sweep_reads_through_its_indexes_with_many_waiting(services, sender, agency, clock):
+    db = services.db
+    _add_waiting(db, agency.id, clock.now())
+    seed_due_followups(db, agency.id, 100, now=clock.now(), prefix="DUE")
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    statements = _statements(db, sender.sweep)
+
+    claim = _plan(db, *_the(statements, "followups.send_at <="))
+    assert "ix_followups_status_send_at" in claim, claim
+    lookup = _plan(db, *_the(statements, "followups.reason ="))
+    for plan in (claim, lookup):
+        assert "SCAN followups" not in plan and "Seq Scan" not in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        assert "USING INDEX ix_followups_status_id" in lookup, lookup
+    else:
+        assert "ix_followups_status_" in lookup, lookup  # either status index, no table scan
