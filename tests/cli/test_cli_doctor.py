@@ -327,7 +327,7 @@ def test_an_alert_url_that_does_not_answer_is_fatal(configured, alert_endpoint):
 
 def test_a_text_that_no_longer_renders_is_fatal_and_named(configured):
     configured.sql(
-        "UPDATE message_templates SET body = 'Hi {{ officer_name }}' "
+        "UPDATE message_templates SET body = 'Hi {{ officer_nickname }}' "
         "WHERE purpose = 'thanks' AND language = 'es' AND active"
     )
 
@@ -336,7 +336,7 @@ def test_a_text_that_no_longer_renders_is_fatal_and_named(configured):
     assert code == 1
     [finding] = fatal(findings, "texts")
     assert "the thanks (es) text no longer renders" in finding["message"]
-    assert "officer_name" in finding["message"]
+    assert "officer_nickname" in finding["message"]
 
 
 def test_an_agency_without_a_checkin_text_in_its_language_is_fatal(configured):
