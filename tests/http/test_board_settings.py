@@ -4,6 +4,8 @@ machine) may frame the board."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -92,3 +94,23 @@ def test_an_origin_that_is_not_a_sites_https_origin_is_refused(client, db, clock
         assert answer.status_code == 400, origin
         assert "https origin" in answer.get_data(as_text=True)
     assert agency_now(db).board_embed_origins == []
+
+
+def test_every_box_on_the_rules_page_can_be_unticked(client, db, clock):
+    """A browser sends nothing for an unticked box: each box has a hidden "off" twin after it,
+    and an admin who unticks Advanced Opt-Out turns it off."""
+    with db.begin() as session:
+        session.scalar(select(Agency)).advanced_opt_out = True
+    make_user(db, clock, "adm", "admin")
+    sign_in(client, "adm")
+    page = client.get("/admin/rules").get_data(as_text=True)
+    boxes = re.findall(r'type="checkbox" name="(\w+)"', page)
+    assert "advanced_opt_out" in boxes
+    for name in boxes:
+        assert f'<input type="hidden" name="{name}" value="">' in page, name
+
+    form = rules_form(db, page)
+    form.add("advanced_opt_out", "")  # the hidden twin alone: the box was unticked
+    assert client.post("/admin/rules", data=form).status_code == 303
+
+    assert not agency_now(db).advanced_opt_out
