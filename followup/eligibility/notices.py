@@ -14,15 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from followup.eligibility import contacts
-from followup.eligibility.rules import ELIGIBLE, BatchFacts, Decision, _unreachable
+from followup.eligibility.rules import ELIGIBLE, BatchFacts, Decision, person_rules
 from followup.eligibility.sensitive import match_sensitive, matches_any
 from followup.models import (
     Agency,
     Call,
     CallStatus,
     CaseUpdate,
-    Contact,
     FollowUp,
     SkipReason,
 )
@@ -53,37 +51,6 @@ def delay_threshold(agency: Agency, call: Call) -> timedelta:
     return agency.delay_threshold
 
 
-def _person_rules(
-    session: Session,
-    agency: Agency,
-    call: Call,
-    phone: str | None,
-    *,
-    now: datetime,
-    phone_given: bool,
-    facts: BatchFacts | None,
-) -> Decision:
-    """The check-in's rules that protect the person, in its order (no frequency cap)."""
-    if not phone_given:
-        return Decision(SkipReason.NO_PHONE)
-    if phone is None:
-        return Decision(SkipReason.INVALID_PHONE)
-    contact: Contact | None = (
-        facts.contacts.get((agency.id, phone))
-        if facts is not None
-        else contacts.find(session, agency.id, phone)
-    )
-    if contact is not None and contact.opted_out:
-        return Decision(SkipReason.OPTED_OUT)
-    if _unreachable(contact, now):
-        return Decision(SkipReason.UNREACHABLE)
-    if call.do_not_contact:
-        return Decision(SkipReason.DO_NOT_CONTACT)
-    if call.self_initiated:
-        return Decision(SkipReason.SELF_INITIATED)
-    return ELIGIBLE
-
-
 def _consented(session: Session, update: CaseUpdate) -> bool:
     """The victim asked for updates: on this update, or on an earlier one of the same call."""
     if update.victim_notify:
@@ -110,7 +77,7 @@ def evaluate(
     """Apply the rules for a ``purpose`` text about ``call``; return the first that says no."""
     update = followup.case_update if followup is not None else None
     phone = followup.phone if followup is not None else call.caller_phone
-    decision = _person_rules(
+    decision = person_rules(
         session, agency, call, phone, now=now, phone_given=phone_given, facts=facts
     )
     if not decision.eligible:

@@ -228,6 +228,39 @@ def _recent(
     )
 
 
+def person_rules(
+    session: Session,
+    agency: Agency,
+    call: Call,
+    phone: str | None,
+    *,
+    now: datetime,
+    phone_given: bool,
+    facts: BatchFacts | None,
+) -> Decision:
+    """The rules that protect the person, for every text whatever its purpose: a number, no
+    opt-out, reachable, no do-not-contact, somebody called."""
+    if not phone_given:
+        return Decision(SkipReason.NO_PHONE)
+    if phone is None:
+        return Decision(SkipReason.INVALID_PHONE)
+    # One read for both of the next two rules.
+    contact = (
+        facts.contacts.get((agency.id, phone))
+        if facts is not None
+        else contacts.find(session, agency.id, phone)
+    )
+    if contact is not None and contact.opted_out:
+        return Decision(SkipReason.OPTED_OUT)
+    if _unreachable(contact, now):
+        return Decision(SkipReason.UNREACHABLE)
+    if call.do_not_contact:
+        return Decision(SkipReason.DO_NOT_CONTACT)
+    if call.self_initiated:
+        return Decision(SkipReason.SELF_INITIATED)
+    return ELIGIBLE
+
+
 def evaluate(
     session: Session,
     agency: Agency,
@@ -245,25 +278,12 @@ def evaluate(
     With ``facts`` (the sender's batch), contacts, recent texts and IT's decisions about call
     types come from there instead of one query each; ``review`` is IT's decision about this
     call's type when the caller already knows it (intake's upsert answers it)."""
-    if not phone_given:
-        return Decision(SkipReason.NO_PHONE)
     phone = call.caller_phone
-    if phone is None:
-        return Decision(SkipReason.INVALID_PHONE)
-    # One read for both of the next two rules.
-    contact = (
-        facts.contacts.get((agency.id, phone))
-        if facts is not None
-        else contacts.find(session, agency.id, phone)
+    person = person_rules(
+        session, agency, call, phone, now=now, phone_given=phone_given, facts=facts
     )
-    if contact is not None and contact.opted_out:
-        return Decision(SkipReason.OPTED_OUT)
-    if _unreachable(contact, now):
-        return Decision(SkipReason.UNREACHABLE)
-    if call.do_not_contact:
-        return Decision(SkipReason.DO_NOT_CONTACT)
-    if call.self_initiated:
-        return Decision(SkipReason.SELF_INITIATED)
+    if not person.eligible:
+        return person
     if review is None:
         review = _review(session, agency, call, facts)
     by_type = call_type_rule(agency, call.call_type, review)
