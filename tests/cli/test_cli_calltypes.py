@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from followup.core.clock import SystemClock
 from followup.models import Agency, AuditEvent, CallType
-from tests.cli.test_cli_replies import cli  # noqa: F401  (the fixture)
 from tests.support.factories import followup_for
 
 

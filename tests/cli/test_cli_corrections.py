@@ -19,22 +19,6 @@ CALLER = "+12025550163"
 KEYS = {"text", "cat", "flag", "urgent", "opt_out", "lang", "note"}
 
 
-@pytest.fixture
-def cli(settings, services):
-    env = {
-        "FOLLOWUP_DATABASE_URL": settings.database_url,
-        "FOLLOWUP_INSTANCE_PATH": str(settings.instance_path),
-        "FOLLOWUP_SECRET_KEY": settings.secret_key,
-    }
-
-    def run(*args: str, ok: bool = True):
-        result = CliRunner().invoke(main, list(args), env=env)
-        if ok:
-            assert result.exit_code == 0, (result.output, result.exception)
-        return result
-
-    return run
-
 
 @pytest.fixture
 def corrected(client, api, sender, clock, db):

@@ -6,10 +6,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-from click.testing import CliRunner
-
-from followup.cli import main
 from followup.setup import DEMO_COMMANDER, ensure_demo_accounts
 from tests.http.test_simulator import PHONE, checked_in
 from tests.support.twilio_requests import TwilioWebhooks
@@ -17,27 +13,11 @@ from tests.support.twilio_requests import TwilioWebhooks
 COMMANDER_PHONE = DEMO_COMMANDER[1]
 
 
-@pytest.fixture
-def cli(settings, services):
-    env = {
-        "FOLLOWUP_DATABASE_URL": settings.database_url,
-        "FOLLOWUP_INSTANCE_PATH": str(settings.instance_path),
-        "FOLLOWUP_SECRET_KEY": settings.secret_key,
-    }
-
-    def run(*args: str) -> str:
-        result = CliRunner().invoke(main, list(args), env=env)
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.stdout
-
-    return run
-
-
 def test_the_demo_puts_one_fictional_commander_on_duty(cli, services, agency):
     ensure_demo_accounts(services, agency)
     ensure_demo_accounts(services, agency)  # every `make run` calls it
 
-    [line] = cli("roster", "list").splitlines()
+    [line] = cli("roster", "list").stdout.splitlines()
     member_id, name, phone, state = line.split("\t")
     assert (name, state) == ("Demo Commander (on duty)", "on duty")
     assert re.fullmatch(r"\+1202555019\d", COMMANDER_PHONE)  # 555-01xx: fiction's numbers
@@ -46,12 +26,12 @@ def test_the_demo_puts_one_fictional_commander_on_duty(cli, services, agency):
 
 def test_a_demo_commander_taken_off_duty_stays_off_at_the_next_start(cli, services, agency):
     ensure_demo_accounts(services, agency)
-    [line] = cli("roster", "list").splitlines()
+    [line] = cli("roster", "list").stdout.splitlines()
     cli("roster", "duty", line.split("\t")[0], "off")
 
     ensure_demo_accounts(services, agency)
 
-    [line] = cli("roster", "list").splitlines()
+    [line] = cli("roster", "list").stdout.splitlines()
     assert line.endswith("off duty")
 
 
@@ -70,18 +50,19 @@ def test_an_urgent_reply_in_the_demo_alerts_the_commander_and_the_outbox_lists_e
 
     TwilioWebhooks.for_services(client, services).text(PHONE, "he's back outside my house now")
 
-    texts = [json.loads(line) for line in cli("outbox", "--json").splitlines()]
+    texts = [json.loads(line) for line in cli("outbox", "--json").stdout.splitlines()]
     assert [text["purpose"] for text in reversed(texts)] == ["checkin", "crisis_reply", "alert"]
     alert = texts[0]
     assert alert["body"].startswith("URGENT") and "SIM-1" in alert["body"]
     assert "outside my house" not in alert["body"]  # never the caller's words
     assert COMMANDER_PHONE not in json.dumps(texts) and PHONE not in json.dumps(texts)
     shown = [
-        json.loads(line)["to"] for line in cli("outbox", "--json", "--show-numbers").splitlines()
+        json.loads(line)["to"]
+        for line in cli("outbox", "--json", "--show-numbers").stdout.splitlines()
     ]
     assert shown == [COMMANDER_PHONE, PHONE, PHONE]
 
-    readable = cli("outbox")
+    readable = cli("outbox").stdout
     assert re.search(r"to \S+  alert  \[queued\]", readable)
     assert re.search(r"to \S+  checkin  \[queued\]", readable)
 

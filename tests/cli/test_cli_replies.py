@@ -5,31 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from followup.cli import main
 from followup.models import Agency, RosterMember
 from tests.http.test_simulator import PHONE, checked_in, reply
-
-
-@pytest.fixture
-def cli(settings, services):
-    env = {
-        "FOLLOWUP_DATABASE_URL": settings.database_url,
-        "FOLLOWUP_INSTANCE_PATH": str(settings.instance_path),
-        "FOLLOWUP_SECRET_KEY": settings.secret_key,
-    }
-
-    def run(*args: str, ok: bool = True):
-        result = CliRunner().invoke(main, list(args), env=env)
-        if ok:
-            assert result.exit_code == 0, (result.output, result.exception)
-        return result
-
-    run.env = env
-    return run
 
 
 def test_callbacks_list_shows_priority_due_time_call_and_reply(cli, client, api, sender, clock):

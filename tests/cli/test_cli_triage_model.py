@@ -6,10 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from followup.callbacks import corrections
-from followup.cli import main
 from followup.models import Callback, User
 from followup.replies.triage import model
 from tests.support.web import flagged_reply, make_user
@@ -32,16 +30,6 @@ def small_data(tmp_path_factory) -> Path:
             lines = (DATA / folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
             (root / folder / f"{name}.jsonl").write_text("\n".join(lines[::every]) + "\n", "utf-8")
     return root
-
-
-@pytest.fixture
-def cli(settings, services):
-    env = {
-        "FOLLOWUP_DATABASE_URL": settings.database_url,
-        "FOLLOWUP_INSTANCE_PATH": str(settings.instance_path),
-        "FOLLOWUP_SECRET_KEY": settings.secret_key,
-    }
-    return lambda *args: CliRunner().invoke(main, list(args), env=env)
 
 
 @pytest.fixture
@@ -99,7 +87,7 @@ def test_train_writes_a_candidate_and_prints_its_figures_without_touching_the_mo
 def test_train_refuses_an_output_in_a_missing_folder_and_writes_nothing(cli, small_data, tmp_path):
     target = tmp_path / "no-such-folder" / "candidate.bin"
 
-    result = cli("triage", "train", "--data", str(small_data), "--output", str(target))
+    result = cli("triage", "train", "--data", str(small_data), "--output", str(target), ok=False)
 
     assert result.exit_code == 2
     assert "is not a folder" in result.output
@@ -110,7 +98,7 @@ def test_compare_refuses_a_file_that_is_not_a_model(cli, tmp_path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a model", encoding="utf-8")
 
-    result = cli("triage", "compare", str(bogus), "--without-corrections")
+    result = cli("triage", "compare", str(bogus), "--without-corrections", ok=False)
 
     assert result.exit_code == 1
     assert "is not a triage model file" in result.output

@@ -10,7 +10,6 @@ from followup.cli import main
 from followup.models import AuditEvent, User
 from followup.setup import ensure_demo_accounts
 from followup.staff.users import authenticate
-from tests.cli.test_cli_replies import cli  # noqa: F401  (the fixture)
 from tests.support.web import PASSWORD
 
 
