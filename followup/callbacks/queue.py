@@ -215,35 +215,29 @@ def resolved_since(session: Session, agency_id: int, since: datetime) -> list[Ca
     return list(session.scalars(query).unique().all())
 
 
+def _urgent_open(agency_id: int, *columns):
+    """Unresolved urgent callbacks, oldest first; the index ``ix_callbacks_agency_urgent``
+    answers it."""
+    return (
+        select(*columns)
+        .where(
+            Callback.agency_id == agency_id,
+            Callback.priority == CallbackPriority.URGENT,
+            Callback.status != CallbackStatus.RESOLVED,
+        )
+        .order_by(Callback.id)
+    )
+
+
 def urgent_ids(session: Session, agency_id: int) -> list[int]:
     """Ids of the agency's unresolved urgent callbacks, oldest first: what every signed-in page
-    asks for every few seconds, so one query on ``ix_callbacks_agency_urgent`` and ids only."""
-    return list(
-        session.scalars(
-            select(Callback.id)
-            .where(
-                Callback.agency_id == agency_id,
-                Callback.priority == CallbackPriority.URGENT,
-                Callback.status != CallbackStatus.RESOLVED,
-            )
-            .order_by(Callback.id)
-        ).all()
-    )
+    asks for every few seconds, so one query on the index and ids only."""
+    return list(session.scalars(_urgent_open(agency_id, Callback.id)).all())
 
 
 def urgent_open(session: Session, agency_id: int) -> list[Callback]:
     """Unresolved urgent callbacks, oldest first (the banner every page shows)."""
-    return list(
-        session.scalars(
-            select(Callback)
-            .where(
-                Callback.agency_id == agency_id,
-                Callback.priority == CallbackPriority.URGENT,
-                Callback.status != CallbackStatus.RESOLVED,
-            )
-            .order_by(Callback.id)
-        ).all()
-    )
+    return list(session.scalars(_urgent_open(agency_id, Callback)).all())
 
 
 def time_left(due_by: datetime, now: datetime) -> tuple[str, bool]:
