@@ -54,8 +54,6 @@ from followup.texts.languages import choose_language
 logger = logging.getLogger(__name__)
 
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
-# Compliance and safety replies are owed whatever the count: they are not conversation.
-_ALWAYS_ANSWERED = safety.ALWAYS_ANSWERED
 _COMMENDATION = re.compile(
     r"\b(?:(?:officer|ofc|deputy|sgt|sergeant|detective|det|cpl|corporal|trooper|lieutenant|lt|"
     r"oficial|agente)\.? (?-i:[A-Z])[a-zA-Z'-]+|(?:unit|unidad|car) #?\d+[A-Za-z]?|badge #?\d+)",
@@ -270,7 +268,7 @@ def _reply(
     language: str,
 ) -> str | None:
     """Render the reply, record it as an outbound text, and count it; None when none is due."""
-    if purpose not in _ALWAYS_ANSWERED and conversation.auto_texts >= MAX_AUTO_TEXTS:
+    if purpose not in safety.ALWAYS_ANSWERED and conversation.auto_texts >= MAX_AUTO_TEXTS:
         return None
     if purpose != Purpose.OPT_OUT_CONFIRM and is_opted_out(session, agency.id, conversation.phone):
         return None  # the gateway rule holds for replies too
