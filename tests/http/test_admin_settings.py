@@ -14,7 +14,7 @@ from followup.eligibility import contacts
 from followup.intake import tokens
 from followup.models import Agency, AuditEvent, FollowUp, MessageTemplate, User
 from followup.texts import editing, template_files
-from tests.cli.test_cli_replies import cli  # noqa: F401  (the fixture)
+from tests.support.cli import cli  # noqa: F401  (the fixture)
 from tests.support.factories import followup_for
 from tests.support.web import make_user, sign_in, token
 
