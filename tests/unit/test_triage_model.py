@@ -131,3 +131,20 @@ def test_without_a_model_the_rules_decide_alone(monkeypatch):
 
 def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_the_word_by_word_sum_gives_the_scores_of_the_plain_feature_by_feature_sum():
+    """predict sums the character n-grams a word at a time and corrects n-grams a reply repeats;
+    the scores must be those of TF-IDF summed feature by feature, whatever the reply."""
+    shipped = model.load()
+    replies = [
+        json.loads(line)["text"]
+        for line in (DATA / "validation" / "round2_mixed.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ][:300] + ["banana banana bananas", "no no no no NO", "ааааа помогите", "🙏🙏🙏", "", "  "]
+    for reply in replies:
+        normalised = model.normalise(reply)
+        words, _ = shipped._word_scores(normalised)
+        fast = [a + b for a, b in zip(words, shipped._char_scores(normalised), strict=True)]
+        reference = shipped.reference_scores(reply)
+        assert max(abs(a - b) for a, b in zip(fast, reference, strict=True)) < 1e-9, reply
