@@ -64,7 +64,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
         r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT|PEACE|HARASS\w*"
         r"|STALK\w*|SAFETY) (?:ORDER\w*|ORDR?)",
-        r"PEACE BOND\w*", r"PROTECTIVE (?:CUSTODY|SERV\w*)",
+        r"PEACE BOND\w*", r"RESTORD\w*", r"COURTORD\w*", r"PROTECTIVE (?:CUSTODY|SERV\w*)",
         r"ORDER (?:OF )?PROTECTION", r"(?:ORDERS?|ORDR?) VIOL\w*",
         r"VIOL\w* (?:OF )?(?:A )?(?:COURT |PROT\w* |RESTR\w* |NO CONTACT )?(?:ORDERS?|ORDR?)",
         r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"FRO", r"CPO",
@@ -72,12 +72,12 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"EXPART\w*", r"EX PARTE", r"(?:KEEP\w*|PRESERVE) THE PEACE",
         r"(?:CIVIL|CITIZEN|PROPERTY) STAND ?BY", r"STANDBY (?:FOR )?(?:PROPERTY|BELONGINGS)",
         (r"CUSTOD\w*|CUSTDY", r"SHOPLIFT\w*|THEFT|LARCENY|RETAIL|STORE|MERCHANT"),
-        r"243E\w*", r"273\.5\w*", r"273\.6\w*",
+        r"243E\w*", r"273\.5\w*", r"273\.6\w*", r"209A", r"258E",
     ],
     "sexual": [
         r"SEX\w*", r"RAPE\w*", r"RAPIST", r"SODOM\w*", r"MOLEST\w*", r"FONDL\w*", r"INCEST",
         r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM", r"MOL", r"GROP\w*",
-        r"INVASION OF PRIVACY", r"UPSKIRT\w*", r"REGISTRY",
+        r"INVASION OF PRIVACY", r"INTIMATE (?:IMAGE|VISUAL|PHOTO|VIDEO)\w*", r"UPSKIRT\w*", r"REGISTRY",
         r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
         r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"PORN\w*", r"CSAM", r"ICAC",
         r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"CARNAL\w*", r"STATUTORY",
@@ -97,7 +97,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"DHS",
         r"SOCIAL SERV\w*",
         r"NEWBORN", r"BABY", r"TODDLER",
-        r"NEGLECT\w*", r"CPS", r"DCFS", r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
+        (r"NEGLECT\w*", r"ANIMAL\w*|DOGS?|CATS?|HORSES?|LIVESTOCK|PETS?"), r"CPS", r"DCFS", r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
         r"273D\w*",
         (r"ABUS\w*",
          r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM|HARASS\w*|VERBAL"),
@@ -119,16 +119,17 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"PINS", r"601", r"5585\w*",
     ],
     "missing": [
-        (r"MISSIN\w*", r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR"),
+        (r"MISSIN\w*",
+         r"PROPERTY|PLATE|PLATES|TAG|TAGS|ITEM|ITEMS|MAIL|PACKAGE|VEHICLE|CAR|SIGNS?|PUBLIC WORKS"),
         r"MISS PERS?\w*", r"MISPER\w*", r"MISSP\w*", r"MSNG\w*", r"MISS\w? PER\w*", r"MP",
         r"LOST PERS\w*", r"(?:PERS\w*|CHILD\w*|JUV\w*|ADULT|SUBJ\w*|KIDS?) FOUND",
         r"ABANDON\w* (?:PERS\w*|ADULT|ELDER\w*|SENIOR\w*)",
         r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"SENILE",
-        r"WALK ?A? ?WAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER", r"SEARCH (?:AND )?RESCUE", r"SAR",
+        r"WALK ?A? ?WAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER", r"SEARCH (?:AND |OR )?RESCUE", r"SAR",
         r"LOOK\w* FOR (?:A |THE )?(?:SUBJ\w*|PERS\w*|PARTY|JUV\w*|CHILD\w*|KIDS?|ADULT)",
         r"(?:GOLD\w*|PURPLE|CLEAR|FEATHER|ASHANTI|ENDANGERED (?:PERSON|ADULT)) ALERT", r"CODE ADAM",
         # Overdue people (a boat, a hiker, a driver who never arrived) are missing until found.
-        r"OVERDUE (?:BOAT\w*|VESSEL\w*|HIKER\w*|PERS\w*|PART\w*|MOTORIST\w*|DRIVER\w*"
+        r"OVERDUE (?:\w+ )?(?:BOAT\w*|VESSEL\w*|HIKER\w*|PERS\w*|PART\w*|MOTORIST\w*|DRIVER\w*"
         r"|SWIMMER\w*|KAYAK\w*|CANOE\w*|HUNTER\w*|TRAVEL\w*|SKIER\w*|CLIMBER\w*|SUBJ\w*|JUV\w*"
         r"|CHILD\w*)",
         r"(?:BOAT\w*|VESSEL\w*|HIKER\w*|PERS\w*|PARTY|MOTORIST\w*|DRIVER\w*|SWIMMER\w*|KAYAK\w*"
@@ -141,22 +142,26 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "kidnap": [
         r"KIDNAP\w*", r"ABDUC\w*", r"HOST(?:A|G)\w*", r"HSTG", r"CUSTODIAL INTERF\w*",
         r"(?:HELD|HOLDING|KEPT|DETAINED|CONFINED) AGAINST (?:\w+ )?WILL",
-        (r"BARRICAD\w*", r"ERECT\w*|STREET|ROAD\w*|HAZARD|DOWN|DAMAGED|MISSING|MOVED"),
-        r"UNLAWFUL RESTRAINT", r"FALSE IMPRISON\w*",
+        (r"BARRICAD\w*",
+         r"ERECT\w*|STREET|ROAD\w*|HAZARD|DOWN|DAMAGED|MISSING|MOVED|SIGNS?|PUBLIC WORKS"),
+        r"UNLAWFUL (?:RESTRAINT|IMPRISON\w*)", r"FALSE IMPRISON\w*",
         r"CHILD STEAL\w*", r"207\w*", r"209\w*",
     ],
     "death": [
-        r"DOA", r"DEATH\w*", r"FATAL\w*", r"EXAMINER", r"DECEASED", r"DEADBOD\w*", r"HOMIC\w*",
+        (r"DOA", r"ANIMAL\w*|DOGS?|CATS?|DEER|WILDLIFE|LIVESTOCK|HORSES?"), r"DEATH\w*", r"FATAL\w*", r"EXAMINER", r"DECEASED", r"DEADBOD\w*", r"HOMIC\w*",
         # DEAD is a death unless an animal, a battery, a road or a lock is (DEADLY is a weapon).
         (r"DEAD|DEADS",
          r"ANIMAL\w*|DOGS?|CATS?|DEER|BIRDS?|WILDLIFE|LIVESTOCK|HORSES?|COWS?|FISH|RACCOONS?"
          r"|SKUNKS?|OPOSSUMS?|POSSUMS?|BATTER\w*|END|ENDS|BOLT|LINE|TREES?|PHONE|CAR|VEH\w*"),
         r"ME (?:REQ\w*|CALL|CASE|NOTIF\w*|RESPONSE)", r"MEREQ\w*",
         r"DECEDENT", r"DECD", r"SIDS", r"DB", r"DBODY",
-        r"BODY", r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
+        (r"BODY", r"AREA"), r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
         r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
-        r"UNATTENDED (?:DEATH|DOA|BODY)", (r"NOTIF(?:ICATION|CATION|Y)\w*|NOTFI\w*",
-        r"ALARM\w*|ALRM|UTILIT\w*|ADMIN\w*"),
+        r"UNATTENDED (?:DEATH|DOA|BODY)",
+        # A notification alone may be a death message; a notification of something (an alarm,
+        # a road, an animal) is not.
+        r"^(?:NOTIF\w*|NOTFI\w*)$",
+        r"(?:DEATH|FAMILY|NOK|EMERG\w*|PERSONAL) NOTIF\w*", r"NOTIF\w* (?:OF )?(?:DEATH|NOK|FAMILY)",
         r"NEXT OF KIN", r"NOK", r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)",
         r"(?:EMERG\w*|PERSONAL|DEATH) (?:MESSAGE|MSG)\w*", r"187\w*", r"SIG(?:NAL)? 7",
         r"CODE 7",
@@ -171,16 +176,17 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"PETITION (?:FOR )?(?:EVAL\w*|COMMIT\w*|TREATMENT)",
         r"EMOTION\w*",
         (r"CRISIS|CRISES", r"WEATHER|HAZMAT|UTILIT\w*"), r"DISORIENT\w*", r"CAHOOTS",
-        r"72 ?(?:HOUR|HR) HOLD", r"DETOX\w*",
+        r"\d+ ?(?:HOUR|HR) HOLD", r"MARCUS (?:ALERT|LEVEL)\w*", r"DETOX\w*",
         r"BEHAV\w* (?:HEALTH|CRISIS|EMERG\w*|DISORDER\w*|PROB\w*)",
         r"(?:ABNORMAL|BIZARRE|ERRATIC|STRANGE|UNUSUAL) BEHAV\w*", r"BH", r"TARASOFF",
-        r"T?ERPO", r"GVRO", r"RED FLAG", r"MH[A-Z]{0,3}", r"MCT",
+        r"T?ERPO", r"GVRO", r"RED FLAG", (r"MH[A-Z]{0,3}", r"FIRE|STRUCTURE"), r"MCT",
+        r"(?:SECTION|SEC) (?:12|35)",
         r"BAKER ACT", r"BAKER", r"MARCHMAN\w*", r"5150\w*", r"ECO", r"TDO", r"INVOLUNTARY\w*",
         r"INVOL COMMIT\w*",
         r"COMMITMENT", r"DISTURBED", r"IRRATIONAL", r"DEPRESS\w*", r"10 ?56\w*", r"10 ?96",
     ],
     "overdose": [
-        r"OVE?RDO?S\w*", r"OVER DOSE", r"OD", r"ODS", r"OD ?POI\w*", r"NARCAN", r"NALOXONE",
+        r"OVE?RDO?S\w*", r"OVER DOSE", r"QUICK RESPONSE TEAM", r"OD", r"ODS", r"OD ?POI\w*", r"NARCAN", r"NALOXONE",
         r"INGEST\w*",
         (r"POISON\w*", r"CARBON|MONOXIDE|CO|GAS|FOOD|ANIMAL\w*|DOGS?|CATS?"),
     ],
@@ -189,7 +195,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"WELLNESS", r"WELL ?CHECK\w*", r"WEL ?CK\w*", r"WEL ?CHK\w*", r"(?:CHK|CK) ?WB\w*",
         r"WB ?(?:CHK|CK)\w*", r"(?:SENIOR|ELDERLY) (?:WATCH|CHECK|CALL\w*)",
         r"CHECK (?:ON|THE) (?:WELF\w*|PERSON|SUBJ\w*|RESIDENT|OCCUPANT|PARTY)", r"CK WELF\w*",
-        r"CHK WELF\w*", r"WC", r"WLFR", r"WBC",
+        r"CHK WELF\w*", r"CHECK (?:ON )?(?:THE )?CONDIT\w*", r"WC", r"WLFR", r"WBC", r"RUOK", r"R U OK",
     ],
     "stalking": [r"STALK\w*", r"646\.9"],
     # Harassment is usually by someone the caller knows (an ex-partner, a family member, a
@@ -197,9 +203,9 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "harassment": [
         r"HARR?ASS?\w*", r"HRSMT",
         r"(?:ANNOYING|OBSCENE|HARASSING|UNWANTED|REPEATED|NUISANCE) (?:PHONE |TELEPHONE )?"
-        r"(?:CALLS?|TEXTS?|MESSAGES?|COMMUNICATIONS?|CONTACT)",
+        r"(?:CALLS?|TEXTS?|MESSAGES?|E ?MAILS?|COMMUNICATIONS?|CONTACT)",
         r"CYBER ?(?:BULLY\w*|STALK\w*|HARASS\w*|THREAT\w*)", r"BULLY\w*",
-        r"TELECOM\w* (?:ABUSE|MISUSE)", r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
+        r"653M", r"TELECOM\w* (?:ABUSE|MISUSE)", r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
     ],
     # Shelters and victim services: the caller is a victim, the place may be a secret.
     "victim_services": [
@@ -226,12 +232,13 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         (
             r"911\w*",
             r"ALARM|NUISANCE|HARASS\w*|REPEAT|TRANSF\w*|LOG|INFO\w*|TEST\w*|OUTAGE|SYSTEM"
-            r"|EQUIP\w*|ADMIN\w*|NON ?EMERG\w*|NONEMERG\w*|TROUBLE AT|CENTER|CENTRE",
+            r"|EQUIP\w*|ADMIN\w*|NON ?EMERG\w*|NONEMERG\w*|TROUBLE AT|CENTER|CENTRE|TRUNK"
+            r"|FAILURE|MISROUTE\w*|NO UNITS",
         ),
         r"E911", r"HANG ?UPS?", r"HANGUP\w*", r"HU", r"HUP", r"HNGUP", r"ABANDON\w* (?:CALL|LINE)",
         r"ABAN\w* 911",
         r"(?:UNABLE|CANNOT|CANT|CAN T) (?:TO )?(?:TALK|SPEAK)", r"OPEN LINE\w*", r"OPENLINE",
-        r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*",
+        r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*", r"ACCIDENTAL (?:WIRELESS|911|CALL\w*|DIAL\w*)",
         (r"SILENT\w*", r"ALARM\w*|ALRM"), (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*"),
         r"PHONE DROP\w*", r"CALL DROP\w*", r"INCOMPLETE (?:PHONE |911 )?CALL\w*",
         r"UNKN?\w*(?: \w+)* EMERG\w* CALL\w*", r"RING ?BACK",
@@ -244,7 +251,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "subject": [
         r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
         r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
-        r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"PURSUIT\w*", r"RESIST\w*",
+        r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"ESCP\w*", r"PURSUIT\w*", r"RESIST\w*",
         (r"ARREST\w*|ARRST\w*|ARR", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS|CR"),
         r"ATTACHMENT\w*", r"BAIL ?OUT\w*", r"PORT RUNNER\w*", r"10 ?15", r"JAIL\w*",
         (r"TRANSPORTS?|TRANSPORTING|TRANSPORTED|TRNSP\w*|TRANS|TRAN",
@@ -380,7 +387,7 @@ def _build(groups: dict[str, list[str | tuple[str, str]]]) -> list[_Matcher]:
 _DEFAULT_MATCHERS = _build(_GROUPS)
 # Stems unmistakable even glued to a code letter (`ASUICI` = attempted suicide, `TSUICI`).
 _GLUED_STEMS = re.compile(
-    r"SUICI|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS|HARASS|STALK|ABDUCT|HOSTAG"
+    r"SUIC|DOMESTIC|KIDNAP|HOMICID|MOLEST|OVERDOS|HARASS|STALK|ABDUCT|HOSTAG"
 )
 _LETTER_SLASH_LETTER = re.compile(r"(?<![A-Z0-9])([A-Z])/([A-Z])(?![A-Z0-9])")
 _TOKENS = re.compile(r"\d+\.\d+[A-Z]*|[A-Z0-9]+")
@@ -453,8 +460,12 @@ def _readings(normalised: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((normalised, split, joined)))
 
 
+_NEGATED = re.compile(r"(?<![A-Z0-9])NON \w+ ?")
+
+
 def _first_match(matchers: Iterable, label: str, normalised: str) -> SensitiveMatch | None:
-    readings = _readings(normalised)
+    # "NON-DOMESTIC" says what the call is not.
+    readings = _readings(_NEGATED.sub("", normalised).strip() or normalised)
     for matcher in matchers:
         for reading in readings:
             found = matcher.search(label, reading)
@@ -483,8 +494,45 @@ def match_builtin(label: str) -> SensitiveMatch | None:
     found = _first_match(_DEFAULT_MATCHERS, label, normalised)
     if found:
         return found
-    glued = _GLUED_STEMS.search(normalised)
-    return SensitiveMatch("glued_stem", glued.group(0)) if glued else None
+    glued = _GLUED_STEMS.search(_NEGATED.sub("", normalised))
+    if glued:
+        return SensitiveMatch("glued_stem", glued.group(0))
+    # A discipline letter glued to a word (`PWELFARE CHECK`, `EMENTAL`), or a word misspelt by
+    # one letter (`HAASSMENT`): read each such word as the sensitive word it stands for.
+    respelt = " ".join(_respelt(word) for word in normalised.split(" "))
+    return _first_match(_DEFAULT_MATCHERS, label, respelt) if respelt != normalised else None
+
+
+# CAD systems prefix a call type with its discipline: P(olice), L(aw), S(heriff), E(MS), F(ire).
+_DISCIPLINES = frozenset("PLSEF")
+# Long words a dispatcher misspells; a word one letter away from one of them is that word.
+_LONG_WORDS = frozenset(
+    """HARASSMENT HARASSING DOMESTIC PROSTITUTION PROSTITUTE SUICIDE SUICIDAL KIDNAPPING
+    KIDNAPPED MOLESTATION MOLESTED OVERDOSE STALKING RESTRAINING INJUNCTION HOMICIDE ABDUCTION
+    HOSTAGE WELFARE JUVENILE RUNAWAY PSYCHIATRIC ENDANGERMENT PROTECTION TRAFFICKING DECEASED
+    UNATTENDED ABANDONED DISCONNECT""".split()
+)
+
+
+def _one_letter_away(word: str, other: str) -> bool:
+    """One letter added, dropped or changed (not two: `STEALING` is not `STALKING`)."""
+    if abs(len(word) - len(other)) > 1 or word == other:
+        return False
+    if len(word) == len(other):
+        return sum(a != b for a, b in zip(word, other, strict=True)) == 1
+    short, long = sorted((word, other), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _respelt(word: str) -> str:
+    """``word`` as the sensitive word it stands for, or unchanged."""
+    if len(word) >= 5 and word[0] in _DISCIPLINES and word[1:].isalpha():
+        if _first_match(_DEFAULT_MATCHERS, word[1:], word[1:]):
+            return word[1:]
+    if len(word) >= 7 and word.isalpha():
+        return next((known for known in sorted(_LONG_WORDS) if _one_letter_away(word, known)), word)
+    return word
 
 
 def match_sensitive(label: str, extra: Iterable[str] = ()) -> SensitiveMatch | None:

@@ -231,10 +231,16 @@ _STOPS, _FILLERS = _collapsed(STOP_WORDS), _collapsed(FILLERS | other_languages.
 _NEGATED_STOP = re.compile(r"\b(?:no|not|never|nunca) (?:para|end|fin|quit|salir|baja|cancel)\b")
 
 
+_WORDS = re.compile(r"\w+")
+
+
 def _only_stop_words(part: str) -> bool:
     if _NEGATED_STOP.search(part):
         return False
-    words = [_DOUBLES.sub(r"\1", w) for w in re.findall(r"\w+", part)]
+    found = _WORDS.findall(part)
+    if len(found) > 6:  # longer than any stop with its politeness (checked again below)
+        return False
+    words = [_DOUBLES.sub(r"\1", w) for w in found]
     stops = [w for w in words if w in _STOPS or w.startswith(("unsub", "unsus", "unsuc"))]
     return (
         bool(stops)
