@@ -34,6 +34,10 @@ Decisions where the labelled corpora disagree or the policy was silent (issue 17
   `ABANDONED` (more often a car than a call; `ABANDONED 911 CALL` still skips), a shoplifter or
   thief held by a store (the caller is the store), animal welfare checks, a dead animal, a
   deadly weapon, a person trapped in a lift (a child locked in a car is sensitive).
+- A discipline letter glued to a word (`PWELFARE CHECK`, `EMENTAL`: P(olice), L(aw), S(heriff),
+  E(MS), F(ire)) and a long word misspelt by one letter (`HAASSMENT`, `HOMOCIDE`) are read as
+  the word; `NON-DOMESTIC` says what a call is not; a notification *of* something (`DOT
+  NOTIFICATION`) is not a death message, a bare `NOTIFICATION` may be one.
 - Dispatchers' spellings are read as kinds, not strings: truncations (`ABDUC`, `HOSTA`,
   `DOMEST`, `MISSIN`, `PSYC`, `OVRDSE`), misspellings (`HARRASSMENT`, `INJUCTION`, `WARANT`,
   `SUCIDIAL`, `PRE-TRAIL`), letters spelled out (`D.O.A`, `E D P`) and glued codes (`ODPOI`,
