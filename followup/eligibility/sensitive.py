@@ -81,7 +81,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "sexual": [
         r"SEX\w*", r"RAPE\w*", r"RAPIST", r"SODOM\w*", r"MOLEST\w*", r"FONDL\w*", r"INCEST",
         r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM", r"MOL", r"GROP\w*",
-        r"INVASION OF PRIVACY", r"INTIMATE (?:IMAGE|VISUAL|PHOTO|VIDEO)\w*", r"UPSKIRT\w*", r"REGISTRY",
+        r"INVASION OF PRIVACY", r"INTIMATE (?:IMAGE|VISUAL|PHOTO|VIDEO)\w*", r"UPSKIRT\w*",
+        r"REGISTRY",
         r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
         r"SOLICIT\w* (?:FOR )?(?:PROST\w*|SEX\w*)", r"PORN\w*", r"CSAM", r"ICAC",
         r"LURING", r"ENTIC\w*", r"SOR", r"SA", r"SXL", r"CSC", r"CARNAL\w*", r"STATUTORY",
@@ -101,7 +102,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"DHS",
         r"SOCIAL SERV\w*",
         r"NEWBORN", r"BABY", r"TODDLER",
-        (r"NEGLECT\w*", r"ANIMAL\w*|DOGS?|CATS?|HORSES?|LIVESTOCK|PETS?"), r"CPS", r"DCFS", r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
+        (r"NEGLECT\w*", r"ANIMAL\w*|DOGS?|CATS?|HORSES?|LIVESTOCK|PETS?"), r"CPS", r"DCFS",
+        r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
         r"273D\w*",
         (r"ABUS\w*",
          r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM|HARASS\w*|VERBAL"),
@@ -129,7 +131,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"LOST PERS\w*", r"(?:PERS\w*|CHILD\w*|JUV\w*|ADULT|SUBJ\w*|KIDS?) FOUND",
         r"ABANDON\w* (?:PERS\w*|ADULT|ELDER\w*|SENIOR\w*)",
         r"FOUND PERS\w*", r"LOST (?:ADULT|JUV\w*|CHILD|SENIOR|ELDERLY)", r"SENILE",
-        r"WALK ?A? ?WAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER", r"SEARCH (?:AND |OR )?RESCUE", r"SAR",
+        r"WALK ?A? ?WAY\w*", r"TO LOCATE", r"ATL", r"LIFESAVER", r"SEARCH (?:AND |OR )?RESCUE",
+        r"SAR",
         r"LOOK\w* FOR (?:A |THE )?(?:SUBJ\w*|PERS\w*|PARTY|JUV\w*|CHILD\w*|KIDS?|ADULT)",
         r"(?:GOLD\w*|PURPLE|CLEAR|FEATHER|ASHANTI|ENDANGERED (?:PERSON|ADULT)) ALERT", r"CODE ADAM",
         # Overdue people (a boat, a hiker, a driver who never arrived) are missing until found.
@@ -152,20 +155,23 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"CHILD STEAL\w*", r"207\w*", r"209\w*",
     ],
     "death": [
-        (r"DOA", r"ANIMAL\w*|DOGS?|CATS?|DEER|WILDLIFE|LIVESTOCK|HORSES?"), r"DEATH\w*", r"FATAL\w*", r"EXAMINER", r"DECEASED", r"DEADBOD\w*", r"HOMIC\w*",
+        (r"DOA", r"ANIMAL\w*|DOGS?|CATS?|DEER|WILDLIFE|LIVESTOCK|HORSES?"), r"DEATH\w*",
+        r"FATAL\w*", r"EXAMINER", r"DECEASED", r"DEADBOD\w*", r"HOMIC\w*",
         # DEAD is a death unless an animal, a battery, a road or a lock is (DEADLY is a weapon).
         (r"DEAD|DEADS",
          r"ANIMAL\w*|DOGS?|CATS?|DEER|BIRDS?|WILDLIFE|LIVESTOCK|HORSES?|COWS?|FISH|RACCOONS?"
          r"|SKUNKS?|OPOSSUMS?|POSSUMS?|BATTER\w*|END|ENDS|BOLT|LINE|TREES?|PHONE|CAR|VEH\w*"),
         r"ME (?:REQ\w*|CALL|CASE|NOTIF\w*|RESPONSE)", r"MEREQ\w*",
         r"DECEDENT", r"DECD", r"SIDS", r"DB", r"DBODY",
-        (r"BODY", r"AREA"), r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM", r"MURDER\w*",
+        (r"BODY", r"AREA"), r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM",
+        r"MURDER\w*",
         r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
         r"UNATTENDED (?:DEATH|DOA|BODY)",
         # A notification alone may be a death message; a notification of something (an alarm,
         # a road, an animal) is not.
         r"^(?:NOTIF\w*|NOTFI\w*)$",
-        r"(?:DEATH|FAMILY|NOK|EMERG\w*|PERSONAL) NOTIF\w*", r"NOTIF\w* (?:OF )?(?:DEATH|NOK|FAMILY)",
+        r"(?:DEATH|FAMILY|NOK|EMERG\w*|PERSONAL) NOTIF\w*",
+        r"NOTIF\w* (?:OF )?(?:DEATH|NOK|FAMILY)",
         r"NEXT OF KIN", r"NOK", r"(?:MESSAGE|MSG) DELIVERY", r"DELIVER (?:A )?(?:MESSAGE|MSG)",
         r"(?:EMERG\w*|PERSONAL|DEATH) (?:MESSAGE|MSG)\w*", r"187\w*", r"SIG(?:NAL)? 7",
         r"CODE 7",
@@ -190,7 +196,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"COMMITMENT", r"DISTURBED", r"IRRATIONAL", r"DEPRESS\w*", r"10 ?56\w*", r"10 ?96",
     ],
     "overdose": [
-        r"OVE?RDO?S\w*", r"OVER DOSE", r"QUICK RESPONSE TEAM", r"OD", r"ODS", r"OD ?POI\w*", r"NARCAN", r"NALOXONE",
+        r"OVE?RDO?S\w*", r"OVER DOSE", r"QUICK RESPONSE TEAM", r"OD", r"ODS", r"OD ?POI\w*",
+        r"NARCAN", r"NALOXONE",
         r"INGEST\w*",
         (r"POISON\w*", r"CARBON|MONOXIDE|CO|GAS|FOOD|ANIMAL\w*|DOGS?|CATS?"),
     ],
@@ -199,7 +206,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"WELLNESS", r"WELL ?CHECK\w*", r"WEL ?CK\w*", r"WEL ?CHK\w*", r"(?:CHK|CK) ?WB\w*",
         r"WB ?(?:CHK|CK)\w*", r"(?:SENIOR|ELDERLY) (?:WATCH|CHECK|CALL\w*)",
         r"CHECK (?:ON|THE) (?:WELF\w*|PERSON|SUBJ\w*|RESIDENT|OCCUPANT|PARTY)", r"CK WELF\w*",
-        r"CHK WELF\w*", r"CHECK (?:ON )?(?:THE )?CONDIT\w*", r"WC", r"WLFR", r"WBC", r"RUOK", r"R U OK",
+        r"CHK WELF\w*", r"CHECK (?:ON )?(?:THE )?CONDIT\w*", r"WC", r"WLFR", r"WBC", r"RUOK",
+        r"R U OK",
     ],
     "stalking": [r"STALK\w*", r"646\.9"],
     # Harassment is usually by someone the caller knows (an ex-partner, a family member, a
@@ -209,7 +217,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"(?:ANNOYING|OBSCENE|HARASSING|UNWANTED|REPEATED|NUISANCE) (?:PHONE |TELEPHONE )?"
         r"(?:CALLS?|TEXTS?|MESSAGES?|E ?MAILS?|COMMUNICATIONS?|CONTACT)",
         r"CYBER ?(?:BULLY\w*|STALK\w*|HARASS\w*|THREAT\w*)", r"BULLY\w*",
-        r"653M", r"TELECOM\w* (?:ABUSE|MISUSE)", r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
+        r"653M", r"TELECOM\w* (?:ABUSE|MISUSE)",
+        r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
     ],
     # Shelters and victim services: the caller is a victim, the place may be a secret.
     "victim_services": [

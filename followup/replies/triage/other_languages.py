@@ -14,6 +14,7 @@ use (Vietnamese without accents, Russian and Arabic in Latin letters).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -238,6 +239,7 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
 
 
+@functools.lru_cache(maxsize=256)  # read twice per reply (the keyword, then the opt-out)
 def stop_word(text: str) -> str | None:
     """The language whose stop word is the whole message (politeness aside), or None."""
     folded = _DOUBLES.sub(r"\1", normalise(text))
