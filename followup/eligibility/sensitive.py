@@ -68,7 +68,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
         r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT|PEACE|HARASS\w*"
         r"|STALK\w*|SAFETY) (?:ORDER\w*|ORDR?)",
-        r"PEACE BOND\w*", r"RESTORD\w*", r"COURTORD\w*", r"PROTECTIVE (?:CUSTODY|SERV\w*)",
+        r"PEACE BOND\w*", r"VISITATION", r"RESTORD\w*", r"COURTORD\w*",
+        r"PROTECTIVE (?:CUSTODY|SERV\w*)",
         r"ORDER (?:OF )?PROTECTION", r"(?:ORDERS?|ORDR?) VIOL\w*",
         r"VIOL\w* (?:OF )?(?:A )?(?:COURT |PROT\w* |RESTR\w* |NO CONTACT )?(?:ORDERS?|ORDR?)",
         r"TRO", r"TPO", r"EPO", r"PFA", r"OFP", r"VPO", r"VRO", r"DVO", r"DVRO", r"FRO", r"CPO",
@@ -80,7 +81,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "sexual": [
         r"SEX\w*", r"RAPE\w*", r"RAPIST", r"SODOM\w*", r"MOLEST\w*", r"FONDL\w*", r"INCEST",
-        r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"PEEP\w*", r"PEEPING TOM", r"MOL", r"GROP\w*",
+        r"INDECEN\w*", r"LEWD\w*", r"FLASHER", r"EXHIBITIONIS\w*", r"PREDATOR\w*",
+        r"TITLE (?:IX|9)", r"PEEP\w*", r"PEEPING TOM", r"MOL", r"GROP\w*",
         r"INVASION OF PRIVACY", r"INTIMATE (?:IMAGE|VISUAL|PHOTO|VIDEO)\w*", r"UPSKIRT\w*",
         r"REGISTRY",
         r"VOYEUR\w*", r"OBSCEN\w*", r"PROSTITU\w*", r"PROST", r"PANDER\w*", r"PIMP\w*",
@@ -89,12 +91,12 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"REGISTRANT\w*", r"(?:DRUG|OFFENDER|SEX|FELON\w*|GUN) REGISTR\w*", r"MEGAN\w* LAW",
         (r"EXPOS\w*",
          r"HEAT|COLD|BRUSH|BOAT|FIRE|STRUCTURE\w*|HAZ\w*|CHEM\w*|CARBON|RADIATION|SMOKE|GAS|F"
-         r"|WEATHER|VEH\w*"),
+         r"|WEATHER|VEH\w*|ANIMAL\w*|RABIES|BITE\w*"),
         r"NUDE\w*", r"NAKED", r"MORALS?", r"261\w*", r"288\w*", r"290\w*", r"314\w*", r"647\.6",
         r"647B",
     ],
     "child_abuse": [
-        (r"CHILD(?!BIRTH)\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*"), r"CHLD", r"CHIL", r"KIDS?",
+        (r"CHILD(?!BIRTH)\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*|CPR"), r"CHLD", r"CHIL", r"KIDS?",
         (r"INFANT\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*"), r"DSS", r"HANDLE WITH CARE",
         # A person shut in a car is a child or a dependant left there (keys locked in are not).
         r"(?:CHILD\w*|KIDS?|INFANT\w*|BABY|TODDLER|JUV\w*) (?:LOCKED|TRAPPED|LEFT) IN\w*",
@@ -103,7 +105,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"SOCIAL SERV\w*",
         r"NEWBORN", r"BABY", r"TODDLER",
         (r"NEGLECT\w*", r"ANIMAL\w*|DOGS?|CATS?|HORSES?|LIVESTOCK|PETS?"), r"CPS", r"DCFS",
-        r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"273A\w*",
+        r"DFCS", r"DCF", r"DCYF", r"SAFE HAVEN", r"DEFACS", r"273A\w*",
+        r"LOCKED IN (?:\w+ ){0,3}(?:W|WITH) OCCUPANTS?",
         r"273D\w*",
         (r"ABUS\w*",
          r"ANIMAL|DOG|CAT|HORSE|DRUG|SUBSTANCE|911|ALARM|LINE|PHONE|SYSTEM|HARASS\w*|VERBAL"),
@@ -119,7 +122,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
             r"ACC\w*|INJ\w*|MV\w*|CRASH\w*|COLLI\w*|TRAF\w*|TFC|DAMAGE|WRECK\w*|FIRE|BURN\w*"
             r"|PI|PD|VEH\w*|MED\w*|BLEED\w*|CUTS?|LACERATION\w*|INCIDENT|OFFENSE|VIOL\w*"
             r"|1050|10 50|ALLERG\w*|AIRCRAFT|AIRPLANE|PLANE|ILLNESS|SICK\w*|HAZ\w*|SPILL\w*"
-            r"|LEAK\w*|PROBLEM|ISSUE|COMPLAINT|NOISE|ALARM\w*",
+            r"|LEAK\w*|PROBLEM|ISSUE|COMPLAINT|NOISE|ALARM\w*|RESCUE",
         ),
         r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
         r"PINS", r"601", r"5585\w*",
@@ -217,7 +220,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"(?:ANNOYING|OBSCENE|HARASSING|UNWANTED|REPEATED|NUISANCE) (?:PHONE |TELEPHONE )?"
         r"(?:CALLS?|TEXTS?|MESSAGES?|E ?MAILS?|COMMUNICATIONS?|CONTACT)",
         r"CYBER ?(?:BULLY\w*|STALK\w*|HARASS\w*|THREAT\w*)", r"BULLY\w*",
-        r"653M", r"TELECOM\w* (?:ABUSE|MISUSE)",
+        r"653M", r"(?:PHONE|TELEPHONE|E ?MAIL|INTERNET|COMPUTER)(?: \w+)? MISUSE",
+        r"TELECOM\w* (?:ABUSE|MISUSE)",
         r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
     ],
     # Shelters and victim services: the caller is a victim, the place may be a secret.
@@ -265,7 +269,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
         r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
         r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"ESCP\w*", r"PURSUIT\w*", r"RESIST\w*",
-        (r"ARREST\w*|ARRST\w*|ARR", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS|CR"),
+        (r"ARREST\w*|ARRST\w*|ARR", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS|CR|MEDICAL"),
         r"ATTACHMENT\w*", r"BAIL ?OUT\w*", r"PORT RUNNER\w*", r"10 ?15", r"JAIL\w*",
         (r"TRANSPORTS?|TRANSPORTING|TRANSPORTED|TRNSP\w*|TRANS|TRAN",
          r"EMS|AMBULANCE|MED\w*|PATIENT|HOSPICE|CONVALESC\w*|NURSING|ANIMAL\w*|SHELTER|FIRE"
@@ -273,8 +277,9 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"FALSE INFO\w*", r"HOME VISIT", r"SWAT", (r"GUARD DUTY", r"SCHOOL|CROSSING"),
         r"BREATHAL\w*",
         r"BREATH TEST\w*", r"INTOXILYZER",
-        r"PURS", r"(?:F|T|V|FT)PURS\w*", r"WARANT\w*", r"CHASE", r"FLEE\w*", r"FLEEING",
-        r"ELUDING", r"PAROL\w*", r"PROBATION\w*",
+        r"PURS", r"(?:F|T|V|FT)PURS\w*", r"WARANT\w*", r"CHASE", r"FLEE(?:ING|S)?", r"FLED",
+        r"FLEEING",
+        r"ELUDING", r"^MAGISTRATE$", r"^OBSTRUCTING$", r"PAROL\w*", r"PROBATION\w*",
         r"ANKLE MONITOR", r"ELECTRONIC MONITOR\w*", r"HOUSE ARREST", r"BOOKING",
         # Offenders under supervision: GPS and alcohol monitors, home confinement, release terms.
         r"GPS (?:ALERT|ALARM|MONITOR\w*|VIOL\w*|TAMPER\w*|BRACELET|ANKLE|STRAP|OFFENDER|HIT|ZONE"
@@ -294,7 +299,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         (r"SERVE|SERVED|SERVING", r"ALCOHOL|LIQUOR|BEER|WINE|INTOX\w*|FOOD|DRINK\w*|MEAL\w*"),
         r"(?:PROCESS|DOCUMENT\w*|LEGAL|CIVIL) SERV\w*", r"SERV\w* (?:OF )?(?:PROCESS|CIVIL|LEGAL)",
         r"CIVIL (?:PROCESS|PAPER\w*|WRIT\w*|SEIZ\w*|LEVY|EVICT\w*)", r"CIVILP\w*",
-        r"SUBPO\w*", r"SUMMONS\w*", r"WRITS?", r"WRIT OF", r"EVICT\w*",
+        r"SUBPO\w*", r"SUMMONS\w*", r"WRITS?", r"WRIT OF", (r"EVICT\w*", r"ANIMAL\w*"),
         r"(?:PROPERTY|VEH\w*) SEIZ\w*", r"SEIZE", r"NCIC\w*", r"NLETS", r"HIT CONFIRM\w*",
         r"HOLD\w* (?:A |THE )?(?:SUSP\w*|SUBJ\w*|PERS\w*|PRISONER\w*|PARTY)",
         (r"(?:SUSP\w*|SUBJ\w*|PERS\w*|PARTY|PRISONER\w*|ADULT|JUV\w*) (?:IN|INTO) CUSTODY",
@@ -473,12 +478,25 @@ def _readings(normalised: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((normalised, split, joined)))
 
 
-_NEGATED = re.compile(r"(?<![A-Z0-9])NON \w+ ?")
+_NON = re.compile(r"(?<![A-Z0-9])NON (\w+) ?")
+
+
+def _without_negated(normalised: str) -> str:
+    """``normalised`` without "NON <a sensitive word>" ("NON DOMESTIC"; "NON EMERGENCY" stays)."""
+    if "NON " not in normalised:
+        return normalised
+    kept = _NON.sub(lambda m: "" if _sensitive_word(m.group(1)) else m.group(0), normalised)
+    return kept.strip() or normalised
+
+
+@functools.lru_cache(maxsize=1024)
+def _sensitive_word(word: str) -> bool:
+    return any(m.search(word, word) for m in _DEFAULT_MATCHERS)
 
 
 def _first_match(matchers: Iterable, label: str, normalised: str) -> SensitiveMatch | None:
     # "NON-DOMESTIC" says what the call is not.
-    readings = _readings(_NEGATED.sub("", normalised).strip() or normalised)
+    readings = _readings(_without_negated(normalised))
     for matcher in matchers:
         for reading in readings:
             found = matcher.search(label, reading)
@@ -507,7 +525,7 @@ def match_builtin(label: str) -> SensitiveMatch | None:
     found = _first_match(_DEFAULT_MATCHERS, label, normalised)
     if found:
         return found
-    glued = _GLUED_STEMS.search(_NEGATED.sub("", normalised))
+    glued = _GLUED_STEMS.search(_without_negated(normalised))
     if glued:
         return SensitiveMatch("glued_stem", glued.group(0))
     # A discipline letter glued to a word (`PWELFARE CHECK`, `EMENTAL`), or a word misspelt by

@@ -144,11 +144,16 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
         # 38/1,306 wrongly (0.029). After the list built on build_b: 290/310 (0.935), 31/1,306.
         # Its misses were then read and kinds added (a later session): a floor now, no longer a
         # held-out measure: 301/310.
-        ("calltypes/heldout_c.tsv", 9, 31),
+        ("calltypes/heldout_c.tsv", 9, 26),
         # 1,830 labels from 18 more agencies, first contact 262/279 (0.939), 35/1,551 wrongly
         # (0.023); the list then learned its kinds (discipline letters glued to a word,
         # one-letter misspellings, statute numbers, notifications of things): 276/279, 20/1,551.
         ("calltypes/build_d.tsv", 3, 20),
+        # 1,629 labels from 16 more agencies, first contact 299/330 (0.906; 19 of the 31 misses
+        # a campus police's "(Title IX Related)" flag), 35/1,299 wrongly (0.027); after its
+        # kinds were learned (Title IX, predators, exhibitionists, visitation, phone or e-mail
+        # misuse, a notification or a NON- that is not about a person): 327/330, 27/1,299.
+        ("calltypes/build_e.tsv", 3, 27),
     ],
 )
 def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_figures(
@@ -161,7 +166,7 @@ def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_fig
     missed = [label for label in sensitive if match_sensitive(label) is None]
     wrongly_skipped = [label for label in ordinary if match_sensitive(label) is not None]
 
-    assert len(sensitive) >= 270 and len(ordinary) >= 1000
+    assert len(sensitive) >= 270 and len(ordinary) >= 1000, (len(sensitive), len(ordinary))
     assert len(missed) <= most_missed
     assert len(wrongly_skipped) <= most_wrongly_skipped
 
@@ -255,6 +260,9 @@ def test_agency_patterns_are_checked_before_they_are_saved():
         ("NOTIFICATION", "death"),
         ("DEATH NOTIFICATION", "death"),
         ("96 HOUR HOLD", "mental_health"),
+        ("THEFT (TITLE IX RELATED)", "sexual"),
+        ("TELEPHONE/EMAIL MISUSE", "harassment"),
+        ("ASSAULT - NON-DOMESTIC AND NON-EMERGENCY PROSTITUTION", "sexual"),
     ],
 )
 def test_kinds_of_spelling_agencies_use_are_read_as_the_word_they_stand_for(label, group):
@@ -276,6 +284,12 @@ def test_kinds_of_spelling_agencies_use_are_read_as_the_word_they_stand_for(labe
         "FIRE/MH",  # a mobile home on fire
         "BITE - POSSIBLY DANGEROUS BODY AREA",
         "911 TRUNK FAILURE",
+        "911 NON EMERGENCY",  # NON negates the word after it, and only that word
+        "NON-URGENT NOTIFICATIONS",
+        "ELEVATOR STUCK W/OCCUPANTS",
+        "CD FLEET",
+        "MEDICAL ARREST",
+        "ANIMAL RABIES EXPOSURE",
     ],
 )
 def test_words_near_a_sensitive_word_that_mean_something_else_are_ordinary(label):
