@@ -4,9 +4,10 @@ An agency option (``case_page``, off by default: residents fear scam links, and 
 stand on its own without one). When it is on and the service knows its public URL, each case
 update text carries a link of its own: the ``case_link`` placeholder where the template puts it,
 else at the end of the text. A token is 128 random bits (22 URL-safe characters); only its
-SHA-256 is stored, so the database cannot give a link back. A link works while the agency keeps
-the page on and until the agency's retention period has passed since it was sent (the purge
-then deletes it); after that it answers like a token that never existed.
+SHA-256 is stored, so the database cannot give a link back (the stored copy of the text loses
+its token once the gateway took it: ``masked``). A link works while the agency keeps the page on
+and until the agency's retention period has passed since it was sent (the purge then deletes
+it); after that it answers like a token that never existed.
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ def placed(body: str, template_body: str, extra: dict[str, str]) -> str:
     if not link or PLACEHOLDER in template_body:
         return body
     return f"{body} {link}"
+
+
+_IN_TEXT = re.compile(r"/c/[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])")
+MASKED = "/c/…"
+
+
+def masked(body: str) -> str:
+    """A sent text as the service keeps it: its link's token left out. Until the gateway took
+    the text, the clear body is kept (a lost answer is looked up by it); from then on only the
+    hash remains, and the text the caller got is the one place the token is."""
+    return _IN_TEXT.sub(MASKED, body)
 
 
 def find(session: Session, token: str, *, now: datetime) -> CaseLink | None:

@@ -9,7 +9,7 @@ follow-ups' unique index on call and purpose). It keeps every rule of the other 
 the call), never to an opted-out number, quiet hours apply, and none when consent is already
 recorded.
 
-A reply of YES (or SI, Y; "yes please" too) in the offer's conversation, that is from the number
+A reply of YES (or SI; "yes please" too) in the offer's conversation, that is from the number
 the offer went to while the offer is the latest text sent to it and within the agency's reply
 window, records consent for that call: when, and from which number (audited as ``caller``).
 The updates that waited for it (skipped for ``no_consent`` since the offer was planned) are
@@ -50,7 +50,7 @@ from followup.texts.languages import choose_language
 
 logger = logging.getLogger(__name__)
 
-YES_WORDS = frozenset({"YES", "Y", "SI"})
+YES_WORDS = frozenset({"YES", "SI"})
 # Words around a YES that do not change it: "yes please", "si gracias".
 _COMPANIONS = frozenset({"PLEASE", "PLS", "THANKS", "THANK", "YOU", "POR", "FAVOR", "GRACIAS"})
 ACTION = "updates_consented"  # the audit row of a consent given by reply

@@ -77,6 +77,11 @@ _MARK_ACCEPTED = (
     .values(sid=bindparam("sid"), status=bindparam("new_status"), updated_at=bindparam("at"))
 )
 
+_MASK_BODY = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(body=bindparam("body"))
+)
 
 __all__ = ["RetryPolicy", "Sender", "SweepReport"]  # RetryPolicy lives in retries.py
 
@@ -264,6 +269,8 @@ class Sender(GatewayOutcomes):
                     "at": now,
                 },
             ).rowcount
+            if links.PATH in body:  # a case-page link: from now on only its hash is kept
+                conn.execute(_MASK_BODY, {"message_id": message_id, "body": links.masked(body)})
         if not moved:
             # A status callback came first; never move the message backwards.
             with self.db.begin() as session:
