@@ -73,14 +73,9 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_user)
     for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (
-        corrections.bp,
-        moderation.bp,
-        report_analysis.bp,
-        public.bp,
-        call_types_admin.bp,
-        case_page.bp,
-    ):
+    for blueprint in (corrections.bp, moderation.bp, report_analysis.bp, public.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (call_types_admin.bp, case_page.bp):
         app.register_blueprint(blueprint)
     public.init_app(app)
 
