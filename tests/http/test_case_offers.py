@@ -74,6 +74,9 @@ def test_yes_to_the_offer_sends_the_waiting_update_and_the_next_ones(
     sender.drain()
     assert [p for p, _, _ in update_texts(db)][-1] == "update_case_closed"
     assert [u["texted"] for u in shown(api, "26-300")] == [True, True, True]
+    described = api.get_call("26-300").json
+    assert described["updates_consented_at"] == "2026-11-23T15:00:00Z"
+    assert [t["purpose"] for t in described["texts"]].count("offer_updates") == 1
     with db.Session() as session:
         [audit] = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "updates_consented")
