@@ -6,12 +6,13 @@ the personal fields are emptied:
 ============================  ============================================================
 messages                      phone and body -> "" (both NOT NULL), reply_body -> NULL,
                               media_urls -> [] (links to pictures the caller sent)
-calls                         caller_phone, caller_name -> NULL
+calls                         caller_phone, caller_name, updates_phone -> NULL
 followups                     phone -> NULL
 conversations                 phone -> ""
 callback_events               note -> NULL (free text a commander wrote about the caller)
 triage_corrections            note -> NULL (a commander's note on a correction of triage)
 contacts                      rows deleted, except opted-out numbers
+case_links                    rows deleted: a case page's link expires with retention
 ============================  ============================================================
 
 Kept on purpose:
@@ -50,6 +51,7 @@ from followup.models import (
     Callback,
     CallbackEvent,
     CallbackStatus,
+    CaseLink,
     CaseUpdate,
     Contact,
     Conversation,
@@ -72,6 +74,7 @@ TABLES = (
     "callback_events",
     "triage_corrections",
     "contacts",
+    "case_links",
 )
 # The daily job checks every hour and purges an agency once its last purge is this old, so a
 # restart, or several sender processes, do not purge more often than about once a day.
@@ -178,10 +181,14 @@ def purge_agency(
             [
                 Call.agency_id == agency.id,
                 Call.updated_at < cutoff,
-                or_(Call.caller_phone.is_not(None), Call.caller_name.is_not(None)),
+                or_(
+                    Call.caller_phone.is_not(None),
+                    Call.caller_name.is_not(None),
+                    Call.updates_phone.is_not(None),
+                ),
                 Call.id.not_in(busy_calls),
             ],
-            {"caller_phone": None, "caller_name": None},
+            {"caller_phone": None, "caller_name": None, "updates_phone": None},
         ),
         (
             "followups",
@@ -252,18 +259,27 @@ def purge_agency(
                 execution_options={"synchronize_session": False},
             )
 
-    stale_contacts = [
-        Contact.agency_id == agency.id,
-        Contact.opted_out_at.is_(None),
-        Contact.updated_at < cutoff,
+    deleted = [
+        (
+            "contacts",
+            Contact,
+            [
+                Contact.agency_id == agency.id,
+                Contact.opted_out_at.is_(None),
+                Contact.updated_at < cutoff,
+            ],
+        ),
+        # Links to case pages sent before the cutoff (they stopped working then already).
+        ("case_links", CaseLink, [CaseLink.agency_id == agency.id, CaseLink.created_at < cutoff]),
     ]
-    count = session.scalar(select(func.count()).select_from(Contact).where(*stale_contacts))
-    report.counts["contacts"] = count or 0
-    if count and not dry_run:
-        session.execute(
-            delete(Contact).where(*stale_contacts),
-            execution_options={"synchronize_session": False},
-        )
+    for name, model, conditions in deleted:
+        count = session.scalar(select(func.count()).select_from(model).where(*conditions))
+        report.counts[name] = count or 0
+        if count and not dry_run:
+            session.execute(
+                delete(model).where(*conditions),
+                execution_options={"synchronize_session": False},
+            )
 
     report.held = (
         session.scalar(

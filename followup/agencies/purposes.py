@@ -1,6 +1,7 @@
 """An agency's settings for the texts across the whole call: which purposes it sends
 (confirmation, delay, case updates), when a call has waited too long for a unit, the victim
-services page, and the private case page. Read and checked here for ``agencies.settings``."""
+services page, the offer of case updates (reply YES) and the private case page. Read and checked
+here for ``agencies.settings``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from followup.eligibility.sensitive import validate_agency_pattern
 from followup.models import Agency
 
 _ON = ("on", "1", "true", "yes")
-SWITCHES = ("confirmation_texts", "delay_texts", "case_update_texts", "case_page")
+SWITCHES = (
+    "confirmation_texts", "delay_texts", "case_update_texts", "case_update_offers", "case_page",
+)
 _PRIORITY = re.compile(r"^priority\s+(\S{1,16})$", re.IGNORECASE)
 
 

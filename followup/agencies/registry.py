@@ -98,6 +98,7 @@ def create_agency(
         delay_minutes=30,
         delay_rules=[],
         case_update_texts=False,
+        case_update_offers=False,
         case_page=False,
         created_at=now,
     )

@@ -87,6 +87,10 @@ def agency_list(lazy: Lazy) -> None:
 )
 @click.option("--case-update-texts/--no-case-update-texts", default=None,
               help="Send case updates to victims who asked for them.")
+@click.option("--case-update-offers/--no-case-update-offers", default=None,
+              help="Offer case updates (reply YES) when an update comes without consent.")
+@click.option("--case-page/--no-case-page", default=None,
+              help="Case update texts carry a private link to the victim's case page.")
 @click.option("--resources-url", help="The victim-services page texts may link ('' to clear).")
 @pass_lazy
 def agency_configure(
@@ -106,6 +110,8 @@ def agency_configure(
     delay_threshold,
     delay_rules,
     case_update_texts,
+    case_update_offers,
+    case_page,
     resources_url,
 ) -> None:
     """Change an agency's reply settings; show them when given no option.
@@ -126,6 +132,8 @@ def agency_configure(
         "delay_threshold": delay_threshold,
         "delay_rules": None if delay_rules is None else delay_rules.replace(";", "\n"),
         "case_update_texts": None if case_update_texts is None else "on" * case_update_texts,
+        "case_update_offers": None if case_update_offers is None else "on" * case_update_offers,
+        "case_page": None if case_page is None else "on" * case_page,
         "resources_url": resources_url,
     }
     changes = {field: value for field, value in given.items() if value is not None}
@@ -153,5 +161,7 @@ def agency_configure(
             f"texts: confirmation {'on' if agency.confirmation_texts else 'off'}, delay "
             f"{'on' if agency.delay_texts else 'off'} after {agency.delay_minutes}m"
             f" ({len(agency.delay_rules or [])} other thresholds), case updates "
-            f"{'on' if agency.case_update_texts else 'off'}"
+            f"{'on' if agency.case_update_texts else 'off'}, offers of updates "
+            f"{'on' if agency.case_update_offers else 'off'}, case page "
+            f"{'on' if agency.case_page else 'off'}"
         )

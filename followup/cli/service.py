@@ -127,6 +127,21 @@ def _banner(
     )
 
 
+def _token_hiding_logger():
+    """gunicorn's logger, with a case page's private token left out of the access log."""
+    from gunicorn.glogging import Logger
+
+    class TokenHidingLogger(Logger):
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            if str(atoms.get("U", "")).startswith("/c/"):
+                atoms["U"] = "/c/<token>"
+                atoms["r"] = f"{atoms.get('m', '')} /c/<token> {atoms.get('H', '')}"
+            return atoms
+
+    return TokenHidingLogger
+
+
 @click.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -146,6 +161,7 @@ def web(lazy: Lazy, host: str, port: int, workers: int) -> None:
             # The access log's default format includes the query string; ours carry none with
             # personal data, but keep the format explicit so nobody adds one by accident.
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
+            self.cfg.set("logger_class", _token_hiding_logger())
             if "control_socket_disable" in self.cfg.settings:
                 # gunicorn 25+ opens a control socket under $HOME by default; nothing uses it.
                 self.cfg.set("control_socket_disable", True)

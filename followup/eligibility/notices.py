@@ -1,5 +1,6 @@
 """Whether a caller gets a text other than the check-in: the confirmation when the call is
-received, the delay text when no unit is dispatched in time, and case updates.
+received, the delay text when no unit is dispatched in time, case updates, and the offer of
+case updates (reply YES).
 
 They keep the check-in's rules that protect the person (a number, no opt-out, reachable, no
 do-not-contact, somebody called, nothing about a sensitive call unasked) and add their own; the
@@ -14,12 +15,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from followup.eligibility import call_types
 from followup.eligibility.rules import ELIGIBLE, BatchFacts, Decision, person_rules
 from followup.eligibility.sensitive import match_sensitive, matches_any
 from followup.models import (
     Agency,
     Call,
     CallStatus,
+    CallTypeDecision,
     CaseUpdate,
     FollowUp,
     SkipReason,
@@ -28,6 +31,7 @@ from followup.models import (
 CONFIRMATION = "confirmation"  # "we received your call, case 26-118842"
 DELAY = "delay"  # "no officer is free yet; we have not forgotten you"
 UPDATE_PREFIX = "update_"  # a case update: update_<event>, e.g. update_arrest_made
+OFFER = "offer_updates"  # "we can text you when case 26-118842 changes: reply YES"
 # Texts that go out whatever the hour: the person just called, or is waiting for an officer.
 QUIET_EXEMPT = frozenset({CONFIRMATION, DELAY})
 # A confirmation or delay text later than this is no help: it is dropped (too_old).
@@ -51,9 +55,10 @@ def delay_threshold(agency: Agency, call: Call) -> timedelta:
     return agency.delay_threshold
 
 
-def _consented(session: Session, update: CaseUpdate) -> bool:
-    """The victim asked for updates: on this update, or on an earlier one of the same call."""
-    if update.victim_notify:
+def _consented(session: Session, update: CaseUpdate, call: Call) -> bool:
+    """The victim asked for updates: on this update, on an earlier one of the same call, or by
+    answering YES to the offer text."""
+    if update.victim_notify or call.updates_consented_at is not None:
         return True
     earlier = select(CaseUpdate.id).where(
         CaseUpdate.call_id == update.call_id,
@@ -87,13 +92,15 @@ def evaluate(
         # Only when the victim asked; for a sensitive call, only to the number they confirmed.
         if not agency.case_update_texts:
             return Decision(SkipReason.PURPOSE_OFF)
-        if update is None or not _consented(session, update):
+        if update is None or not _consented(session, update, call):
             return Decision(SkipReason.NO_CONSENT)
         if sensitive and not update.notify_phone:
             return Decision(SkipReason.SENSITIVE_CALL_TYPE, sensitive.group)
         return ELIGIBLE
     if sensitive:
         return Decision(SkipReason.SENSITIVE_CALL_TYPE, sensitive.group)
+    if purpose == OFFER:
+        return _offer(session, agency, call)
     enabled = agency.confirmation_texts if purpose == CONFIRMATION else agency.delay_texts
     if not enabled:
         return Decision(SkipReason.PURPOSE_OFF)
@@ -108,4 +115,23 @@ def evaluate(
     )
     if due is not None and now - due > STALE_AFTER:
         return Decision(SkipReason.TOO_OLD)
+    return ELIGIBLE
+
+
+def _offer(session: Session, agency: Agency, call: Call) -> Decision:
+    """The offer of case updates, past the rules above (the person's, a sensitive call type).
+
+    An offer is itself a text about the call: besides the built-in list and the agency's
+    patterns, a call type IT marked sensitive in the register never gets one (IT's "ordinary"
+    does not lift the built-in list here, as it does for the check-in)."""
+    if call_types.decision_of(session, agency.id, call.call_type) == CallTypeDecision.SENSITIVE:
+        return Decision(SkipReason.MARKED_SENSITIVE)
+    if not (agency.case_update_texts and agency.case_update_offers):
+        return Decision(SkipReason.PURPOSE_OFF)
+    if call.updates_consented_at is not None or session.scalar(
+        select(CaseUpdate.id)
+        .where(CaseUpdate.call_id == call.id, CaseUpdate.victim_notify.is_(True))
+        .limit(1)
+    ):
+        return Decision(SkipReason.CONSENTED)
     return ELIGIBLE

@@ -344,6 +344,7 @@ def describe(session: Session, call: Call) -> CallOut:
             )
             for update in updates
         ],
+        updates_consented_at=call.updates_consented_at,
     )
 
 

@@ -203,7 +203,9 @@ class TextOut(BaseModel):
     """One text the service planned about the call, whatever its purpose."""
 
     id: int
-    purpose: str = Field(description="checkin, confirmation, delay or update_<event>.")
+    purpose: str = Field(
+        description="checkin, confirmation, delay, update_<event> or offer_updates."
+    )
     status: Literal[
         "scheduled", "held", "sending", "sent", "failed", "skipped", "cancelled", "unknown"
     ]
@@ -353,6 +355,11 @@ class CallOut(BaseModel):
     )
     texts: list[TextOut] = Field(default_factory=list)
     updates: list[UpdateOut] = Field(default_factory=list)
+    updates_consented_at: datetime | None = Field(
+        default=None,
+        description="When the caller asked for case updates by answering YES to the offer text "
+        "(null: not by reply; victim_notify on an update is the records system's own consent).",
+    )
 
 
 class FieldError(BaseModel):

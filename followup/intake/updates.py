@@ -4,7 +4,8 @@ arrest made, court date...), and the text each may lead to.
 Idempotent on the caller's ``update_id`` per call: the same update again changes nothing, the
 same id with a different body is refused (409). Each update gets one follow-up row of purpose
 ``update_<event>``, scheduled or skipped with its reason, sent by the sender's sweep like every
-other text and re-checked there (followup.eligibility.notices).
+other text and re-checked there (followup.eligibility.notices). One skipped for want of consent
+may lead to the call's offer of updates (followup.cases.offers).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from followup.cases import offers
 from followup.eligibility import notices
 from followup.intake.schema import CaseUpdateEvent, FieldError
-from followup.models import Agency, Call, CaseUpdate, FollowUp, FollowUpStatus
+from followup.models import Agency, Call, CaseUpdate, FollowUp, FollowUpStatus, SkipReason
 from followup.texts.languages import choose_language
 
 logger = logging.getLogger(__name__)
@@ -92,11 +94,12 @@ def record_update(
     if existing is not None:
         return _same(existing, fingerprint)
     earlier = _consenting(session, call)
-    # The number the victim confirmed: the caller's, when consent was recorded.
+    # The number the victim confirmed: the caller's, when consent was recorded; the one that
+    # answered YES to the offer of updates.
     if event.victim_notify:
         notify_phone = call.caller_phone
     else:
-        notify_phone = earlier.notify_phone if earlier is not None else None
+        notify_phone = earlier.notify_phone if earlier is not None else call.updates_phone
     update = CaseUpdate(
         agency_id=agency.id,
         call_id=call.id,
@@ -154,3 +157,5 @@ def _plan_text(
     followup.send_at = now if decision.eligible else None  # quiet hours: the sender waits
     session.add(followup)
     session.flush()
+    if decision.reason == SkipReason.NO_CONSENT:
+        offers.plan(session, agency, call, now=now)  # may we text you? (agency option)

@@ -17,6 +17,7 @@ from followup.models.calls import (
     FollowUpStatus,
     SkipReason,
 )
+from followup.models.cases import CaseLink
 from followup.models.corrections import TriageCorrection
 from followup.models.messages import (
     Category,
@@ -52,7 +53,7 @@ from followup.models.staff import AuditEvent, Role, User
 
 __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
-    "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CaseUpdate",
+    "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CaseLink", "CaseUpdate",
     "CallbackEvent", "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Category",
     "CommentReview", "Contact", "Conversation", "ConversationStep",
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",

@@ -71,6 +71,8 @@ class Agency(Base):
     delay_rules: Mapped[list[dict]] = mapped_column(JSON, server_default="[]")
     case_update_texts: Mapped[bool] = mapped_column(Boolean, server_default=false())
     case_page: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Offer case updates by text (reply YES) when an update comes with no consent (schema 0017).
+    case_update_offers: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # The victim services page. FetchedValue: an INSERT that does not set it names no column an
     # older schema lacks (as the database defaults above).
     resources_url: Mapped[str | None] = mapped_column(String(500), server_default=FetchedValue())

@@ -80,7 +80,9 @@ class FollowUpStatus(StrEnum):
     A lost answer (timeout, Twilio 5xx) goes ``sending --> unknown (lookup_pending)``; a later
     sweep asks Twilio: found --> sent; not found --> scheduled (retry); no answer --> unknown
     (lookup_failed). A carrier's transient error in a status callback (30001, 30003, 30500)
-    takes a ``sent`` check-in back to ``scheduled``, a bounded number of times.
+    takes a ``sent`` check-in back to ``scheduled``, a bounded number of times. A case update
+    ``skipped`` for ``no_consent`` goes back to ``scheduled`` when the caller answers YES to the
+    offer of updates sent about it (followup.cases.offers), and only then.
     """
 
     SCHEDULED = "scheduled"  # waiting for send_at; the sender picks it up once due
@@ -129,6 +131,7 @@ class SkipReason(StrEnum):
     CALL_DISPATCHED = "call_dispatched"  # delay text: a unit was dispatched (or arrived) in time
     CALL_CLOSED = "call_closed"  # confirmation or delay: the call was already over
     NO_CONSENT = "no_consent"  # case update: the victim did not ask for updates
+    CONSENTED = "consented"  # offer of updates: the victim had already asked for them
     # With status unknown: Twilio's answer to a send was lost (timeout, 5xx). Pending: a later
     # sweep asks Twilio whether it took the text; running: a sender is asking; failed: Twilio
     # could not be asked, so staff decide (nothing resends it).
@@ -186,6 +189,12 @@ class Call(Base):
     officer_name: Mapped[str | None] = mapped_column(
         String(200), server_default=_LATER
     )
+    # The caller asked for case updates by answering YES to the offer text (followup.cases.
+    # offers): when, and from which number (the one updates then go to). Schema 0017.
+    updates_consented_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, server_default=_LATER
+    )
+    updates_phone: Mapped[str | None] = mapped_column(String(20), server_default=_LATER)
     caller_phone: Mapped[str | None] = mapped_column(String(20))  # E.164 when it parsed
     caller_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(35))  # BCP 47 as sent
@@ -251,7 +260,8 @@ class FollowUp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
-    # The template purpose: "checkin", "confirmation", "delay" or "update_<event>".
+    # The template purpose: "checkin", "confirmation", "delay", "update_<event>" or
+    # "offer_updates" (the offer of case updates: reply YES).
     purpose: Mapped[str] = mapped_column(String(48), server_default=CHECKIN)
     case_update_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_updates.id"), unique=True, server_default=_LATER

@@ -29,6 +29,8 @@ class Purpose(StrEnum):
     OPT_OUT_CONFIRM = "opt_out_confirm"  # STOP: you will get no more texts
     OPT_IN_CONFIRM = "opt_in_confirm"  # START: texts again
     ALERT = "alert"  # to on-duty commanders, about an urgent callback
+    OFFER_UPDATES = "offer_updates"  # may we text you when the case changes? reply YES
+    UPDATES_CONSENTED = "updates_consented"  # the answer to that YES: updates will come
 
     @staticmethod
     def is_staff_text(purpose: str) -> bool:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts, flags
+from followup.cases import offers
 from followup.core.phones import to_e164
 from followup.core.text import without_nul
 from followup.eligibility import contacts
@@ -215,6 +216,8 @@ def _decide(
         purpose = None if agency.advanced_opt_out else Purpose.HELP
     elif result.urgent:
         purpose = Purpose.CRISIS_REPLY
+    elif offers.is_offer(conversation.followup):  # a reply to the offer of case updates
+        purpose = offers.answer(session, agency, conversation, message, body, now=now)
     elif result.interpreter_needed:
         purpose = None  # no check-in question in a language the caller did not write: a person
     else:

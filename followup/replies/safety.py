@@ -14,9 +14,16 @@ from followup.texts import message_templates
 
 logger = logging.getLogger(__name__)
 
-# Owed whatever the conversation's count of automatic texts: they are not conversation.
+# Owed whatever the conversation's count of automatic texts: they are not conversation. (The
+# confirmation of a YES to the offer of case updates is a confirmation of consent, as START's is.)
 ALWAYS_ANSWERED = frozenset(
-    {Purpose.OPT_OUT_CONFIRM, Purpose.OPT_IN_CONFIRM, Purpose.HELP, Purpose.CRISIS_REPLY}
+    {
+        Purpose.OPT_OUT_CONFIRM,
+        Purpose.OPT_IN_CONFIRM,
+        Purpose.HELP,
+        Purpose.CRISIS_REPLY,
+        Purpose.UPDATES_CONSENTED,
+    }
 )
 # Languages the safety and compliance texts ship in.
 LANGUAGES = frozenset(SUPPORTED + READ_BY_MODEL)

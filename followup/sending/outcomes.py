@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts
+from followup.cases import links
 from followup.eligibility import contacts
 from followup.models import FollowUp, FollowUpStatus, Message, MessageDirection, SkipReason
 from followup.models.messages import MessageStatus
@@ -174,6 +175,7 @@ class GatewayOutcomes:
                 followup.reason = None
                 followup.error_code = None
                 followup.sent_at = message.created_at
+                message.body = links.masked(message.body)  # taken: a link keeps only its hash
                 if found is not None:
                     message.sid = message.sid or found.sid
                     try:

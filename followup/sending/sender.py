@@ -26,6 +26,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from followup.cases import links
 from followup.core.clock import Clock
 from followup.core.db import Database
 from followup.core.quiet_hours import next_allowed, next_quiet_start
@@ -76,6 +77,11 @@ _MARK_ACCEPTED = (
     .values(sid=bindparam("sid"), status=bindparam("new_status"), updated_at=bindparam("at"))
 )
 
+_MASK_BODY = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(body=bindparam("body"))
+)
 
 __all__ = ["RetryPolicy", "Sender", "SweepReport"]  # RetryPolicy lives in retries.py
 
@@ -263,6 +269,8 @@ class Sender(GatewayOutcomes):
                     "at": now,
                 },
             ).rowcount
+            if links.PATH in body:  # a case-page link: from now on only its hash is kept
+                conn.execute(_MASK_BODY, {"message_id": message_id, "body": links.masked(body)})
         if not moved:
             # A status callback came first; never move the message backwards.
             with self.db.begin() as session:
@@ -350,15 +358,12 @@ class Sender(GatewayOutcomes):
             followup.status = FollowUpStatus.SCHEDULED
             followup.send_at = allowed
             return "rescheduled"
+        extra = message_templates.update_context(followup.case_update) | links.context(
+            session, agency, followup, now=now, public_url=self.public_url
+        )
         try:
             rendered = message_templates.render_for_call(
-                session,
-                agency,
-                call,
-                purpose,
-                followup.language,
-                cache=templates,
-                **message_templates.update_context(followup.case_update),
+                session, agency, call, purpose, followup.language, cache=templates, **extra
             )
         except message_templates.TemplateRenderError as exc:
             # A broken template must never reach a caller half-rendered.
@@ -375,7 +380,7 @@ class Sender(GatewayOutcomes):
             followup_id=followup.id,
             direction=MessageDirection.OUTBOUND,
             phone=followup.phone,
-            body=rendered.body,
+            body=links.placed(rendered.body, rendered.template.body, extra),
             purpose=purpose,
             status=MessageStatus.PENDING,
             gateway=self.gateway.name,

@@ -45,6 +45,8 @@ PURPOSES = {
     "update_warrant_issued": "Case update: a warrant was issued",
     "update_referred_to_prosecutor": "Case update: referred to the prosecutor",
     "update_custom": "Case update in the records system's own words",
+    Purpose.OFFER_UPDATES: "The offer of case updates (reply YES), when an update has no consent",
+    Purpose.UPDATES_CONSENTED: "The answer to YES: case updates will come",
 }
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 MAX_RENDERED = 1600  # Twilio refuses longer bodies
@@ -104,6 +106,8 @@ def sample_context(agency: Agency, language: str) -> dict[str, str]:
             "court_date": "Jan 12, 9:00 AM",
             "court_location": "Westlake Municipal Court, Room 2",
             "update_text": "Your case file has been updated.",
+            "case_link": "https://followup.example.org/c/7Kq2xWm9PzR4tYv8LbN3sA"
+            if getattr(agency, "case_page", False) else "",
         }
     )
 

@@ -42,6 +42,7 @@ PLACEHOLDERS: Mapping[str, str] = {
     "court_location": "where the court date is (case updates)",
     "update_text": "the records system's own words for a custom update",
     "resources_url": "the agency's victim-services page (empty when not set)",
+    "case_link": "the private link to the victim's case page (case updates; empty unless on)",
     "opt_out_keyword": "the word that stops the texts: STOP",
     "help_keyword": "the word that gets help: HELP",
 }

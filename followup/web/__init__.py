@@ -47,8 +47,8 @@ def _urgent_now() -> list[int]:
 def _load_user():
     from followup.web import auth
 
-    if request.blueprint == "public":
-        g.user = None  # the public board: no session read, no cookie set, no query
+    if request.blueprint in ("public", "case_page"):
+        g.user = None  # the public board, a case page: no session read, no cookie, no query
         return None
     return auth.load_user()
 
@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
         admin,
         auth,
         call_types_admin,
+        case_page,
         corrections,
         moderation,
         public,
@@ -72,13 +73,9 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_user)
     for blueprint in (auth.bp, queue.bp, admin.bp, settings_admin.bp, simulator.bp, reports.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (
-        corrections.bp,
-        moderation.bp,
-        report_analysis.bp,
-        public.bp,
-        call_types_admin.bp,
-    ):
+    for blueprint in (corrections.bp, moderation.bp, report_analysis.bp, public.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (call_types_admin.bp, case_page.bp):
         app.register_blueprint(blueprint)
     public.init_app(app)
 

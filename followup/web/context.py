@@ -89,14 +89,16 @@ def _finish_request(response):
     if started is not None and request.endpoint not in _NOT_LOGGED:
         # The path only: query strings are not logged (and the redaction filter would catch a
         # number in one anyway).
+        # A case page's path is its private token: the log names the route instead.
+        path = request.url_rule.rule if request.blueprint == "case_page" else request.path
         access_log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },

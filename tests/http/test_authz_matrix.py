@@ -196,6 +196,8 @@ def expected(w: World) -> dict[tuple[str, str], tuple[str, dict, dict[str, int]]
             {},
             everyone(404),
         ),
+        # A victim's case page: no sign-in; an unknown token is a 404 for everyone.
+        ("GET", "/c/<token>"): ("/c/AAAAAAAAAAAAAAAAAAAAAA", {}, everyone(404)),
         # IT staff only.
         ("GET", "/audit"): ("/audit", {}, admin_only(200)),
         ("GET", "/audit.csv"): ("/audit.csv", {}, admin_only(200)),

@@ -32,6 +32,7 @@ def test_closed_call_schedules_a_checkin_two_hours_after_closing(api, db):
         "followup": checkin,
         "texts": [checkin | {"purpose": "checkin", "update_id": None}],
         "updates": [],
+        "updates_consented_at": None,
     }
     followup = followup_for(db, "24-001")
     assert followup.phone == "+12025550123"

@@ -247,6 +247,7 @@ def test_a_dry_run_counts_what_a_purge_removes_and_changes_nothing(db, clock, se
         "callback_events": 1,
         "triage_corrections": 1,
         "contacts": 1,
+        "case_links": 0,
     }
 
 
