@@ -23,6 +23,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("model.bin")
@@ -195,28 +196,26 @@ class Model:
 
     def _char_scores(self, normalised: str) -> list[float]:
         """The character block's pull on each output, summed word by word (see the class)."""
-        sums = [0.0] * self.outputs
-        found = []
-        squares = 0.0
-        for word in normalised.split(" "):
-            if word:
-                indices, pulls, square = self._char_word(word)
-                if indices:
-                    sums = [a + b for a, b in zip(sums, pulls, strict=True)]
-                    found.extend(indices)
-                    squares += square
-        if not found:
-            return sums
-        idf, starts = self.idf, self.pull_starts
-        outputs, weights = self.pull_outputs, self.pull_weights
-        for at, n in Counter(found).items():
-            if n > 1:  # summed as n * idf; TF-IDF wants (1 + log n) * idf
-                value = (1 + math.log(n)) * idf[at]
-                squares += value * value - n * idf[at] * idf[at]
-                delta = value - n * idf[at]
-                start, end = starts[at], starts[at + 1]
-                for output, weight in zip(outputs[start:end], weights[start:end], strict=True):
-                    sums[output] += weight * delta
+        parts = [self._char_word(word) for word in normalised.split(" ") if word]
+        parts = [part for part in parts if part[0]]
+        if not parts:
+            return [0.0] * self.outputs
+        sums = [sum(column) for column in zip(*(pulls for _, pulls, _ in parts), strict=True)]
+        squares = sum(square for _, _, square in parts)
+        counts = Counter(chain.from_iterable(indices for indices, _, _ in parts))
+        if len(counts) < sum(len(indices) for indices, _, _ in parts):  # an n-gram repeats
+            idf, starts = self.idf, self.pull_starts
+            outputs, weights = self.pull_outputs, self.pull_weights
+            for at, n in counts.items():
+                if n > 1:  # summed as n * idf; TF-IDF wants (1 + log n) * idf
+                    value = (1 + math.log(n)) * idf[at]
+                    squares += value * value - n * idf[at] * idf[at]
+                    delta = value - n * idf[at]
+                    start, end = starts[at], starts[at + 1]
+                    for output, weight in zip(
+                        outputs[start:end], weights[start:end], strict=True
+                    ):
+                        sums[output] += weight * delta
         norm = math.sqrt(squares)
         return [value / norm for value in sums]
 
