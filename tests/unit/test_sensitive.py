@@ -154,6 +154,10 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
         # kinds were learned (Title IX, predators, exhibitionists, visitation, phone or e-mail
         # misuse, a notification or a NON- that is not about a person): 327/330, 27/1,299.
         ("calltypes/build_e.tsv", 3, 27),
+        # Held out: 1,269 labels from 15 agencies in no other corpus, scored once after the
+        # list above was final, misses never read: 201/220 (0.914), 13/1,049 wrongly (0.012).
+        # Do not tune the list on it; the next list is measured on it as a second look.
+        ("calltypes/heldout_f.tsv", 19, 13),
     ],
 )
 def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_figures(
@@ -166,7 +170,7 @@ def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_fig
     missed = [label for label in sensitive if match_sensitive(label) is None]
     wrongly_skipped = [label for label in ordinary if match_sensitive(label) is not None]
 
-    assert len(sensitive) >= 270 and len(ordinary) >= 1000, (len(sensitive), len(ordinary))
+    assert len(sensitive) >= 200 and len(ordinary) >= 1000, (len(sensitive), len(ordinary))
     assert len(missed) <= most_missed
     assert len(wrongly_skipped) <= most_wrongly_skipped
 
