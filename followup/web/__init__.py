@@ -107,8 +107,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["Role"] = Role
     times.init_app(app)  # the ``local`` filter: the agency's time with its zone
     app.jinja_env.globals["urgent_now"] = _urgent_now
-    # Readable words for a report's codes, and for what a text was for.
-    app.jinja_env.filters.update(label=label, purpose=purpose_label)
+    app.jinja_env.filters.update(label=label, purpose=purpose_label)  # codes as words
     # Only https addresses become links (a text's MediaUrl could say javascript: or data:).
     app.jinja_env.tests["https_link"] = is_https_link
     app.jinja_env.globals["simulator_enabled"] = app.extensions[
