@@ -7,6 +7,7 @@ from functools import cache
 from pydantic.json_schema import models_json_schema
 
 from followup.intake.schema import CallEvent, CallOut, CaseUpdateEvent, Problem
+from webhooks.openapi_examples import CALL_EXAMPLES, UPDATE_EXAMPLES
 
 _REF = "#/components/schemas/{model}"
 
@@ -73,16 +74,25 @@ def openapi_document() -> dict:
         "paths": {
             "/api/v1/calls": {
                 "post": {
-                    "summary": "Report a closed (or reopened) call",
+                    "summary": "Report a call's stage (received, dispatched, arrived, closed...)",
+                    "description": (
+                        "Stages may come in any order and more than once: the call keeps its "
+                        "furthest stage, and an earlier one reported after a later one only "
+                        "records its own time. Each status needs its own time (received_at, "
+                        "dispatched_at, arrived_at, closed_at; reopened none)."
+                    ),
                     "security": security,
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/json": {"schema": {"$ref": _REF.format(model="CallEvent")}}
+                            "application/json": {
+                                "schema": {"$ref": _REF.format(model="CallEvent")},
+                                "examples": CALL_EXAMPLES,
+                            }
                         },
                     },
                     "responses": {
-                        "202": {"description": "Recorded; the check-in was decided.", **call_out},
+                        "202": {"description": "Recorded; its texts were decided.", **call_out},
                         "200": {
                             "description": "The same event again: nothing changed.",
                             **call_out,
@@ -109,7 +119,8 @@ def openapi_document() -> dict:
                         "required": True,
                         "content": {
                             "application/json": {
-                                "schema": {"$ref": _REF.format(model="CaseUpdateEvent")}
+                                "schema": {"$ref": _REF.format(model="CaseUpdateEvent")},
+                                "examples": UPDATE_EXAMPLES,
                             }
                         },
                     },
@@ -133,11 +144,11 @@ def openapi_document() -> dict:
             },
             "/api/v1/calls/{call_id}": {
                 "get": {
-                    "summary": "A call and its check-in, as they stand now",
+                    "summary": "A call, every text about it and its case updates, as they stand",
                     "security": security,
                     "parameters": [call_id],
                     "responses": {
-                        "200": {"description": "The call and its follow-up.", **call_out},
+                        "200": {"description": "The call, its texts and updates.", **call_out},
                         "401": unauthorized,
                         "404": _problem("No call with this call_id for the token's agency."),
                     },

@@ -42,7 +42,7 @@ def import_() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @pass_lazy
 def import_calls(lazy: Lazy, source, mapping_path, slug, dry_run, rejects_path, quiet) -> None:
-    """Import closed calls from a CAD export (CSV), as if each row were posted to the API.
+    """Import calls from a CAD export (CSV), as if each row were posted to the API.
 
     Every row is validated, de-duplicated and checked for eligibility exactly as the intake API
     does; re-importing a file schedules nothing twice. Exits 3 when some rows were rejected
@@ -118,6 +118,7 @@ def _import_summary(report, source: Path, slug: str, rejects: Path | None) -> st
         ("scheduled", report.scheduled),
         ("skipped", report.skipped_total),
         *((f"  {reason}", n) for reason, n in sorted(report.skipped.items())),
+        ("new calls not closed yet", report.open_calls),
         ("duplicates (known, unchanged)", report.duplicates),
         ("updated (known, changed)", report.updated),
         ("rejected", len(report.rejected)),

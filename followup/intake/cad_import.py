@@ -1,11 +1,13 @@
-"""Import closed calls from a dispatch system's CSV export, for agencies whose CAD cannot post.
+"""Import calls from a dispatch system's CSV export, for agencies whose CAD cannot post.
 
 Each row becomes the payload the intake API would receive and goes through the API's own code:
 ``CallEvent`` validation, then ``record_call_events`` (the batch form of the API's
-``record_call_event``, same decisions: idempotency, update, eligibility).
-So a row is scheduled, skipped with a named reason, a duplicate (the call is known and
-unchanged), an update of a known call, or rejected (with its physical line number, the header
-being line 1, and why). Re-importing a file schedules nothing twice.
+``record_call_event``, same decisions: idempotency, stages, update, eligibility).
+So a row is scheduled, skipped with a named reason, a stage before closing (received,
+dispatched, arrived: a new call recorded with no check-in yet), a duplicate (the call is known
+and unchanged), an update of a known call, or rejected (with its physical line number, the
+header being line 1, and why; a rejected row changes nothing). Re-importing a file schedules
+nothing twice.
 
 Before any row is recorded the whole file is read once: a mapping that does not fit the header, a
 file in another encoding or a broken CSV is an error that changes nothing. Rows are then
@@ -71,6 +73,7 @@ class ImportReport:
     rows: int = 0
     scheduled: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> rows
+    open_calls: int = 0  # new calls at a stage before closing: no check-in yet
     duplicates: int = 0
     updated: int = 0
     rejected: list[Rejected] = field(default_factory=list)
@@ -85,6 +88,7 @@ class ImportReport:
             "rows": self.rows,
             "scheduled": self.scheduled,
             "skipped": dict(self.skipped),
+            "open_calls": self.open_calls,
             "duplicates": self.duplicates,
             "updated": self.updated,
             "rejected": len(self.rejected),
@@ -235,6 +239,8 @@ def _import_batch(
             report.duplicates += 1
         elif not result.created:
             report.updated += 1
+        elif result.followup is None:
+            report.open_calls += 1  # received, dispatched or arrived: its check-in comes later
         elif result.followup.status == FollowUpStatus.SCHEDULED:
             report.scheduled += 1
         else:

@@ -21,6 +21,11 @@ code the intake API uses (``intake_schema.CallEvent`` and ``intake.record_call_e
     true = ["Y", "YES", "1"]
     false = ["N", "NO", "0"]
 
+    [statuses]                      # the CAD's words for each stage (any case); default: the
+    received = ["PENDING", "RCVD"]  # API's own names (received, dispatched, arrived, closed,
+    dispatched = ["DISP", "ENRT"]   # reopened). A stage left out keeps its own name.
+    closed = ["CLOSED", "CLR"]
+
     [csv]
     delimiter = ","
     encoding = "utf-8-sig"
@@ -39,7 +44,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime
 
-from followup.intake.schema import CallEvent
+from followup.intake.schema import TIME_OF_STATUS, CallEvent
 
 FIELDS = tuple(CallEvent.model_fields)
 REQUIRED = tuple(name for name, info in CallEvent.model_fields.items() if info.is_required())
@@ -57,11 +62,13 @@ _NOT_CONSTANT = frozenset({"call_id"})
 
 DEFAULT_TRUE = ("true", "t", "yes", "y", "1", "x")
 DEFAULT_FALSE = ("false", "f", "no", "n", "0")
+STATUSES = (*TIME_OF_STATUS, "reopened")  # the API's status names
 _SECTIONS = {
     "columns": None,
     "constants": None,
     "dates": {"format", "timezone"},
     "booleans": {"true", "false"},
+    "statuses": set(STATUSES),
     "csv": {"delimiter", "encoding"},
 }
 
@@ -82,6 +89,8 @@ class CallMapping:
     timezone: str | None = None  # None: the agency's zone
     true_words: frozenset[str] = frozenset(DEFAULT_TRUE)
     false_words: frozenset[str] = frozenset(DEFAULT_FALSE)
+    # The CAD's word (lower case) -> the API's status name.
+    status_words: dict[str, str] = field(default_factory=lambda: {s: s for s in STATUSES})
     delimiter: str = ","
     encoding: str = "utf-8-sig"
 
@@ -130,6 +139,8 @@ def parse_mapping(raw: dict) -> CallMapping:
         if not isinstance(value, expected):
             kind = "true or false" if expected is bool else "a string in quotes"
             raise MappingError(f"[constants] {name} must be {kind}")
+        if name == "status" and value not in STATUSES:
+            raise MappingError(f"[constants] status must be one of {', '.join(STATUSES)}")
     # Without a status every row is a closed call, which needs its closing time.
     required = REQUIRED if "status" in columns or "status" in constants else (
         *REQUIRED, "closed_at"
@@ -157,6 +168,7 @@ def parse_mapping(raw: dict) -> CallMapping:
     if true_words & false_words:
         both = ", ".join(sorted(true_words & false_words))
         raise MappingError(f"[booleans] {both} is both a true and a false word")
+    status_words = _status_words(raw.get("statuses", {}))
     csv_options = raw.get("csv", {})
     delimiter = csv_options.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
@@ -173,6 +185,7 @@ def parse_mapping(raw: dict) -> CallMapping:
         timezone=timezone,
         true_words=true_words,
         false_words=false_words,
+        status_words=status_words,
         delimiter=delimiter,
         encoding=encoding,
     )
@@ -202,10 +215,24 @@ def _check_date_format(date_format) -> str | None:
     return date_format
 
 
-def _words(value, kind: str) -> frozenset[str]:
+def _words(value, kind: str, section: str = "booleans") -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
-        raise MappingError(f'[booleans] {kind} must be a list of words, e.g. ["Y", "YES"]')
+        example = '["Y", "YES"]' if section == "booleans" else '["DISP", "ENRT"]'
+        raise MappingError(f"[{section}] {kind} must be a list of words, e.g. {example}")
     return frozenset(w.strip().lower() for w in value)
+
+
+def _status_words(table: dict) -> dict[str, str]:
+    """The CAD's word for each stage -> the API's status; a stage not listed keeps its name."""
+    found: dict[str, str] = {}
+    for status in STATUSES:
+        for word in _words(table[status], status, "statuses") if status in table else {status}:
+            if found.get(word, status) != status:
+                raise MappingError(
+                    f"[statuses] {word!r} is both a {found[word]!r} and a {status!r} word"
+                )
+            found[word] = status
+    return found
 
 
 @dataclass(frozen=True)
@@ -253,10 +280,14 @@ class RowReader:
             if not value.strip():
                 if name in REQUIRED:
                     raise RowError(f"{where}: is empty")
-                if name in BOOLEAN_FIELDS:
-                    continue  # not given: the API's default
+                if name in BOOLEAN_FIELDS or name in DATE_FIELDS or name == "status":
+                    # Not given: the API's default, and its rule for a time the status needs
+                    # ("closed_at: is required when status is 'closed'").
+                    continue
             if name in BOOLEAN_FIELDS:
                 body[name] = self._boolean(value, where)
+            elif name == "status":
+                body[name] = self._status(value, where)
             elif name in DATE_FIELDS:
                 body[name] = self._moment(value.strip(), where)
             else:
@@ -270,6 +301,15 @@ class RowReader:
         if word in self.mapping.false_words:
             return False
         raise RowError(f"{where}: is not one of the mapping's true or false words")
+
+    def _status(self, value: str, where: str) -> str:
+        status = self.mapping.status_words.get(value.strip().lower())
+        if status is None:
+            words = sorted(self.mapping.status_words)
+            raise RowError(
+                f"{where}: is not one of the mapping's status words ({', '.join(words)})"
+            )
+        return status
 
     def _moment(self, value: str, where: str) -> str:
         fmt = self.mapping.date_format

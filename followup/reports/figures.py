@@ -28,6 +28,7 @@ from followup.models import (
 from followup.reports import facts
 from followup.reports.filters import ReportFilter, Scope
 from followup.reports.triage_review import TriageReview, triage_review
+from followup.reports.whole_call import PurposeFigures, WholeCall, whole_call_figures
 
 # --- the figures ----------------------------------------------------------------------------
 
@@ -54,6 +55,8 @@ class Figures:
     # Triage as commanders see it: per category, replies corrected away, confirmed, left.
     triage: TriageReview = field(default_factory=TriageReview)
     uncounted: int = 0  # changes logged and not yet in the figures (more than a page works off)
+    # The texts across the whole call: each purpose, confirmations, delay texts.
+    whole_call: WholeCall = field(default_factory=WholeCall)
 
     @property
     def skipped_total(self) -> int:
@@ -92,6 +95,15 @@ def report_figures(session: Session, agency: Agency, report_filter: ReportFilter
     attempted = select(ReportFact.first_attempt_seconds).where(
         *scope.where(ReportFact), ReportFact.first_attempt_seconds.is_not(None)
     )
+    refused = dict(sorted(counts["refused"].items(), key=_by_count))
+    checkin = PurposeFigures(
+        "checkin",
+        sent=counts["sent"],
+        delivered=counts["delivered"],
+        failed=sum(refused.values()),
+        replied=counts["replied"],
+        replies=sum(categories.values()),
+    )
     return Figures(
         calls=counts["calls"],
         scheduled=counts["calls"] - sum(counts["skipped"].values()),
@@ -99,7 +111,7 @@ def report_figures(session: Session, agency: Agency, report_filter: ReportFilter
         cancelled=counts["cancelled"],
         sent=counts["sent"],
         delivered=counts["delivered"],
-        failed=dict(sorted(counts["refused"].items(), key=_by_count)),
+        failed=refused,
         replied=counts["replied"],
         rating_mean=counts["rating_sum"] / rated if rated else None,
         ratings={r: counts["ratings"].get(r, 0) for r in range(1, 6)},
@@ -114,6 +126,7 @@ def report_figures(session: Session, agency: Agency, report_filter: ReportFilter
         weeks=_week_list(scope, counts["weeks"]),
         triage=triage_review(session, scope, categories),
         uncounted=uncounted,
+        whole_call=whole_call_figures(session, scope, checkin),
     )
 
 

@@ -1,9 +1,11 @@
-"""The words command staff read for the codes the reports count: skip reasons and reply
-categories. The codes stay in files and the API (CSV, JSON); pages and charts show these."""
+"""The words staff read for the codes the reports and pages show: skip reasons, reply
+categories and what a text was for. The codes stay in files and the API (CSV, JSON); pages and
+charts show these."""
 
 from __future__ import annotations
 
-from followup.models import Category, SkipReason
+from followup.models import Category, Purpose, SkipReason
+from followup.models.messages import STAFF_TEXT_PREFIX
 
 SKIP_REASONS = {
     SkipReason.NO_PHONE: "No phone number",
@@ -25,7 +27,28 @@ SKIP_REASONS = {
     SkipReason.LOOKUP_PENDING: "Outcome unknown, being checked",
     SkipReason.LOOKUP_RUNNING: "Outcome unknown, being checked",
     SkipReason.LOOKUP_FAILED: "Outcome unknown",
+    SkipReason.PURPOSE_OFF: "The agency does not send this text",
+    SkipReason.CALL_DISPATCHED: "A unit was dispatched in time",
+    SkipReason.CALL_CLOSED: "The call was already closed",
+    SkipReason.NO_CONSENT: "The victim did not ask for updates",
 }
+
+# What each text was for, as a reader says it (case updates and staff texts by their name).
+PURPOSES = {
+    Purpose.CHECKIN: "Check-in",
+    Purpose.CONFIRMATION: "Confirmation",
+    Purpose.DELAY: "Delay text",
+    Purpose.ASK_COMMENT: "Automatic reply: invitation to comment",
+    Purpose.ASK_MORE: "Automatic reply: what could we do better",
+    Purpose.QUESTION_ACK: "Automatic reply: a person will answer",
+    Purpose.THANKS: "Automatic reply: thanks",
+    Purpose.CRISIS_REPLY: "Safety reply (911, 988)",
+    Purpose.HELP: "Answer to HELP",
+    Purpose.OPT_OUT_CONFIRM: "Confirmation of STOP",
+    Purpose.OPT_IN_CONFIRM: "Confirmation of START",
+    Purpose.ALERT: "Alert to a commander",
+}
+_UPDATE_PREFIX = "update_"
 
 CATEGORIES = {
     Category.OPT_OUT: "Opted out",
@@ -42,3 +65,17 @@ def label(code: str | None) -> str:
         if code in table:
             return table[code]
     return str(code).replace("_", " ").capitalize()
+
+
+def purpose_label(purpose: str | None) -> str:
+    """What a text was for, in words: "Delay text", "Case update: arrest made", "Staff text:
+    call back"; a text with no purpose recorded is "Text"."""
+    if not purpose:
+        return "Text"
+    if purpose in PURPOSES:
+        return PURPOSES[purpose]
+    if purpose.startswith(_UPDATE_PREFIX):
+        return "Case update: " + purpose.removeprefix(_UPDATE_PREFIX).replace("_", " ")
+    if purpose.startswith(STAFF_TEXT_PREFIX):
+        return "Staff text: " + purpose.removeprefix(STAFF_TEXT_PREFIX).replace("_", " ")
+    return label(purpose)

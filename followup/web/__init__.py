@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, redirect, request, url_for
 
 from followup.models import Role
-from followup.reports.labels import label
+from followup.reports.labels import label, purpose_label
 
 
 def csp(frame_ancestors: str = "'none'") -> str:
@@ -104,7 +104,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["Role"] = Role
     times.init_app(app)  # the ``local`` filter: the agency's time with its zone
     app.jinja_env.globals["urgent_now"] = _urgent_now
-    app.jinja_env.filters["label"] = label  # readable words for a report's codes
+    app.jinja_env.filters.update(label=label, purpose=purpose_label)  # codes as words
     # Only https addresses become links (a text's MediaUrl could say javascript: or data:).
     app.jinja_env.tests["https_link"] = is_https_link
     app.jinja_env.globals["simulator_enabled"] = app.extensions[

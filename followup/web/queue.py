@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from followup.callbacks import correction_view, queue, work
+from followup.callbacks import correction_view, queue, timeline, work
 from followup.callbacks.queue import time_left
 from followup.callbacks.work import WorkError
 from followup.core.phones import mask
@@ -21,7 +21,6 @@ from followup.models import (
     CallbackEvent,
     CallbackStatus,
     Conversation,
-    Message,
     ResolutionOutcome,
     Role,
     RosterMember,
@@ -132,14 +131,9 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
     followup = conversation.followup
     call = followup.call if followup else None
     agency = session.get(Agency, callback.agency_id)
-    messages = session.scalars(
-        select(Message)
-        .where(
-            (Message.conversation_id == conversation.id)
-            | ((Message.followup_id == followup.id) if followup else False)
-        )
-        .order_by(Message.created_at, Message.id)
-    ).all()
+    # Every text of the call, whichever of its texts this reply answered.
+    entries = timeline.call_texts(session, conversation, call)
+    messages = [entry.message for entry in entries if entry.message is not None]
     prior_calls = session.scalar(
         select(func.count()).where(
             Call.agency_id == agency.id,
@@ -172,7 +166,7 @@ def _detail_context(callback: Callback, revealed: str | None = None) -> dict:
         "call": call,
         "agency": agency,
         "zone": agency.zone,
-        "messages": messages,
+        "entries": entries,
         "masked": mask(conversation.phone),
         "revealed": revealed,
         "prior_calls": prior_calls,

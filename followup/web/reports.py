@@ -147,7 +147,30 @@ def figure_rows(figures: Figures) -> list[tuple[str, str, object]]:
         ("first_attempt_median_minutes", "", _round(figures.first_attempt_median_minutes, 1)),
         ("opt_outs", "", figures.opt_outs),
     ]
-    return rows + triage_rows(figures)
+    return rows + triage_rows(figures) + whole_call_rows(figures)
+
+
+def whole_call_rows(figures: Figures) -> list[tuple[str, str, object]]:
+    """The texts across the whole call: per purpose, then confirmations and delay texts."""
+    whole = figures.whole_call
+    rows: list[tuple[str, str, object]] = []
+    for p in whole.purposes:
+        rows += [
+            ("texts_sent", p.purpose, p.sent),
+            ("texts_delivered", p.purpose, p.delivered),
+            ("texts_failed", p.purpose, p.failed),
+            ("texts_replied", p.purpose, p.replied),
+            ("text_replies", p.purpose, p.replies),
+        ]
+    return rows + [
+        ("received_calls", "", whole.received),
+        ("received_calls_confirmed", "", whole.confirmed),
+        ("confirmed_share", "", _round(whole.confirmed_share, 4)),
+        ("dispatched_calls", "", whole.dispatched),
+        ("dispatch_median_minutes", "", _round(whole.dispatch_median_minutes, 1)),
+        ("calls_past_delay_threshold", "", whole.waited),
+        ("calls_past_delay_threshold_texted", "", whole.waited_texted),
+    ]
 
 
 def triage_rows(figures: Figures) -> list[tuple[str, str, object]]:

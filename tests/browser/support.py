@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from werkzeug.wsgi import FileWrapper
 from followup import create_app
 from followup.models import Agency, AuditEvent, Callback, Conversation, User
 from followup.staff import users
-from tests.support.factories import ApiClient
+from tests.support.factories import ApiClient, call_event
 from tests.support.twilio_requests import TwilioWebhooks
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -142,6 +142,16 @@ def checkin_sent(services, app, phone: str, **event) -> str:
     services.clock.set(datetime.fromisoformat(followup["send_at"]))
     assert services.sender().sweep().sent == 1
     return response.json["call_id"]
+
+
+def confirmation_sent(services, app, phone: str, call_id: str) -> None:
+    """Post the call as received two minutes ago, as CAD would, and send its confirmation."""
+    api = ApiClient(app.test_client(), TEST_TOKEN)
+    received = services.clock.now() - timedelta(minutes=2)
+    event = call_event(call_id=call_id, status="received", closed_at=..., caller_phone=phone)
+    response = api.post_call(event | {"received_at": received.isoformat()})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert services.sender().sweep().sent == 1
 
 
 def text_in(services, app, phone: str, body: str) -> None:

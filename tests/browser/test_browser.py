@@ -23,6 +23,7 @@ from tests.browser.support import (
     audit_rows,
     callback_from,
     checkin_sent,
+    confirmation_sent,
     fresh,
     horizontal_overflow,
     screenshot,
@@ -139,7 +140,8 @@ def test_a_viewer_reads_the_queue_and_detail_but_cannot_claim_even_by_a_forged_p
 ):
     caller = "+12025550132"
     add_user(services, "vic", "viewer", "Vic Chief")
-    checkin_sent(services, server.app, caller)
+    confirmation_sent(services, server.app, caller, "26-0132")
+    checkin_sent(services, server.app, caller, call_id="26-0132")
     text_in(services, server.app, caller, NOBODY_CAME)
     callback_id = callback_from(services, caller).id
 
@@ -148,6 +150,22 @@ def test_a_viewer_reads_the_queue_and_detail_but_cannot_claim_even_by_a_forged_p
     row(page, callback_id).get_by_role("link", name=NOBODY_CAME).click()
     expect(page.get_by_role("heading", name=f"Callback #{callback_id}")).to_be_visible()
     expect(page.locator(".thread .from-caller .body")).to_have_text(NOBODY_CAME)
+    # Every text of the call, oldest first: the confirmation when it was received, and the
+    # delay text the closing cancelled.
+    texts = page.locator(".thread > li")
+    assert texts.evaluate_all("items => items.map(item => item.dataset.text)")[:4] == [
+        "confirmation",
+        "delay",
+        "checkin",
+        "reply",
+    ]
+    expect(texts.nth(1).locator("[data-text-status]")).to_have_text(
+        "cancelled: The call was already closed"
+    )
+    expect(texts.first.locator("[data-text-purpose]")).to_have_text("Confirmation")
+    expect(texts.first.locator("[data-text-time]")).to_have_text(
+        re.compile(r"\w{3} \d\d \d\d:\d\d ES?T")
+    )
     expect(page.get_by_role("button", name="Claim", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Reveal number")).to_have_count(0)
     expect(page.get_by_role("heading", name="Actions")).to_have_count(0)

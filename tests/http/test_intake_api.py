@@ -249,6 +249,35 @@ def test_openapi_document_describes_the_validating_schema(client):
     assert "404" in spec["paths"]["/api/v1/calls/{call_id}"]["get"]["responses"]
 
 
+def test_every_example_in_the_openapi_document_is_accepted(client, api, clock):
+    spec = client.get("/api/v1/openapi.json").json
+    examples = {
+        path: spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
+        for path in ("/api/v1/calls", "/api/v1/calls/{call_id}/updates")
+    }
+    clock.set(datetime(2026, 12, 4, 12, 0, tzinfo=UTC))  # after every example's time
+
+    calls = examples["/api/v1/calls"]
+    assert list(calls) == ["received", "dispatched", "arrived", "closed", "reopened"]
+    for name, example in calls.items():
+        response = api.post_call(example["value"])
+        assert (name, response.status_code) == (name, 202), response.json
+        assert response.json["status"] == name
+    updates = examples["/api/v1/calls/{call_id}/updates"]
+    # One example per case event the schema lists.
+    assert set(updates) == set(
+        spec["components"]["schemas"]["CaseUpdateEvent"]["properties"]["event"]["enum"]
+    )
+    for name, example in updates.items():
+        response = client.post(
+            "/api/v1/calls/26-118842/updates",
+            json=example["value"],
+            headers={"Authorization": f"Bearer {api.token}"},
+        )
+        assert (name, response.status_code) == (name, 202), response.json
+    assert len(api.get_call("26-118842").json["updates"]) == len(updates)
+
+
 def test_times_are_returned_in_utc(api):
     response = api.post_call(closed_at="2026-11-23T06:30:00-08:00")
 
