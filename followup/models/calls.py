@@ -168,7 +168,7 @@ class Call(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "external_id"),
         Index("ix_calls_agency_closed", "agency_id", "closed_at"),  # reports read by period
-        # Reports: the received calls, for the time to dispatch (migration 0017).
+        # Reports: the received calls, for the time to dispatch (migration 0018).
         Index("ix_calls_agency_received", "agency_id", "created_at_cad"),
     )
     __mapper_args__ = {"eager_defaults": False}  # see _LATER
@@ -255,7 +255,7 @@ class FollowUp(Base):
         # id order; without it SQLite scanned the whole table (migration 0016).
         Index("ix_followups_status_id", "status", "id"),
         Index("ix_followups_agency_phone", "agency_id", "phone"),
-        # Reports: the texts other than check-ins, by purpose, never a year of check-ins (0017).
+        # Reports: the texts other than check-ins, by purpose, never a year of check-ins (0018).
         Index("ix_followups_agency_purpose", "agency_id", "purpose", "call_id", "status"),
         # Reports read a call's follow-up from this index alone (no table row).
         Index("ix_followups_call_report", "call_id", "status", "reason", "error_code"),

@@ -90,6 +90,7 @@ class WholeCall:
         return self.confirmed / self.received if self.received else None
 
 
+# Long because its three counts (sent, how they ended, replies) share one scope: split, they drift.
 def whole_call_figures(session: Session, scope: Scope, checkin: PurposeFigures) -> WholeCall:
     """The figures for ``scope``'s calls; ``checkin`` is the funnel's check-in figures."""
     found = {purpose: PurposeFigures(purpose) for purpose in PURPOSES}

@@ -1,8 +1,8 @@
 """Indexes for the reports' whole-call figures: an agency's texts by purpose, its calls by the
 time they were received
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 10:00:00
 
 The reports count the texts other than check-ins (confirmation, delay, case updates) and read
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
