@@ -17,6 +17,7 @@ from followup.models.calls import (
     FollowUpStatus,
     SkipReason,
 )
+from followup.models.commendations import Commendation, CommendedRole
 from followup.models.corrections import TriageCorrection
 from followup.models.messages import (
     Category,
@@ -54,7 +55,7 @@ __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
     "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CaseUpdate",
     "CallbackEvent", "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Category",
-    "CommentReview", "Contact", "Conversation", "ConversationStep",
+    "Commendation", "CommendedRole", "CommentReview", "Contact", "Conversation", "ConversationStep",
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
     "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
     "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",

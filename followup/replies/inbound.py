@@ -20,7 +20,6 @@ is kept as unsolicited.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,7 +43,7 @@ from followup.models import (
     MessageStatus,
     Purpose,
 )
-from followup.replies import receipts, safety
+from followup.replies import commendations, receipts, safety
 from followup.replies.triage import Category, TriageResult, triage
 from followup.replies.triage.language import SUPPORTED
 from followup.replies.triage.text import bare
@@ -54,11 +53,6 @@ from followup.texts.languages import choose_language
 logger = logging.getLogger(__name__)
 
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
-_COMMENDATION = re.compile(
-    r"\b(?:(?:officer|ofc|deputy|sgt|sergeant|detective|det|cpl|corporal|trooper|lieutenant|lt|"
-    r"oficial|agente)\.? (?-i:[A-Z])[a-zA-Z'-]+|(?:unit|unidad|car) #?\d+[A-Za-z]?|badge #?\d+)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -167,8 +161,9 @@ def receive(
         # Answer in the language the caller writes in, when the agency has texts in it.
         conversation.language = choose_language(session, agency, result.language)
     if result.category == Category.POSITIVE:
-        named = _COMMENDATION.search(sms.body)
-        message.commendation = named.group(0) if named else None
+        # Praise (never a name in a complaint): who it names, kept with the call's ids.
+        call = conversation.followup.call if conversation.followup else None
+        message.commendation = commendations.record(session, message, call, now=now)
 
     purpose, alert_ids = _decide(session, agency, conversation, message, result, sms.body, now)
     language = safety.reply_language(purpose, result, conversation.language)
