@@ -31,7 +31,7 @@ from sqlalchemy import select
 from followup.intake.cad_import import CsvFile, import_calls
 from followup.intake.cad_mapping import load_mapping
 from followup.models import Call, Commendation, Message
-from tests.http.test_inbound_sms import checkin_sent
+from tests.support.factories import checkin_sent
 from tests.support.twilio_requests import TwilioWebhooks
 from tests.support.web import make_user, sign_in
 
@@ -62,7 +62,7 @@ def seed(client, services, api, clock, sender, gateway) -> dict[str, str]:
     hooks = TwilioWebhooks.for_services(client, services)
     ids = {}
     for phone, fields, _ in CALLS:
-        ids[phone] = checkin_sent(api, clock, sender, gateway, phone=phone, **fields)
+        ids[phone] = checkin_sent(api, clock, sender, gateway, phone, **fields)
     for phone, _, reply in CALLS:
         assert hooks.text(phone, reply).status_code == 200
     return ids
