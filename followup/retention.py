@@ -25,7 +25,8 @@ Kept on purpose:
   frequency cap (which reads follow-ups' numbers) and its reply window (which matches replies
   to texts by number), so a short setting cannot make the service text someone twice or lose
   a reply.
-* Triage reasons, categories, ratings and commendations (the officer praised, not the caller),
+* Triage reasons, categories, ratings and commendations (the officer, unit or call-taker
+  praised, not the caller: the ``commendations`` rows too),
   alert rows (a roster member's id or the agency's URL), roster members' numbers (staff, not
   callers), and audit rows (which never hold a number or a body).
 

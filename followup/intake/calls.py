@@ -71,6 +71,8 @@ _CALL_FIELDS = (
     "beat",
     "unit",
     "officer_id",
+    "call_taker_id",
+    "call_taker_name",
     "self_initiated",
     "do_not_contact",
 )
@@ -232,6 +234,8 @@ def apply_event(
         ("officer_id", event.officer_id),
         ("priority", event.priority),
         ("officer_name", event.officer_name),
+        ("call_taker_id", event.call_taker_id),
+        ("call_taker_name", event.call_taker_name),
     ):
         if whole or value is not None or not hasattr(call, name):
             setattr(call, name, value)
@@ -301,8 +305,14 @@ def _decide(
     return followup
 
 
+# Fields added after calls were first fingerprinted: left out while not given, so the same event
+# posted again after an upgrade is still "the same event again".
+_LATER_FIELDS = ("call_taker_id", "call_taker_name")
+
+
 def fingerprint_of(event: CallEvent) -> str:
-    return hashlib.sha256(event.model_dump_json().encode("utf-8")).hexdigest()
+    unset = {name for name in _LATER_FIELDS if getattr(event, name) is None}
+    return hashlib.sha256(event.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
 
 
 def describe(session: Session, call: Call) -> CallOut:

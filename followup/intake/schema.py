@@ -114,7 +114,15 @@ class CallEvent(BaseModel):
     district: Short | None = None
     beat: Short | None = None
     unit: Short | None = None
-    officer_id: Short | None = None
+    officer_id: Short | None = Field(
+        default=None, description="The assigned officer's id or badge number."
+    )
+    call_taker_id: Short | None = Field(
+        default=None, description="The dispatcher (call-taker) who took the call: their id."
+    )
+    call_taker_name: Text200 | None = Field(
+        default=None, description="The dispatcher (call-taker) who took the call: their name."
+    )
     # Strict: JSON true or false only (lax parsing took "no" as false and 1 as true).
     self_initiated: StrictBool = Field(
         default=False, description="Officer-initiated: no caller to text."
@@ -145,6 +153,8 @@ class CallEvent(BaseModel):
         "beat",
         "unit",
         "officer_id",
+        "call_taker_id",
+        "call_taker_name",
         "priority",
         "officer_name",
         mode="before",

@@ -18,6 +18,7 @@ from followup.models.calls import (
     SkipReason,
 )
 from followup.models.cases import CaseLink
+from followup.models.commendations import Commendation, CommendedRole
 from followup.models.corrections import TriageCorrection
 from followup.models.messages import (
     Category,
@@ -55,7 +56,7 @@ __all__ = [
     "Agency", "Alert", "AlertChannel", "AlertStatus", "ApiToken", "AttemptOutcome", "AuditEvent",
     "Call", "CallStatus", "CallType", "CallTypeDecision", "Callback", "CaseLink", "CaseUpdate",
     "CallbackEvent", "CallbackEventKind", "CallbackPriority", "CallbackStatus", "Category",
-    "CommentReview", "Contact", "Conversation", "ConversationStep",
+    "Commendation", "CommendedRole", "CommentReview", "Contact", "Conversation", "ConversationStep",
     "FollowUp", "FollowUpStatus", "Message", "MessageDirection", "MessageStatus",
     "MessageTemplate", "Purpose", "ReportFact", "ReportLog", "ReportReply", "ReportStamp",
     "ResolutionOutcome", "ReviewDecision", "ReviewKind", "Role", "RosterMember", "SkipReason",

@@ -25,8 +25,8 @@ from followup.core.db import Base, StrEnumType, UTCDateTime
 if TYPE_CHECKING:
     from followup.models.agencies import Agency
 
-# Columns of issue 20 (schema 0014): an INSERT that does not set them names no column an older
-# schema lacks (NULL in the database either way).
+# Columns of issue 20 (schema 0014) and later (the call-taker, 0019): an INSERT that does not set
+# them names no column an older schema lacks (NULL in the database either way).
 _LATER = FetchedValue()
 
 
@@ -204,6 +204,10 @@ class Call(Base):
     beat: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(64))
     officer_id: Mapped[str | None] = mapped_column(String(64))
+    # The dispatcher (call-taker) who took the call, as the CAD names them: a reply may praise
+    # them too.
+    call_taker_id: Mapped[str | None] = mapped_column(String(64), server_default=_LATER)
+    call_taker_name: Mapped[str | None] = mapped_column(String(200), server_default=_LATER)
     self_initiated: Mapped[bool] = mapped_column(Boolean, default=False)
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     fingerprint: Mapped[str] = mapped_column(String(64))  # hash of the last event's fields

@@ -20,7 +20,6 @@ is kept as unsolicited.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +44,7 @@ from followup.models import (
     MessageStatus,
     Purpose,
 )
-from followup.replies import receipts, safety
+from followup.replies import commendations, receipts, safety
 from followup.replies.triage import Category, TriageResult, triage
 from followup.replies.triage.language import SUPPORTED
 from followup.replies.triage.text import bare
@@ -55,11 +54,6 @@ from followup.texts.languages import choose_language
 logger = logging.getLogger(__name__)
 
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
-_COMMENDATION = re.compile(
-    r"\b(?:(?:officer|ofc|deputy|sgt|sergeant|detective|det|cpl|corporal|trooper|lieutenant|lt|"
-    r"oficial|agente)\.? (?-i:[A-Z])[a-zA-Z'-]+|(?:unit|unidad|car) #?\d+[A-Za-z]?|badge #?\d+)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -168,8 +162,9 @@ def receive(
         # Answer in the language the caller writes in, when the agency has texts in it.
         conversation.language = choose_language(session, agency, result.language)
     if result.category == Category.POSITIVE:
-        named = _COMMENDATION.search(sms.body)
-        message.commendation = named.group(0) if named else None
+        # Praise (never a name in a complaint): who it names, kept with the call's ids.
+        call = conversation.followup.call if conversation.followup else None
+        message.commendation = commendations.record(session, message, call, now=now)
 
     purpose, alert_ids = _decide(session, agency, conversation, message, result, sms.body, now)
     language = safety.reply_language(purpose, result, conversation.language)
@@ -218,10 +213,13 @@ def _decide(
         purpose = Purpose.CRISIS_REPLY
     elif offers.is_offer(conversation.followup):  # a reply to the offer of case updates
         purpose = offers.answer(session, agency, conversation, message, body, now=now)
-    elif result.interpreter_needed:
-        purpose = None  # no check-in question in a language the caller did not write: a person
     else:
-        purpose = _next_step(conversation, result)
+        purpose, step = _next_step(conversation, result)
+        if result.interpreter_needed and not _writes_in(session, agency, purpose, result.language):
+            # No text in the language the caller wrote: a person reads it, and the
+            # conversation waits where it was.
+            purpose, step = None, conversation.step
+        conversation.step = step
 
     if result.rating is not None and conversation.rating is None:
         conversation.rating = result.rating
@@ -234,32 +232,39 @@ def _decide(
     return purpose, alert_ids
 
 
-def _next_step(conversation: Conversation, result: TriageResult) -> str | None:
-    """Advance a check-in conversation; return the purpose of the text it owes, if any."""
+def _next_step(
+    conversation: Conversation, result: TriageResult
+) -> tuple[str | None, ConversationStep]:
+    """The text a check-in conversation owes for this reply (if any), and its next step."""
     if conversation.step == ConversationStep.AWAITING_RATING:
         if result.category == Category.POSITIVE:
-            conversation.step = ConversationStep.AWAITING_COMMENT
-            return Purpose.ASK_COMMENT
+            return Purpose.ASK_COMMENT, ConversationStep.AWAITING_COMMENT
         if result.category == Category.QUESTION:
             # Answered as a question: a person will answer it (a commander has it in the queue,
             # with an approved text that carries the case number), not "what could we do better".
-            conversation.step = ConversationStep.AWAITING_COMMENT
-            return Purpose.QUESTION_ACK
+            return Purpose.QUESTION_ACK, ConversationStep.AWAITING_COMMENT
         if result.category in (
             Category.NEUTRAL,
             Category.NEGATIVE,
             Category.UNRESOLVED,
             Category.CONDUCT,
         ):
-            conversation.step = ConversationStep.AWAITING_COMMENT
-            return Purpose.ASK_MORE
+            return Purpose.ASK_MORE, ConversationStep.AWAITING_COMMENT
         if result.category == Category.WRONG_NUMBER:
-            conversation.step = ConversationStep.CLOSED
-        return None  # no signal ("?", "k") or a language we cannot answer in: a person reads it
+            return None, ConversationStep.CLOSED
+        # No signal ("?", "k") or a language we cannot answer in: a person reads it.
+        return None, conversation.step
     if conversation.step == ConversationStep.AWAITING_COMMENT:
-        conversation.step = ConversationStep.CLOSED
-        return Purpose.THANKS
-    return None
+        return Purpose.THANKS, ConversationStep.CLOSED
+    return None, conversation.step
+
+
+def _writes_in(session: Session, agency: Agency, purpose: str | None, language: str) -> bool:
+    """Whether the agency has ``purpose``'s text in ``language`` (a language beyond English and
+    Spanish: the conversation answers in it only then, never in one the caller did not write)."""
+    if purpose is None or language not in safety.LANGUAGES:
+        return False
+    return language in message_templates.languages_for(session, agency, purpose)
 
 
 def _reply(

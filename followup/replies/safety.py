@@ -31,8 +31,9 @@ LANGUAGES = frozenset(SUPPORTED + READ_BY_MODEL)
 
 def reply_language(purpose: str | None, result: TriageResult, conversation_language: str) -> str:
     """The language to answer in: the caller's own for a safety or compliance text, when one
-    ships in it; the conversation's otherwise."""
-    if purpose in ALWAYS_ANSWERED and result.language in LANGUAGES:
+    ships in it, and for any text when they wrote in a language beyond English and Spanish (the
+    conversation answers them only in their own); the conversation's otherwise."""
+    if result.language in LANGUAGES and (purpose in ALWAYS_ANSWERED or result.interpreter_needed):
         return result.language
     return conversation_language
 

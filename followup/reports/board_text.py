@@ -69,6 +69,13 @@ TEXT: dict[str, dict[str, str]] = {
         "download": "The same figures to download:",
         "language": "Language",
         "full_board": "Full board and open data",
+        "not_found_title": "Page not found",
+        "not_found": (
+            "There is no public page at this address. Check the address, or ask the agency "
+            "for the link to its feedback board."
+        ),
+        "error_title": "This page is not available",
+        "error": "This page cannot be shown just now. Try again in a few minutes.",
     },
     "es": {
         "language_name": "Español",
@@ -131,6 +138,13 @@ TEXT: dict[str, dict[str, str]] = {
         "download": "Las mismas cifras para descargar:",
         "language": "Idioma",
         "full_board": "Panel completo y datos abiertos",
+        "not_found_title": "Página no encontrada",
+        "not_found": (
+            "No hay ninguna página pública en esta dirección. Revise la dirección o pida a la "
+            "agencia el enlace a su panel de opiniones."
+        ),
+        "error_title": "Esta página no está disponible",
+        "error": "Esta página no se puede mostrar ahora. Inténtelo de nuevo en unos minutos.",
     },
 }
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import g, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from followup.reports.board_text import Words
+
 # What a person reads for each status; anything else gets the generic line.
 MESSAGES = {
     400: ("Bad request", "The page could not read what was sent. Go back and try again."),
@@ -32,12 +34,34 @@ MESSAGES = {
 def page(exc: HTTPException):
     """Render ``exc`` as the styled error page, with its status and headers (405's Allow)."""
     code = exc.code or 500
+    if is_public():
+        body = _public_page(code)
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return body, code, headers
     title, message = MESSAGES.get(code, (exc.name, "That did not work. Go back and try again."))
     if code == 403 and exc.description and exc.description != type(exc).description:
         message = exc.description  # a view's own reason
     body = render_template("pages/error.html", title=title, message=message, code=code)
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     return body, code, headers
+
+
+def is_public() -> bool:
+    """Whether this request was for the public board's pages (open to anyone, no sign-in)."""
+    return request.path == "/public" or request.path.startswith("/public/")
+
+
+def _public_page(code: int) -> str:
+    """The public board's error page, in the language asked for (``?lang=es``): no staff
+    navigation, no sign-in link, nothing about the staff pages."""
+    words = Words((request.args.get("lang") or "en").lower())
+    return render_template(
+        "pages/public/error.html",
+        t=words,
+        language=words.language,
+        key="not_found" if code in (404, 405) else "error",
+        code=code,
+    )
 
 
 def unexpected_page():

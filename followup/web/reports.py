@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from followup.core.phones import redact_numbers
 from followup.models import Agency, Role
+from followup.reports.commendations import ROLE_LABELS, tally
 from followup.reports.comments import (
     Comment,
     CommentFilter,
@@ -264,6 +265,8 @@ def _comments_view(commendations: bool):
         "pages/reports/comments.html",
         agency=agency,
         commendations=commendations,
+        tally=tally(session, agency, report_filter) if commendations else {},
+        role_labels=ROLE_LABELS,
         report_filter=report_filter,
         comment_filter=comment_filter,
         comments=[_shown(comment, agency) for comment in rows],

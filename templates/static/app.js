@@ -122,18 +122,32 @@
         update(region, data.ids.map(String));
       }
     }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "X-Followup-Poll": "1" } })
+        .then(function (r) { return r.status === 401 ? { signedOut: true } : r.json(); })
+        .then(heard, function () { heard({ unreachable: true }); });
+    }
+    var worker = null;
     try {
-      var worker = new Worker(region.getAttribute("data-worker-url"));
+      worker = new Worker(region.getAttribute("data-worker-url"));
       worker.onmessage = function (event) { heard(event.data); };
       worker.postMessage({ url: url, every: every });
     } catch (e) {
       // No worker: ask from the page itself (throttled in a background tab, but still asked).
-      window.setInterval(function () {
-        fetch(url, { credentials: "same-origin", headers: { "X-Followup-Poll": "1" } })
-          .then(function (r) { return r.status === 401 ? { signedOut: true } : r.json(); })
-          .then(heard, function () { heard({ unreachable: true }); });
-      }, every);
+      worker = null;
+      window.setInterval(poll, every);
     }
+    // Hidden, the tab keeps asking (the worker is not throttled) and its title says what is
+    // urgent. Shown again, or thawed after the browser froze it, it asks at once, so the
+    // banner is current the moment the commander looks.
+    function askNow() {
+      if (worker) { worker.postMessage({ now: true }); } else { poll(); }
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { askNow(); }
+    });
+    document.addEventListener("resume", askNow);
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { askNow(); } });
   }
 
   // --- the live queue: patch what changed, never the whole table --------------------------

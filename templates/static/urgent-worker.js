@@ -4,8 +4,13 @@
 "use strict";
 var url = null;
 var every = 3000;
+var timer = null;
 
-function later() { setTimeout(ask, every); }
+// One chain of asks: a new wait replaces any pending one (an ask "now" may overlap the chain).
+function later() {
+  clearTimeout(timer);
+  timer = setTimeout(ask, every);
+}
 
 function ask() {
   fetch(url, {
@@ -29,6 +34,10 @@ function ask() {
 }
 
 self.onmessage = function (event) {
+  if (event.data.now) {  // the page was shown again (or resumed): ask at once, not at the next tick
+    if (url) { clearTimeout(timer); ask(); }
+    return;
+  }
   url = event.data.url;
   every = event.data.every;
   later();

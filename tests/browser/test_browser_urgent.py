@@ -99,3 +99,75 @@ def test_an_urgent_reply_reaches_a_commander_on_a_callback_page_and_in_a_backgro
     assert max(waits) * 1000 < GOAL_MS, waits
     assert beeps == len(callers) - 1, beeps  # one sound per new urgent callback
     assert watch.errors == [] and watch.dialogs == []
+
+
+# Hides a page as the browser does for a background tab: what scripts read, and the event.
+SET_VISIBILITY = """
+(hidden) => {
+  Object.defineProperty(document, "visibilityState", {
+    configurable: true, get: () => (hidden ? "hidden" : "visible"),
+  });
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+  document.dispatchEvent(new Event("visibilitychange"));
+}
+"""
+
+
+def test_a_hidden_tab_shows_the_urgent_count_in_its_title_and_the_banner_when_shown_again(
+    browser, services, watch
+):
+    caller = "+12025550145"
+    add_user(services, "lee", "commander", "Lee Park")
+    app = create_app({"SERVICES": services})
+    checkin_sent(services, app, caller)
+    with LiveServer(app) as live:
+        context = browser.new_context(base_url=live.url, viewport={"width": 390, "height": 844})
+        reports = context.new_page()
+        watch.attach(reports)
+        sign_in(reports, "lee")
+        reports.goto("/reports")  # not the queue
+        expect(reports.locator(".urgent-banner")).to_have_count(0)
+        title = reports.title()
+        # Another page comes to the front, and the reports page is hidden behind it.
+        front = context.new_page()
+        watch.attach(front)
+        front.goto("/reports/comments")
+        front.bring_to_front()
+        reports.evaluate(SET_VISIBILITY, True)
+        assert reports.evaluate("document.visibilityState") == "hidden"
+
+        text_in(services, live.app, caller, CRISIS)
+        urgent = callback_from(services, caller).id
+
+        # Hidden, the tab's title says so (what a commander sees on the tab strip).
+        expect(reports).to_have_title(f"(1) URGENT · {title}", timeout=GOAL_MS)
+        assert reports.evaluate("document.visibilityState") == "hidden"
+        # Shown again: the banner is there, with the link to the callback.
+        reports.bring_to_front()
+        reports.evaluate(SET_VISIBILITY, False)
+        banner = reports.locator(".urgent-banner")
+        expect(banner.get_by_role("link", name=f"#{urgent}")).to_be_visible()
+        expect(banner).to_contain_text("1 urgent callback needs a call now")
+        context.close()
+    assert watch.errors == [] and watch.dialogs == []
+
+
+def test_a_page_shown_again_asks_for_urgent_callbacks_at_once(browser, services, watch):
+    """Not at the next tick: a tab the browser slowed or froze in the background is current
+    the moment the commander looks at it."""
+    add_user(services, "lee", "commander", "Lee Park")
+    # A slow tick, so that an ask within 3 s can only be the one for being shown again.
+    app = create_app({"SERVICES": services, "URGENT_POLL_SECONDS": 30})
+    with LiveServer(app) as live:
+        context = browser.new_context(base_url=live.url)
+        page = context.new_page()
+        watch.attach(page)
+        sign_in(page, "lee")
+        page.goto("/reports")
+        region = page.locator("#urgent")
+        expect(region).not_to_have_attribute("data-updates", re.compile("."))  # none asked yet
+        page.evaluate(SET_VISIBILITY, True)
+        page.evaluate(SET_VISIBILITY, False)
+        expect(region).to_have_attribute("data-updates", "1", timeout=3_000)
+        context.close()
+    assert watch.errors == [] and watch.dialogs == []

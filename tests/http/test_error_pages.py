@@ -75,3 +75,43 @@ def test_the_api_and_twilio_keep_their_own_answers(client):
 
     assert api.status_code == 404 and api.mimetype == "application/problem+json"
     assert twilio.status_code == 405 and "/static/app.css" not in twilio.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/public/no-such-agency",
+        "/public/default",  # the tests' agency, which does not publish a board
+        "/public/no-such-agency/embed",
+        "/public/no-such-agency/figures.json",
+        "/public/no-such-agency/and/more",
+        "/public",
+    ],
+)
+def test_a_missing_public_page_uses_the_public_layout_even_for_signed_in_staff(
+    client, db, clock, services, path
+):
+    make_user(db, clock, "lee", "commander")
+    sign_in(client, "lee")  # staff reading the board still see the public frame
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+    assert VIEWPORT in page and "/static/public.css" in page
+    assert "<title>Page not found</title>" in page and "Error 404" in page
+    assert "There is no public page at this address." in page
+    # Nothing of the staff pages: no app stylesheet or script, no navigation, no sign-in.
+    for staff in ("/static/app.css", "/static/app.js", "<nav", "/login", "/callbacks", "Sign"):
+        assert staff not in page, staff
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_public_not_found_page_speaks_spanish_when_asked(client):
+    response = client.get("/public/no-such-agency?lang=es")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert '<html lang="es">' in page and "<title>Página no encontrada</title>" in page
+    assert "No hay ninguna página pública en esta dirección." in page

@@ -26,6 +26,7 @@ from followup.models import (
 )
 from followup.sending.gateways.base import PermanentGatewayError
 from followup.texts.message_templates import PLACEHOLDERS, default_bodies, render_body
+from tests.support import factories
 from tests.support.factories import call_event, followup_for
 from tests.support.twilio_requests import (
     PUBLIC_URL,
@@ -96,14 +97,7 @@ def alert_posts(monkeypatch, network) -> list[dict]:
 
 def checkin_sent(api, clock, sender, gateway, phone: str = CALLER, **overrides) -> str:
     """Post a closed call, send its check-in, and let 20 minutes pass; return the call id."""
-    event = call_event(caller_phone=phone, **overrides)
-    response = api.post_call(event)
-    assert response.json["followup"]["status"] == "scheduled", response.json
-    clock.set(datetime.fromisoformat(response.json["followup"]["send_at"]))
-    assert sender.sweep().sent == 1
-    assert gateway.sent[-1]["to"] == phone
-    clock.advance(minutes=20)
-    return event["call_id"]
+    return factories.checkin_sent(api, clock, sender, gateway, phone, **overrides)
 
 
 def update_agency(db, agency, **values) -> None:

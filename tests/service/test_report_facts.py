@@ -31,6 +31,7 @@ from followup.models import (
     Call,
     Callback,
     CallbackEvent,
+    Commendation,
     Conversation,
     FollowUp,
     FollowUpStatus,
@@ -271,6 +272,7 @@ def delete_call(db, call_pk_: int) -> None:
         callbacks = select(Callback.id).where(Callback.conversation_id.in_(conversations))
         session.execute(delete(CallbackEvent).where(CallbackEvent.callback_id.in_(callbacks)))
         session.execute(delete(Callback).where(Callback.id.in_(callbacks)))
+        session.execute(delete(Commendation).where(Commendation.call_id == call_pk_))
         session.execute(
             delete(Message).where(
                 or_(

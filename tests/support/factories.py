@@ -71,6 +71,19 @@ class FakeGateway:
         return SendResult(sid=f"SM{len(self.sent):032d}", status="queued")
 
 
+def checkin_sent(api, clock, sender, gateway, phone: str, **overrides) -> str:
+    """Post a closed call from ``phone``, send its check-in, and let 20 minutes pass; return
+    the call id."""
+    event = call_event(caller_phone=phone, **overrides)
+    response = api.post_call(event)
+    assert response.json["followup"]["status"] == "scheduled", response.json
+    clock.set(datetime.fromisoformat(response.json["followup"]["send_at"]))
+    assert sender.sweep().sent == 1
+    assert gateway.sent[-1]["to"] == phone
+    clock.advance(minutes=20)
+    return event["call_id"]
+
+
 def followup_for(db, call_id: str) -> FollowUp:
     with db.Session() as session:
         return session.scalar(
