@@ -58,7 +58,11 @@ class Services:
     ) -> Services:
         if settings.instance_path.exists():
             private_folder(settings.instance_path)  # it holds the database and the secret key
-        db = db or Database(settings.database_url)
+        # Every sending thread needs a connection of its own now and then (the opt-out guard's
+        # read just before each text, the outcome just after): with fewer than that, a thread
+        # let go by the rate limit could wait for one, and its text reach Twilio late,
+        # bunched with the next.
+        db = db or Database(settings.database_url, pool_size=max(5, settings.send_concurrency + 2))
         inner = gateway or build_gateway(settings)
         return cls(settings, db, clock or SystemClock(), OptOutGuard(inner, db))
 
@@ -68,7 +72,7 @@ class Services:
         return AlertSender(self.db, self.gateway, self.clock, public_url=self.settings.public_url)
 
     def sender(self, **overrides) -> Sender:
-        from followup.sending.rate_limit import TokenBucket
+        from followup.sending.rate_limit import Pacer
         from followup.sending.sender import Sender
 
         options = {
@@ -76,7 +80,7 @@ class Services:
             "batch_size": self.settings.send_batch_size,
             "sending_timeout": self.settings.sending_timeout,
             "concurrency": self.settings.send_concurrency,
-            "rate_limit": TokenBucket(self.settings.send_rate) if self.settings.send_rate else None,
+            "rate_limit": Pacer(self.settings.send_rate) if self.settings.send_rate else None,
         }
         options.update(overrides)
         return Sender(self.db, self.gateway, self.clock, **options)

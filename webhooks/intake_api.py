@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from followup.intake import tokens, updates
+from followup.intake import new_calls, tokens, updates
 from followup.intake.calls import EventRejected, describe, find_call, record_call_event
 from followup.intake.schema import CallEvent, CaseUpdateEvent
 from followup.models import Agency
@@ -108,15 +108,22 @@ def post_call():
     except ValidationError as exc:
         return problem(400, "Some fields are missing or invalid.", errors=validation_errors(exc))
     session = db_session()
-    svc = services()
+    now = services().clock.now()
     try:
-        result = record_call_event(session, agency, event, now=svc.clock.now())
+        # A new closed call (most events) in a few statements; any other on the ORM path.
+        answer = new_calls.record_new_call(session, agency, event, now=now)
+        if answer is None:
+            result = record_call_event(session, agency, event, now=now)
+            answer = describe(session, result.call)
+            changed = result.changed
+        else:
+            changed = True
     except EventRejected as exc:
         session.rollback()
         return problem(400, "Some fields are invalid.", errors=exc.errors)
-    body = describe(session, result.call).model_dump(mode="json")
+    body = answer.model_dump(mode="json")
     session.commit()
-    return body, (202 if result.changed else 200)
+    return body, (202 if changed else 200)
 
 
 @bp.post("/calls/<path:call_id>/updates")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,9 +70,41 @@ def record_many(
 
 def record(session: Session, agency: Agency, label: str, *, now: datetime) -> CallTypeDecision:
     """Count one call with ``label`` and return IT's decision about it (one statement)."""
-    return record_many(session, agency, [label], now=now).get(
-        label_key(label), CallTypeDecision.UNREVIEWED
+    key = label_key(label)
+    if not key:
+        return CallTypeDecision.UNREVIEWED
+    dialect = session.get_bind().dialect.name
+    statement = _RECORD_ONE.get(dialect)
+    if statement is None:
+        statement = _RECORD_ONE[dialect] = _record_one(dialect)
+    found = session.connection().execute(
+        statement,
+        {"agency": agency.id, "label_key": key, "label_text": label.strip()[:MAX_LABEL],
+         "at": now},
+    ).scalar()
+    return CallTypeDecision(found) if found else CallTypeDecision.UNREVIEWED
+
+
+# ``record``'s statement, built once per dialect: every intake of a new call runs it, and a
+# Core statement of bound parameters is compiled once and then taken from the cache.
+_RECORD_ONE: dict = {}
+
+
+def _record_one(dialect: str):
+    table = CallType.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        agency_id=bindparam("agency"),
+        key=bindparam("label_key"),
+        label=bindparam("label_text"),
+        count=1,
+        first_seen_at=bindparam("at", type_=table.c.first_seen_at.type),
+        last_seen_at=bindparam("at", type_=table.c.last_seen_at.type),
+        decision=CallTypeDecision.UNREVIEWED,
     )
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.agency_id, table.c.key],
+        set_={"count": table.c.count + 1, "last_seen_at": insert.excluded.last_seen_at},
+    ).returning(table.c.decision)
 
 
 def decision_of(session: Session, agency_id: int, label: str) -> CallTypeDecision:

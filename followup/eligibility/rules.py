@@ -119,7 +119,17 @@ def recently_contacted_numbers(
 
 def _counts_for_cap(agency: Agency, *, now: datetime, count_scheduled: bool):
     """The follow-ups that make their number "recently contacted" for the frequency cap."""
-    since = now - timedelta(days=agency.frequency_cap_days)
+    return counts_for_cap(cap_start(agency, now), count_scheduled=count_scheduled)
+
+
+def cap_start(agency: Agency, now: datetime) -> datetime:
+    """The frequency cap's window starts here: a text since then counts."""
+    return now - timedelta(days=agency.frequency_cap_days)
+
+
+def counts_for_cap(since, *, count_scheduled: bool):
+    """The condition ``_counts_for_cap`` states, from the window's start ``since`` (a time, or
+    a bound parameter in a statement built once: intake's hot path)."""
     contacted = FollowUp.status.in_(_CONTACTED) & (
         func.coalesce(FollowUp.sent_at, FollowUp.claimed_at) >= since
     )

@@ -9,6 +9,7 @@ These are the sender's methods (``Sender`` inherits them), kept apart from the s
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -36,6 +37,29 @@ logger = logging.getLogger(__name__)
 
 # The clocks of this host and Twilio's may differ a little: a lookup starts this much earlier.
 LOOKUP_MARGIN = timedelta(minutes=1)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, as counts (safe to log: no numbers, no bodies)."""
+
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    stale: int = 0
+    lookup: int = 0  # answers lost (timeout, 5xx): the gateway is asked later
+    looked_up: int = 0  # lost answers looked up this sweep (their outcomes count above)
+
+    def add(self, other: SweepReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __str__(self) -> str:
+        return " ".join(f"{name}={getattr(self, name)}" for name in self.__dataclass_fields__)
 
 
 class GatewayOutcomes:

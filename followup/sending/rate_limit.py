@@ -1,50 +1,84 @@
-"""A token bucket shared by the sending threads of one process.
+"""The pace of one sender process: never more texts in a second than the account allows.
 
-Twilio's accounts and senders have a messages-per-second limit; past it, requests are refused
-(429) or queued for hours. The sender takes one token per message before it calls the gateway,
-so a process never sends faster than its configured rate, however many threads it runs.
+Twilio's accounts and senders have a messages-per-second limit, counted where the requests
+arrive; past it, requests are refused (429) or queued for hours. The sender asks the pacer before
+each text it hands to the gateway, so a process never sends faster than its limit, however many
+threads it runs.
 
-Waiting callers reserve their token at once (the count may go below zero) and sleep outside the
-lock until it is theirs, so tokens are handed out in order and the rate holds under contention.
-With a burst of 1 the sends are evenly spaced: at most ``rate`` in any one-second window, + 1.
+Two rules, both on the moments sends were really let go (read from the clock after any wait,
+so a thread that woke late is counted when it went, not when it was due):
+
+- a window: at most ``count`` sends in any ``window`` seconds, where the window is a second
+  plus ``headroom`` (4% by default). The requests reach the gateway a little after they are let
+  go, some later than others (a thread switch, a new connection); as long as that spread stays
+  under the headroom (40 ms at the default), the gateway never counts more than the limit in
+  any second. The price is the headroom itself: 100 a second sends 96.
+- a pace: sends are let go evenly, ``window / count`` apart, so they do not arrive in bursts. A
+  send let go late (a busy machine) lets the next ones catch up by up to four steps, within the
+  window's rule; after a pause the pace starts afresh, with nothing banked.
+
+Callers wait in turn: one at a time waits for the next moment, the others for their turn.
 """
 
 from __future__ import annotations
 
+import collections
+import math
 import threading
 import time
 from collections.abc import Callable
 
+DEFAULT_HEADROOM = 0.04
+_CATCH_UP_STEPS = 4  # how many steps a late send lets the next ones make up
 
-class TokenBucket:
+
+class Pacer:
     def __init__(
         self,
-        rate: float,
+        limit: float,
         *,
-        burst: float = 1.0,
+        headroom: float = DEFAULT_HEADROOM,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        if rate <= 0:
-            raise ValueError("rate must be more than zero")
-        if burst < 1:
-            raise ValueError("burst must be at least 1")
-        self.rate = float(rate)
-        self.burst = float(burst)
+        if not limit > 0 or math.isinf(limit):
+            raise ValueError("limit must be a number of texts a second, more than zero")
+        if not 0 <= headroom < 1:
+            raise ValueError("headroom must be at least 0 and less than 1")
+        self.limit = float(limit)
+        self.count = max(1, math.floor(limit))
+        # At most ``count`` in a second and a bit; a limit under one a second, one in as many
+        # seconds as it takes.
+        self.window = (1.0 + headroom) * max(1.0, self.count / self.limit)
+        self.step = self.window / self.count
         self._monotonic = monotonic
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._tokens = self.burst
-        self._updated = monotonic()
+        self._turn = threading.Lock()
+        self._sent: collections.deque[float] = collections.deque(maxlen=self.count)
+        self._next = -math.inf  # when the next send is due on the even pace
+
+    @property
+    def rate(self) -> float:
+        """Texts a second this pacer lets go at most, on average."""
+        return self.count / self.window
 
     def acquire(self) -> float:
-        """Take one token, waiting for it if need be; return how long this call waited."""
-        with self._lock:
-            now = self._monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            self._tokens -= 1.0
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
-        return wait
+        """Wait until one more send keeps both rules; return how long this call waited."""
+        waited = 0.0
+        with self._turn:
+            while True:
+                now = self._monotonic()
+                if now - self._next > self.window:
+                    self._next = now  # a pause: start afresh, nothing banked
+                else:
+                    self._next = max(self._next, now - _CATCH_UP_STEPS * self.step)
+                due = self._next
+                if len(self._sent) == self.count:
+                    due = max(due, self._sent[0] + self.window)
+                if now >= due:
+                    break
+                self._sleep(due - now)
+                waited += due - now
+            self._sent.append(now)
+            self._next += self.step
+        return waited

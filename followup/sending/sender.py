@@ -18,7 +18,7 @@ import math
 import os
 import socket
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -48,8 +48,8 @@ from followup.sending.gateways.base import (
 )
 from followup.sending.gateways.guard import OptOutGuard
 from followup.sending.gateways.twilio_codes import MAX_VALIDITY_PERIOD
-from followup.sending.outcomes import GatewayOutcomes
-from followup.sending.rate_limit import TokenBucket
+from followup.sending.outcomes import GatewayOutcomes, SweepReport
+from followup.sending.rate_limit import Pacer
 from followup.sending.retries import CARRIER_RETRY, RetryPolicy
 from followup.texts import message_templates
 
@@ -83,30 +83,7 @@ _MASK_BODY = (
     .values(body=bindparam("body"))
 )
 
-__all__ = ["RetryPolicy", "Sender", "SweepReport"]  # RetryPolicy lives in retries.py
-
-
-@dataclass
-class SweepReport:
-    """What one sweep did, as counts (safe to log: no numbers, no bodies)."""
-
-    claimed: int = 0
-    sent: int = 0
-    skipped: int = 0
-    rescheduled: int = 0
-    retrying: int = 0
-    failed: int = 0
-    unknown: int = 0
-    stale: int = 0
-    lookup: int = 0  # answers lost (timeout, 5xx): the gateway is asked later
-    looked_up: int = 0  # lost answers looked up this sweep (their outcomes count above)
-
-    def add(self, other: SweepReport) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def __str__(self) -> str:
-        return " ".join(f"{name}={getattr(self, name)}" for name in self.__dataclass_fields__)
+__all__ = ["RetryPolicy", "Sender", "SweepReport"]  # from retries.py and outcomes.py
 
 
 def default_worker_id() -> str:
@@ -141,29 +118,42 @@ class Sender(GatewayOutcomes):
     # Gateway requests in flight at once (Twilio answers in ~100-300 ms, so one thread sends
     # only a few texts a second), and the most texts a second this process may send.
     concurrency: int = 1
-    rate_limit: TokenBucket | None = None
+    rate_limit: Pacer | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def sweep(self) -> SweepReport:
         """Mark stale sends unknown, then claim and send one batch of due follow-ups."""
-        report = SweepReport(stale=self.mark_stale())
-        for outcome in self.look_up_lost():
-            report.looked_up += 1
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        return self._finish(*self._begin())
+
+    def _begin(self, settle: bool = True) -> tuple[SweepReport, list[str | Future[str]]]:
+        """Settle what is stale or lost (unless this sender has sends running: they would look
+        stale to a short timeout), claim and prepare a batch, and start sending it: with several
+        threads, the sends are left running (their futures returned)."""
+        report = SweepReport()
+        if settle:
+            report.stale = self.mark_stale()
+            for outcome in self.look_up_lost():
+                report.looked_up += 1
+                setattr(report, outcome, getattr(report, outcome) + 1)
         claimed = self.claim_due()
         report.claimed = len(claimed)
-        outcomes: list[str] = []
+        outcomes: list[str | Future[str]] = []
         ready: list[Prepared] = []
         for item in self._prepare_batch(claimed):
             (outcomes if isinstance(item, str) else ready).append(item)
         if self.concurrency > 1 and len(ready) > 1:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
-            outcomes.extend(self._pool.map(self._deliver, ready))
+            outcomes.extend(self._pool.submit(self._deliver, prepared) for prepared in ready)
         else:
             outcomes.extend(self._deliver(prepared) for prepared in ready)
+        return report, outcomes
+
+    def _finish(self, report: SweepReport, outcomes: list[str | Future[str]]) -> SweepReport:
+        """Wait for the batch's sends and count their outcomes."""
         for outcome in outcomes:
-            setattr(report, outcome, getattr(report, outcome) + 1)
+            name = outcome.result() if isinstance(outcome, Future) else outcome
+            setattr(report, name, getattr(report, name) + 1)
         if report.claimed or report.stale or report.looked_up:
             logger.info("sweep: %s", report)
         return report
@@ -175,13 +165,25 @@ class Sender(GatewayOutcomes):
             self._pool = None
 
     def drain(self, max_batches: int = 1000) -> SweepReport:
-        """Sweep until a batch comes back less than full (or ``max_batches`` ran)."""
+        """Sweep until a batch comes back less than full (or ``max_batches`` ran).
+
+        With several sending threads, the next batch is claimed and prepared while the last
+        sends of the one before are still running, so the gateway is not left idle between
+        batches (and the rate limit is used in full); what is claimed and not yet sent stays
+        within a batch and twice the threads. What is stale or lost is settled once, first."""
         total = SweepReport()
+        in_flight = None
         for _ in range(max_batches):
-            report = self.sweep()
-            total.add(report)
-            if report.claimed < self.batch_size:
+            if in_flight is not None:
+                _until_left(in_flight[1], 2 * self.concurrency)
+            batch = self._begin(settle=in_flight is None)
+            if in_flight is not None:
+                total.add(self._finish(*in_flight))
+            in_flight = batch
+            if batch[0].claimed < self.batch_size:
                 break
+        if in_flight is not None:
+            total.add(self._finish(*in_flight))
         return total
 
     def mark_stale(self) -> int:
@@ -392,3 +394,11 @@ class Sender(GatewayOutcomes):
         if followup.is_checkin:
             facts.texted.add((agency.id, call.caller_phone))  # one check-in per number per batch
         return followup, message, next_quiet_start(now, agency.zone, quiet)
+
+
+def _until_left(outcomes: list[str | Future[str]], left: int) -> None:
+    """Wait until no more than ``left`` of a batch's sends are still running or queued."""
+    running = [outcome for outcome in outcomes if isinstance(outcome, Future)]
+    while len(running) > left:
+        _done, pending = wait(running, return_when=FIRST_COMPLETED)
+        running = list(pending)

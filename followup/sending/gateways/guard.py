@@ -38,8 +38,11 @@ class OptOutGuard:
         status_callback: str | None = None,
         validity_period: int | None = None,
     ) -> SendResult:
-        # One plain read on a connection (no ORM session): this runs before every text.
-        with self._db.engine.connect() as conn:
+        # One plain read on a connection (no ORM session): this runs before every text. On its
+        # own, outside a transaction: on SQLite a transaction here would wait for the write
+        # lock (BEGIN IMMEDIATE) behind the sender's own writes, and the text, let go by the
+        # rate limit, would reach the gateway late and bunched with the next.
+        with self._db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             opted_out = conn.scalar(_OPTED_OUT, {"agency_id": agency_id, "phone": to})
         if opted_out is not None:
             raise PermanentGatewayError(
