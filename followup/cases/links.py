@@ -17,11 +17,11 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from followup.eligibility import notices
-from followup.models import Agency, CaseLink, FollowUp
+from followup.models import Agency, CaseLink, FollowUp, Message
 from followup.retention import effective_retention_days
 
 TOKEN_BYTES = 16  # 128 bits: guessing one is hopeless, however many requests
@@ -104,3 +104,16 @@ def find(session: Session, token: str, *, now: datetime) -> CaseLink | None:
 def expiry_cutoff(agency: Agency, now: datetime) -> datetime:
     """Links sent before this have expired: the agency's retention, as the purge applies it."""
     return now - timedelta(days=effective_retention_days(agency))
+
+
+_MASK_BODY = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("message_id"))
+    .values(body=bindparam("body"))
+)
+
+
+def forget_sent(connection: Connection, message_id: int, body: str) -> None:
+    """Once the gateway took a text, keep only its case-page links' hashes (``masked``)."""
+    if PATH in body:
+        connection.execute(_MASK_BODY, {"message_id": message_id, "body": masked(body)})

@@ -140,9 +140,10 @@ def record_new_call(
     ).one()
     if facts.recorded is not None:
         return None
-    call.id = connection.execute(
-        _insert_call(connection.dialect.name), {name: getattr(call, name) for name in _CALL_COLUMNS}
-    ).scalar()
+    # The columns ``apply_event`` set, as the ORM would insert them (the rest keep their
+    # defaults: NULL for the later columns, which an older schema may lack).
+    values = {name: getattr(call, name) for name in _CALL_COLUMNS if hasattr(call, name)}
+    call.id = connection.execute(_insert_call(connection.dialect.name), values).scalar()
     if call.id is None:
         return None  # a twin request recorded it since the read: the ORM path copes
     review = call_types.record(session, agency, call.call_type, now=now)

@@ -77,12 +77,6 @@ _MARK_ACCEPTED = (
     .values(sid=bindparam("sid"), status=bindparam("new_status"), updated_at=bindparam("at"))
 )
 
-_MASK_BODY = (
-    update(_MESSAGES)
-    .where(_MESSAGES.c.id == bindparam("message_id"))
-    .values(body=bindparam("body"))
-)
-
 __all__ = ["RetryPolicy", "Sender", "SweepReport"]  # from retries.py and outcomes.py
 
 
@@ -271,8 +265,7 @@ class Sender(GatewayOutcomes):
                     "at": now,
                 },
             ).rowcount
-            if links.PATH in body:  # a case-page link: from now on only its hash is kept
-                conn.execute(_MASK_BODY, {"message_id": message_id, "body": links.masked(body)})
+            links.forget_sent(conn, message_id, body)  # a case-page link: its hash only, now
         if not moved:
             # A status callback came first; never move the message backwards.
             with self.db.begin() as session:
