@@ -32,9 +32,9 @@ from followup.callbacks import alerts, flags
 from followup.core.phones import to_e164
 from followup.core.text import without_nul
 from followup.eligibility import contacts
-from followup.models import Agency, ConversationStep, MessageDirection, MessageStatus, Purpose
+from followup.models import ConversationStep, MessageDirection, MessageStatus, Purpose
 from followup.replies import receipts, safety, store
-from followup.replies.store import Thread
+from followup.replies.store import AgencyRow, Thread
 from followup.replies.triage import Category, TriageResult, triage
 from followup.replies.triage.language import SUPPORTED
 from followup.replies.triage.text import bare
@@ -42,6 +42,8 @@ from followup.texts import message_templates
 from followup.texts.languages import language_for
 
 logger = logging.getLogger(__name__)
+
+_E164 = re.compile(r"\+[1-9]\d{1,14}")
 
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
 _COMMENDATION = re.compile(
@@ -134,10 +136,10 @@ def _receive(
     session: Session, connection: Connection, sms: InboundSms, now: datetime, slug: str
 ) -> InboundOutcome | None:
     """One attempt: the outcome, or None when the conversation changed under it."""
-    to = to_e164(sms.to) if sms.to else None
-    # Twilio sends E.164 (+...), which reads the same in every region; anything else is read
-    # in the agency's region, known after the read.
-    phone = to_e164(sms.sender) if sms.sender.startswith("+") else None
+    to = _as_sent(sms.to) if sms.to else None
+    # Twilio sends E.164, which reads the same in every region; anything else is read in the
+    # agency's region, known after the read.
+    phone = _as_sent(sms.sender) if sms.sender.startswith("+") else None
     found = store.read(connection, sid=sms.sid, phone=phone or sms.sender, to=to, slug=slug,
                        now=now)
     if phone is None:
@@ -203,8 +205,17 @@ def _receive(
     return InboundOutcome(answer[1] if answer else None, message_id, alert_ids=alert_ids)
 
 
+def _as_sent(number: str) -> str | None:
+    """``to_e164(number) or number`` for a number as Twilio sends it: E.164 already, which
+    ``to_e164`` returns unchanged or refuses (kept as sent either way), so it is not parsed
+    again (phonenumbers takes about half a millisecond a number)."""
+    if _E164.fullmatch(number):
+        return number
+    return to_e164(number) or (number if number.startswith("+") else None)
+
+
 def _decide(
-    agency: Agency, thread: Thread, result: TriageResult, body: str, opted_out: bool
+    agency: AgencyRow, thread: Thread, result: TriageResult, body: str, opted_out: bool
 ) -> tuple[str | None, str | None]:
     """Decide the text's effects on the conversation; return the purpose of the reply owed (or
     None) and the change to the number's standing ("opt_out", "opt_in" or None)."""
@@ -264,7 +275,7 @@ def _next_step(conversation: Thread, result: TriageResult) -> str | None:
 
 def _reply(
     connection: Connection,
-    agency: Agency,
+    agency: AgencyRow,
     thread: Thread,
     purpose: str,
     language: str,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, case, exists, or_, select, update
 
@@ -31,7 +32,6 @@ from followup.models import (
     MessageDirection,
     MessageStatus,
     MessageTemplate,
-    Purpose,
 )
 from followup.models.calls import CHECKIN
 from followup.replies.triage.language import SUPPORTED
@@ -46,10 +46,9 @@ AGENCY_COLUMNS = (
     "advanced_opt_out", "sla_urgent_minutes", "sla_high_minutes", "sla_normal_minutes",
     "alert_url", "languages", "default_language", "resources_url",
 )
-CONVERSATION_COLUMNS = ("id", "followup_id", "language", "step", "rating", "auto_texts",
-                        "last_inbound_at")
+CONVERSATION_COLUMNS = ("id", "language", "step", "rating", "auto_texts", "last_inbound_at")
 CALLBACK_COLUMNS = ("id", "message_id", "category", "priority", "status", "due_by", "reasons")
-CALL_COLUMNS = ("external_id", "call_type", "closed_at", "created_at_cad", "received_at",
+CALL_COLUMNS = ("id", "external_id", "call_type", "closed_at", "created_at_cad", "received_at",
                 "caller_name", "officer_name", "officer_id", "unit")
 
 
@@ -68,7 +67,7 @@ class Thread:
     auto_texts: int
     opened_at: datetime | None = None
     last_inbound_at: datetime | None = None
-    call: Call | None = None  # the call the text was about (not in a session: read only)
+    call: Row | None = None  # the call the text was about
     callback: object | None = None  # its callbacks row, if it has one
     _read: dict = field(default_factory=dict, repr=False)
 
@@ -87,7 +86,7 @@ class Thread:
 class Context:
     """What one read found for a text."""
 
-    agency: Agency  # not in a session: read only
+    agency: AgencyRow
     earlier_id: int | None  # a text stored under the same MessageSid
     opted_out: bool
     checkin_languages: set[str]  # of SUPPORTED, those the agency has an active check-in in
@@ -136,11 +135,11 @@ def _context_statement():
         .where(or_(to_the_agency, a.c.slug == bindparam("slug")))
         .order_by(case((to_the_agency, 0), else_=1))
         .limit(1)
-        .subquery("found")
+        .subquery("a")
     )
-    conversation, thread = cv.alias("conversation"), cv.alias("thread")
-    callback, thread_callback = cb.alias("callback"), cb.alias("thread_callback")
-    followup, call = _followups.alias("followup"), _calls.alias("call")
+    # Short names: the statement's text stays under the length psycopg caches its parsing for.
+    conversation, thread, callback = cv.alias("c"), cv.alias("t"), cb.alias("b")
+    followup, call = _followups.alias("f"), _calls.alias("k")
 
     def prefixed(table, names, prefix):
         return [table.c[name].label(f"{prefix}{name}") for name in names]
@@ -150,17 +149,17 @@ def _context_statement():
         followup.c.purpose.label("f_purpose"),
         followup.c.language.label("f_language"),
         *prefixed(conversation, CONVERSATION_COLUMNS, "c_"),
-        *prefixed(callback, CALLBACK_COLUMNS, "b_"),
         *prefixed(call, CALL_COLUMNS, "k_"),
         *prefixed(thread, CONVERSATION_COLUMNS, "t_"),
-        *prefixed(thread_callback, CALLBACK_COLUMNS, "u_"),
+        callback.c.conversation_id.label("b_conversation_id"),
+        *prefixed(callback, CALLBACK_COLUMNS, "b_"),
     ).select_from(
         found.outerjoin(conversation, conversation.c.followup_id == found.c.latest_followup_id)
         .outerjoin(followup, followup.c.id == found.c.latest_followup_id)
         .outerjoin(call, call.c.id == followup.c.call_id)
-        .outerjoin(callback, callback.c.conversation_id == conversation.c.id)
         .outerjoin(thread, thread.c.id == found.c.thread_id)
-        .outerjoin(thread_callback, thread_callback.c.conversation_id == thread.c.id)
+        # Both conversations' callbacks: two rows when both have one.
+        .outerjoin(callback, callback.c.conversation_id.in_([conversation.c.id, thread.c.id]))
     )
 
 
@@ -171,11 +170,14 @@ class NoAgency(LookupError):
     """Neither the number the text was sent to nor the default slug names an agency."""
 
 
-@dataclass(frozen=True)
-class _Row:
-    """The columns of one table in the read's row, by their own names."""
+class Row:
+    """One table's columns in the read's row, by their own names: read only, and cheaper than
+    an ORM object (the reply path reads a few attributes of each, once)."""
 
-    values: dict
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict):
+        self.values = values
 
     def __getattr__(self, name):
         try:
@@ -184,27 +186,43 @@ class _Row:
             raise AttributeError(name) from None
 
 
-def _part(row, prefix: str, names) -> _Row | None:
+class AgencyRow(Row):
+    """The agency's columns the reply path uses, and its time zone (as ``Agency.zone``)."""
+
+    __slots__ = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _part(row, prefix: str, names) -> Row | None:
     values = {name: row[f"{prefix}{name}"] for name in names}
-    return _Row(values) if values["id" if "id" in names else names[0]] is not None else None
+    return Row(values) if values[names[0]] is not None else None
 
 
 def read(
     connection: Connection, *, sid: str, phone: str, to: str | None, slug: str, now: datetime
 ) -> Context:
     """Everything a text from ``phone`` needs, in one statement."""
-    row = connection.execute(
+    rows = connection.execute(
         _CONTEXT, {"sid": sid, "phone": phone, "to": to, "slug": slug}
-    ).mappings().first()
-    if row is None:
+    ).mappings().all()
+    if not rows:
         raise NoAgency(f"no agency for the number texted nor the default slug {slug!r}")
-    agency = Agency(**{name: row[name] for name in AGENCY_COLUMNS})
+    row = rows[0]
+    agency = AgencyRow({name: row[name] for name in AGENCY_COLUMNS})
     since = now - timedelta(hours=agency.reply_window_hours)
     latest_at = row["latest_at"]
     if row["latest_followup_id"] is not None and latest_at is not None and latest_at >= since:
         thread = _answering(row, agency, phone)
     else:
         thread = _unsolicited(row, agency, phone, since)
+    if thread.id is not None:
+        thread.callback = next(
+            (_part(r, "b_", CALLBACK_COLUMNS) for r in rows
+             if r["b_conversation_id"] == thread.id), None
+        )
     return Context(
         agency=agency,
         earlier_id=row["earlier_id"],
@@ -214,14 +232,14 @@ def read(
     )
 
 
-def _answering(row, agency: Agency, phone: str) -> Thread:
+def _answering(row, agency: AgencyRow, phone: str) -> Thread:
     """The conversation of the latest text sent to the number, new if it has none yet."""
     call = _part(row, "k_", CALL_COLUMNS)
     common = {
         "followup_id": row["latest_followup_id"],
         "purpose": row["f_purpose"],
         "phone": phone,
-        "call": Call(**call.values) if call is not None else None,
+        "call": call,
     }
     found = _part(row, "c_", CONVERSATION_COLUMNS)
     if found is None:
@@ -232,18 +250,16 @@ def _answering(row, agency: Agency, phone: str) -> Thread:
         return Thread(id=None, language=row["f_language"], step=step, rating=None,
                       auto_texts=1, **common)
     return Thread(id=found.id, language=found.language, step=found.step, rating=found.rating,
-                  auto_texts=found.auto_texts, last_inbound_at=found.last_inbound_at,
-                  callback=_part(row, "b_", CALLBACK_COLUMNS), **common)
+                  auto_texts=found.auto_texts, last_inbound_at=found.last_inbound_at, **common)
 
 
-def _unsolicited(row, agency: Agency, phone: str, since: datetime) -> Thread:
+def _unsolicited(row, agency: AgencyRow, phone: str, since: datetime) -> Thread:
     """The number's unsolicited thread within the reply window, new if there is none."""
     found = _part(row, "t_", CONVERSATION_COLUMNS)
     if found is not None and found.last_inbound_at is not None and found.last_inbound_at >= since:
         return Thread(id=found.id, followup_id=None, purpose=None, phone=phone,
                       language=found.language, step=found.step, rating=found.rating,
-                      auto_texts=found.auto_texts, last_inbound_at=found.last_inbound_at,
-                      callback=_part(row, "u_", CALLBACK_COLUMNS))
+                      auto_texts=found.auto_texts, last_inbound_at=found.last_inbound_at)
     # Unsolicited: kept, triaged and flagged like any reply, but not a conversation we lead.
     return Thread(id=None, followup_id=None, purpose=None, phone=phone,
                   language=agency.default_language, step=ConversationStep.CLOSED, rating=None,
@@ -258,7 +274,7 @@ def earlier_reply(connection: Connection, message_id: int) -> str | None:
 
 
 def templates(
-    connection: Connection, agency: Agency, purposes: tuple[str, ...], languages: set[str]
+    connection: Connection, agency: AgencyRow, purposes: tuple[str, ...], languages: set[str]
 ) -> list:
     """The agency's active templates of ``purposes`` in ``languages`` (rows)."""
     t = _templates
@@ -291,7 +307,7 @@ def _statement(dialect: str, name: str):
     return _STATEMENTS[key]
 
 
-def insert_thread(connection: Connection, agency: Agency, thread: Thread, now: datetime):
+def insert_thread(connection: Connection, agency: AgencyRow, thread: Thread, now: datetime):
     """Insert the new conversation as the text leaves it; its id, or None when a concurrent
     reply to the same text created it first."""
     thread.opened_at = now
@@ -333,7 +349,7 @@ def insert_texts(connection: Connection, inbound: dict, reply: dict | None) -> i
     return None
 
 
-def text_row(agency: Agency, thread: Thread, now: datetime, **values) -> dict:
+def text_row(agency: AgencyRow, thread: Thread, now: datetime, **values) -> dict:
     """A messages row of ``thread``: every column given, so the rows of one INSERT match."""
     return {
         "agency_id": agency.id, "followup_id": None, "phone": thread.phone, "purpose": None,
@@ -343,7 +359,7 @@ def text_row(agency: Agency, thread: Thread, now: datetime, **values) -> dict:
     }
 
 
-def reply_row(agency: Agency, thread: Thread, purpose: str, body: str, now: datetime) -> dict:
+def reply_row(agency: AgencyRow, thread: Thread, purpose: str, body: str, now: datetime) -> dict:
     return text_row(agency, thread, now, direction=MessageDirection.OUTBOUND, body=body,
                     purpose=purpose, status=MessageStatus.SENT, gateway="twiml")
 
@@ -358,5 +374,3 @@ def save_callback(connection: Connection, thread: Thread, values: dict) -> int:
     connection.execute(update(c).where(c.c.id == thread.callback.id).values(**values))
     return thread.callback.id
 
-
-__all__ = ["Context", "NoAgency", "Purpose", "Thread", "read"]
