@@ -93,6 +93,7 @@ class Context:
     thread: Thread
 
 
+# Long because it is one statement: the agency's row with its subqueries, then the joins.
 def _context_statement():
     """The one read (built once: SQLAlchemy caches its compiled form)."""
     a, m, cv, cb = _agencies, _messages, _conversations, _callbacks
