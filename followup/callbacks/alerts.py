@@ -49,10 +49,10 @@ MAX_ATTEMPTS = 5
 SIGNATURE_HEADER = "X-Followup-Signature"
 
 
-def create_for(session: Session, agency: Agency, callback: Callback, *, now: datetime) -> list[int]:
+def create_for(session: Session, agency: Agency, callback_id: int, *, now: datetime) -> list[int]:
     """Record one pending alert per on-duty commander and one for the alert URL; return ids."""
     alerts = [
-        Alert(agency_id=agency.id, callback_id=callback.id, channel=AlertChannel.SMS,
+        Alert(agency_id=agency.id, callback_id=callback_id, channel=AlertChannel.SMS,
               target=str(member.id), status=AlertStatus.PENDING, attempts=0, created_at=now,
               updated_at=now)
         for member in session.scalars(
@@ -63,13 +63,13 @@ def create_for(session: Session, agency: Agency, callback: Callback, *, now: dat
     ]
     if agency.alert_url:
         alerts.append(
-            Alert(agency_id=agency.id, callback_id=callback.id, channel=AlertChannel.WEBHOOK,
+            Alert(agency_id=agency.id, callback_id=callback_id, channel=AlertChannel.WEBHOOK,
                   target=agency.alert_url, status=AlertStatus.PENDING, attempts=0,
                   created_at=now, updated_at=now)
         )
     if not alerts:
         logger.warning("urgent callback %s: agency %s has no on-duty roster and no alert URL",
-                       callback.id, agency.slug)
+                       callback_id, agency.slug)
     session.add_all(alerts)
     session.flush()
     return [alert.id for alert in alerts]

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from followup.models import (
-    Agency,
-    Callback,
-    CallbackPriority,
-    CallbackStatus,
-    Conversation,
-    Message,
-)
+from followup.models import Agency, CallbackPriority, CallbackStatus
 from followup.replies.triage import SERIOUSNESS, Category, TriageResult
 
 _RANK = {CallbackPriority.URGENT: 0, CallbackPriority.HIGH: 1, CallbackPriority.NORMAL: 2}
@@ -40,16 +30,11 @@ def sla(agency: Agency, priority: CallbackPriority) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def flag(
-    session: Session,
-    agency: Agency,
-    conversation: Conversation,
-    message: Message,
-    result: TriageResult,
-    *,
-    now: datetime,
-) -> tuple[Callback, bool]:
-    """Create or update the conversation's callback; return it, and whether it just became
+def merge(
+    agency: Agency, existing, result: TriageResult, message_id: int, *, now: datetime
+) -> tuple[dict, bool]:
+    """Return the conversation's callback after this reply, as column values (every column of a
+    new one; the changed ones of ``existing``, a callbacks row), and whether it just became
     urgent (new, raised to urgent, or reopened by danger): only then are commanders alerted.
 
     A later reply can only raise the stakes: the more serious category and priority win, the
@@ -60,35 +45,34 @@ def flag(
     priority = priority_for(result)
     urgent = priority == CallbackPriority.URGENT
     due_by = now + sla(agency, priority)
-    callback = session.scalar(select(Callback).where(Callback.conversation_id == conversation.id))
-    if callback is None:
-        callback = Callback(
-            agency_id=agency.id,
-            conversation_id=conversation.id,
-            message_id=message.id,
-            category=result.category,
-            priority=priority,
-            status=CallbackStatus.OPEN,
-            due_by=due_by,
-            reasons=list(result.reasons),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(callback)
-        session.flush()
-        return callback, urgent
+    if existing is None:
+        new = {
+            "agency_id": agency.id,
+            "message_id": message_id,
+            "category": result.category,
+            "priority": priority,
+            "status": CallbackStatus.OPEN,
+            "due_by": due_by,
+            "reasons": list(result.reasons),
+            "created_at": now,
+            "updated_at": now,
+        }
+        return new, urgent
     already_urgent = (
-        callback.priority == CallbackPriority.URGENT and callback.status != CallbackStatus.RESOLVED
+        existing.priority == CallbackPriority.URGENT and existing.status != CallbackStatus.RESOLVED
     )
-    if _RANK[priority] < _RANK[callback.priority]:
-        callback.priority = priority
-    if _CATEGORY_RANK[result.category] < _CATEGORY_RANK.get(callback.category, 99):
-        callback.category = result.category
-        callback.message_id = message.id
-    callback.due_by = min(callback.due_by, due_by)
-    callback.reasons = list(dict.fromkeys([*callback.reasons, *result.reasons]))
-    if callback.status == CallbackStatus.RESOLVED:
-        callback.status = CallbackStatus.OPEN  # the caller wrote again with something to answer
-        callback.due_by = due_by
-    callback.updated_at = now
-    return callback, urgent and not already_urgent
+    changed: dict = {"updated_at": now}
+    if _RANK[priority] < _RANK[existing.priority]:
+        changed["priority"] = priority
+    if _CATEGORY_RANK[result.category] < _CATEGORY_RANK.get(existing.category, 99):
+        changed["category"] = result.category
+        changed["message_id"] = message_id
+    if due_by < existing.due_by:
+        changed["due_by"] = due_by
+    reasons = list(dict.fromkeys([*existing.reasons, *result.reasons]))
+    if reasons != list(existing.reasons):
+        changed["reasons"] = reasons
+    if existing.status == CallbackStatus.RESOLVED:
+        changed["status"] = CallbackStatus.OPEN  # the caller wrote again with something to answer
+        changed["due_by"] = due_by
+    return changed, urgent and not already_urgent

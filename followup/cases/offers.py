@@ -37,10 +37,8 @@ from followup.models import (
     Agency,
     Call,
     CaseUpdate,
-    Conversation,
     FollowUp,
     FollowUpStatus,
-    Message,
     Purpose,
     SkipReason,
 )
@@ -61,8 +59,9 @@ def is_yes(body: str) -> bool:
     return len(core) == 1 and core[0] in YES_WORDS
 
 
-def is_offer(followup: FollowUp | None) -> bool:
-    """Whether a conversation's text is the offer of updates (its replies are read here)."""
+def is_offer(followup) -> bool:
+    """Whether a conversation's text (a ``FollowUp``, or the inbound path's ``Thread``: anything
+    with the text's ``purpose``) is the offer of updates (its replies are read here)."""
     return followup is not None and followup.purpose == notices.OFFER
 
 
@@ -101,23 +100,34 @@ def plan(session: Session, agency: Agency, call: Call, *, now: datetime) -> Foll
     return offer
 
 
-def answer(
+def answer(call, body: str) -> str | None:
+    """The text owed for a reply to the offer about ``call`` (a ``Call``, or the inbound path's
+    row of it): the confirmation of a YES that consents now; None for anything else, a YES
+    again included (nothing new to confirm). The number is not opted out: the inbound path
+    checked. ``consent`` records it once the reply is stored."""
+    if call is None or not is_yes(body) or call.updates_consented_at is not None:
+        return None
+    return Purpose.UPDATES_CONSENTED
+
+
+def consent(
     session: Session,
-    agency: Agency,
-    conversation: Conversation,
-    message: Message,
-    body: str,
+    agency,
     *,
+    call_id: int,
+    offer_id: int,
+    phone: str,
+    message_id: int,
     now: datetime,
-) -> str | None:
-    """Read a reply to the offer (the number is not opted out: the inbound path checked);
-    return the purpose of the text owed, if any. The caller commits."""
-    offer = conversation.followup
-    call = offer.call
-    if not is_yes(body) or call.updates_consented_at is not None:
-        return None  # not a YES, or a YES again: nothing new to confirm
+) -> None:
+    """Record the YES (message ``message_id``, from ``phone``) to the offer ``offer_id`` as
+    consent for the call, and release the updates that waited for it. Rare: the call and the
+    offer are loaded here, by id. ``agency``: an ``Agency`` or the inbound path's row of it.
+    The caller commits."""
+    call = session.get(Call, call_id)
+    offer = session.get(FollowUp, offer_id)
     call.updates_consented_at = now
-    call.updates_phone = conversation.phone
+    call.updates_phone = phone
     audit.record(
         session,
         ACTION,
@@ -126,14 +136,13 @@ def answer(
         agency_id=agency.id,
         object_type="call",
         object_id=call.id,
-        detail={"via": "reply YES to the offer of updates", "message_id": message.id},
+        detail={"via": "reply YES to the offer of updates", "message_id": message_id},
     )
-    released = _release_waiting(session, call, offer, conversation.phone, now)
+    released = _release_waiting(session, call, offer, phone, now)
     logger.info(
         "case updates consented by reply: agency=%s call=%s released=%s",
         agency.slug, call.id, released,
     )
-    return Purpose.UPDATES_CONSENTED
 
 
 def _release_waiting(

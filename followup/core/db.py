@@ -111,6 +111,16 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def insert_or_ignore(dialect: str, table, *columns: str):
+    """``INSERT ... ON CONFLICT (columns) DO NOTHING`` on SQLite or PostgreSQL: a row that would
+    break the unique index on ``columns`` is not inserted, without an error that would end the
+    transaction (on PostgreSQL it waits for a concurrent insert of the same key to commit)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(columns))
+
+
 class Database:
     """An engine and its session factory; one per process, shared by the web app and the jobs."""
 

@@ -95,7 +95,8 @@ class Message(Base):
     segments: Mapped[int | None] = mapped_column(Integer)
     # Inbound only: the triage decision (category, callback, urgent, ..., reasons) as stored.
     category: Mapped[Category | None] = mapped_column(StrEnumType(Category, 16))
-    triage: Mapped[dict | None] = mapped_column(JSON)
+    # (None is SQL NULL, as for an outbound text, whichever way the row is written.)
+    triage: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # Inbound only: the text this message was answered with (so a Twilio retry gets the same).
     reply_body: Mapped[str | None] = mapped_column(Text)
     commendation: Mapped[str | None] = mapped_column(String(200))  # the officer or unit praised

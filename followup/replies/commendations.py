@@ -23,9 +23,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
-from followup.models import Call, Commendation, CommendedRole, Message
+from followup.models import Call, Commendation, CommendedRole
+
+_commendations = Commendation.__table__
 
 # Someone named by a title, a unit or a badge, whoever they are.
 TITLED = re.compile(
@@ -100,7 +102,8 @@ def _unit(text: str, folded: str, unit: str | None) -> str | None:
 
 
 def praised(text: str, call: Call | None) -> list[Praise]:
-    """Who a positive reply about ``call`` praises, at most one per role."""
+    """Who a positive reply about ``call`` (a ``Call``, or the inbound path's row of it)
+    praises, at most one per role."""
     folded = _fold(text)
     found: list[Praise] = []
     if call is not None:
@@ -122,29 +125,43 @@ def praised(text: str, call: Call | None) -> list[Praise]:
     return found
 
 
+def words(body: str, found: list[Praise]) -> str | None:
+    """The words of ``body`` that name those praised, in the reply's order ("Diaz, unit 2A15"),
+    or None: the text's ``commendation``."""
+    named = sorted({p.named for p in found}, key=body.find)
+    return ", ".join(named)[:200] or None
+
+
 def record(
-    session: Session, message: Message, call: Call | None, *, now: datetime
-) -> str | None:
-    """Keep the commendations of a positive ``message`` about ``call`` (none without a call:
-    an unsolicited text is about no call); return the words that name those praised, in the
-    reply's order ("Diaz, unit 2A15"), or None."""
-    found = praised(message.body, call)
-    if call is not None:
-        for praise in found:
-            session.add(
-                Commendation(
-                    agency_id=message.agency_id,
-                    message_id=message.id,
-                    call_id=call.id,
-                    role=praise.role,
-                    named=praise.named[:200],
-                    officer_id=call.officer_id,
-                    officer_name=call.officer_name,
-                    unit=call.unit,
-                    call_taker_id=call.call_taker_id,
-                    call_taker_name=call.call_taker_name,
-                    created_at=now,
-                )
-            )
-    words = sorted({p.named for p in found}, key=message.body.find)
-    return ", ".join(words)[:200] or None
+    connection: Connection,
+    found: list[Praise],
+    call,
+    *,
+    agency_id: int,
+    message_id: int,
+    now: datetime,
+) -> None:
+    """Keep the commendations ``found`` in the stored text ``message_id`` about ``call`` (a
+    ``Call``, or the inbound path's row of it; none without a call: an unsolicited text is
+    about no call), in one INSERT, with the call's people as they are now."""
+    if call is None or not found:
+        return
+    connection.execute(
+        _commendations.insert(),
+        [
+            {
+                "agency_id": agency_id,
+                "message_id": message_id,
+                "call_id": call.id,
+                "role": praise.role,
+                "named": praise.named[:200],
+                "officer_id": call.officer_id,
+                "officer_name": call.officer_name,
+                "unit": call.unit,
+                "call_taker_id": call.call_taker_id,
+                "call_taker_name": call.call_taker_name,
+                "created_at": now,
+            }
+            for praise in found
+        ],
+    )

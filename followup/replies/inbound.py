@@ -7,10 +7,14 @@ Order, for every inbound text:
 3. Compliance keywords: STOP (and sentences that mean it) opts the number out at once and
    cancels what was scheduled; START/UNSTOP (and YES after an opt-out) opt back in; HELP.
 4. Danger: the safety reply (call 911, call or text 988) and urgent alerts to commanders.
-5. The conversation's next step (thanks and an invitation to comment, or what could we have
+5. A YES to the offer of case updates consents to them (``followup.cases.offers``).
+6. The conversation's next step (thanks and an invitation to comment, or what could we have
    done better, then thanks), never more than one reply per text and three automatic texts
-   per conversation.
-6. A callback when triage says a person must call back.
+   per conversation; in a language beyond English and Spanish only when the agency has the
+   text in it (a person reads the reply otherwise, and the conversation waits).
+7. A callback when triage says a person must call back.
+8. Praise in a positive reply naming the call's officer, unit or call-taker is kept as a
+   commendation (``followup.replies.commendations``).
 
 An opted-out number gets no text at all (the opt-out confirmation aside); its texts are still
 kept, triaged and flagged. Nothing a caller sends is dropped: a reply that matches no check-in
@@ -20,12 +24,12 @@ is kept as unsolicited.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts, flags
@@ -33,25 +37,18 @@ from followup.cases import offers
 from followup.core.phones import to_e164
 from followup.core.text import without_nul
 from followup.eligibility import contacts
-from followup.eligibility.contacts import is_opted_out
-from followup.models import (
-    Agency,
-    Conversation,
-    ConversationStep,
-    FollowUp,
-    Message,
-    MessageDirection,
-    MessageStatus,
-    Purpose,
-)
-from followup.replies import commendations, receipts, safety
+from followup.models import ConversationStep, MessageDirection, MessageStatus, Purpose
+from followup.replies import commendations, receipts, safety, store
+from followup.replies.store import AgencyRow, Thread
 from followup.replies.triage import Category, TriageResult, triage
 from followup.replies.triage.language import SUPPORTED
 from followup.replies.triage.text import bare
 from followup.texts import message_templates
-from followup.texts.languages import choose_language
+from followup.texts.languages import language_for
 
 logger = logging.getLogger(__name__)
+
+_E164 = re.compile(r"\+[1-9]\d{1,14}")
 
 MAX_AUTO_TEXTS = 3  # the check-in, one follow-up question, thanks
 
@@ -113,97 +110,136 @@ def receive_once(
 ) -> InboundOutcome:
     """Handle one delivery of a text, unless Twilio's idempotency ``token`` was handled before:
     then answer as the first time (the reply stored with the text), changing nothing."""
-    if not receipts.claim(session, token, "sms", now=now):
-        earlier = _by_sid(session, sms.sid)
-        if earlier is not None:
-            return InboundOutcome(earlier.reply_body, earlier.id, duplicate=True)
+    receipts.claim(session, token, "sms", now=now)
+    # A token handled before means the text is stored: ``receive`` finds it by its MessageSid.
     return receive(session, sms, now=now, default_agency_slug=default_agency_slug)
 
 
 def receive(
     session: Session, sms: InboundSms, *, now: datetime, default_agency_slug: str
 ) -> InboundOutcome:
-    """Handle one inbound text. The caller commits, then delivers ``alert_ids``."""
-    earlier = _by_sid(session, sms.sid)
-    if earlier is not None:
-        return InboundOutcome(earlier.reply_body, earlier.id, duplicate=True)
+    """Handle one inbound text. The caller commits, then delivers ``alert_ids``.
 
-    agency = _agency_for(session, sms.to, default_agency_slug)
-    phone = to_e164(sms.sender, agency.default_region) or sms.sender
-    conversation = _conversation_for(session, agency, phone, now)
-    result = triage(sms.body, language_hint=conversation.language)
-    message = Message(
-        agency_id=agency.id,
-        direction=MessageDirection.INBOUND,
-        phone=phone,
-        body=sms.body,
-        status=MessageStatus.RECEIVED,
-        gateway="twilio",
-        sid=sms.sid,
-        conversation_id=conversation.id,
-        media_urls=list(sms.media_urls),
-        segments=sms.segments,
-        category=result.category,
-        triage=result.as_dict(),
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # A concurrent delivery of the same MessageSid was stored first (unique sid).
-        twin = _by_sid(session, sms.sid)
-        if twin is None:
-            raise
-        return InboundOutcome(twin.reply_body, twin.id, duplicate=True)
-    conversation.last_inbound_at = now
+    A few Core statements in the caller's transaction (``followup.replies.store``): one read,
+    then the writes. When a concurrent reply to the same text created its conversation first,
+    the text is read and decided again, once."""
+    connection = session.connection()
+    for _ in range(2):
+        outcome = _receive(session, connection, sms, now, default_agency_slug)
+        if outcome is not None:
+            return outcome
+    raise RuntimeError("the conversation of an inbound text kept changing under it")
+
+
+# Long because it is the whole reply in order: read, decide, write; each step is one call.
+def _receive(
+    session: Session, connection: Connection, sms: InboundSms, now: datetime, slug: str
+) -> InboundOutcome | None:
+    """One attempt: the outcome, or None when the conversation changed under it."""
+    to = _as_sent(sms.to) if sms.to else None
+    # Twilio sends E.164, which reads the same in every region; anything else is read in the
+    # agency's region, known after the read.
+    phone = _as_sent(sms.sender) if sms.sender.startswith("+") else None
+    found = store.read(connection, sid=sms.sid, phone=phone or sms.sender, to=to, slug=slug,
+                       now=now)
+    if phone is None:
+        phone = to_e164(sms.sender, found.agency.default_region) or sms.sender
+        if phone != sms.sender:
+            found = store.read(connection, sid=sms.sid, phone=phone, to=to, slug=slug, now=now)
+    if found.earlier_id is not None:
+        earlier = store.earlier_reply(connection, found.earlier_id)
+        return InboundOutcome(earlier, found.earlier_id, duplicate=True)
+
+    agency, thread = found.agency, found.thread
+    result = triage(sms.body, language_hint=thread.language)
+    thread.last_inbound_at = now
     if result.language in SUPPORTED:
         # Answer in the language the caller writes in, when the agency has texts in it.
-        conversation.language = choose_language(session, agency, result.language)
-    if result.category == Category.POSITIVE:
-        # Praise (never a name in a complaint): who it names, kept with the call's ids.
-        call = conversation.followup.call if conversation.followup else None
-        message.commendation = commendations.record(session, message, call, now=now)
+        thread.language = language_for(agency, result.language, found.checkin_languages)
+    purpose, standing = _decide(connection, agency, thread, result, sms.body, found.opted_out)
+    opted_out = {"opt_out": True, "opt_in": False}.get(standing, found.opted_out)
+    language = safety.reply_language(purpose, result, thread.language)
+    answer = _reply(connection, agency, thread, purpose, language, opted_out) if purpose else None
 
-    purpose, alert_ids = _decide(session, agency, conversation, message, result, sms.body, now)
-    language = safety.reply_language(purpose, result, conversation.language)
-    reply = _reply(session, agency, conversation, purpose, now, language) if purpose else None
-    message.reply_body = reply
+    new = thread.id is None
+    if new and store.insert_thread(connection, agency, thread, now) is None:
+        return None
+    # Praise (never a name in a complaint): who it names, kept with the call's ids.
+    positive = result.category == Category.POSITIVE
+    praise = commendations.praised(sms.body, thread.call) if positive else []
+    text = store.text_row(
+        agency, thread, now, direction=MessageDirection.INBOUND, body=sms.body,
+        status=MessageStatus.RECEIVED, gateway="twilio", sid=sms.sid,
+        media_urls=list(sms.media_urls), segments=sms.segments, category=result.category,
+        triage=result.as_dict(), reply_body=answer[1] if answer else None,
+        commendation=commendations.words(sms.body, praise),
+    )
+    reply = store.reply_row(agency, thread, *answer, now) if answer else None
+    message_id = store.insert_texts(connection, text, reply)
+    if message_id is None:
+        # A concurrent delivery of the same MessageSid was stored first: answer as it did.
+        if new:
+            store.delete_thread(connection, thread.id)  # inserted by this request, for nothing
+        twin = store.read(connection, sid=sms.sid, phone=thread.phone, to=to, slug=slug, now=now)
+        earlier = store.earlier_reply(connection, twin.earlier_id)
+        return InboundOutcome(earlier, twin.earlier_id, duplicate=True)
+    if not new:
+        store.update_thread(connection, thread)
+    commendations.record(connection, praise, thread.call, agency_id=agency.id,
+                         message_id=message_id, now=now)
+    if purpose == Purpose.UPDATES_CONSENTED:
+        offers.consent(session, agency, call_id=thread.call.id, offer_id=thread.followup_id,
+                       phone=thread.phone, message_id=message_id, now=now)
+    if standing == "opt_out":
+        contacts.opt_out(session, agency.id, thread.phone, source="reply", now=now)
+    elif standing == "opt_in":
+        contacts.opt_in(session, agency.id, thread.phone, now=now)
+    alert_ids: list[int] = []
+    if result.callback:
+        values, became_urgent = flags.merge(agency, thread.callback, result, message_id, now=now)
+        callback_id = store.save_callback(connection, thread, values)
+        if became_urgent:
+            alert_ids = alerts.create_for(session, agency, callback_id, now=now)
     logger.info(
         "inbound text: agency=%s message=%s conversation=%s category=%s callback=%s reply=%s",
         agency.slug,
-        message.id,
-        conversation.id,
+        message_id,
+        thread.id,
         result.category,
         result.callback,
-        purpose,
+        answer[0] if answer else None,
     )
-    return InboundOutcome(reply, message.id, alert_ids=alert_ids)
+    return InboundOutcome(answer[1] if answer else None, message_id, alert_ids=alert_ids)
+
+
+def _as_sent(number: str) -> str | None:
+    """``to_e164(number) or number`` for a number as Twilio sends it: E.164 already, which
+    ``to_e164`` returns unchanged or refuses (kept as sent either way), so it is not parsed
+    again (phonenumbers takes about half a millisecond a number)."""
+    if _E164.fullmatch(number):
+        return number
+    return to_e164(number) or (number if number.startswith("+") else None)
 
 
 def _decide(
-    session: Session,
-    agency: Agency,
-    conversation: Conversation,
-    message: Message,
+    connection: Connection,
+    agency: AgencyRow,
+    thread: Thread,
     result: TriageResult,
     body: str,
-    now: datetime,
-) -> tuple[str | None, list[int]]:
-    """Apply the text's effects; return the purpose of the reply owed (or None) and alert ids."""
+    opted_out: bool,
+) -> tuple[str | None, str | None]:
+    """Decide the text's effects on the conversation; return the purpose of the reply owed (or
+    None) and the change to the number's standing ("opt_out", "opt_in" or None)."""
     purpose: str | None = None
-    alert_ids: list[int] = []
-    opted_out = is_opted_out(session, agency.id, conversation.phone)
-
+    standing: str | None = None
     if result.opt_out:
-        contacts.opt_out(session, agency.id, conversation.phone, source="reply", now=now)
+        standing = "opt_out"
         # Twilio's Advanced Opt-Out answers STOP itself; a second confirmation would be noise.
         # One confirmation only: a second STOP from an opted-out number gets nothing.
-        confirmed_before = opted_out
-        purpose = None if agency.advanced_opt_out or confirmed_before else Purpose.OPT_OUT_CONFIRM
+        purpose = None if agency.advanced_opt_out or opted_out else Purpose.OPT_OUT_CONFIRM
     elif result.category == Category.OPT_IN or (opted_out and bare(body) in {"YES", "SI"}):
-        contacts.opt_in(session, agency.id, conversation.phone, now=now)
+        standing = "opt_in"
         purpose = None if agency.advanced_opt_out else Purpose.OPT_IN_CONFIRM
     elif opted_out:
         purpose = None  # never text an opted-out number; the text is still kept and triaged
@@ -211,29 +247,25 @@ def _decide(
         purpose = None if agency.advanced_opt_out else Purpose.HELP
     elif result.urgent:
         purpose = Purpose.CRISIS_REPLY
-    elif offers.is_offer(conversation.followup):  # a reply to the offer of case updates
-        purpose = offers.answer(session, agency, conversation, message, body, now=now)
+    elif offers.is_offer(thread):  # a reply to the offer of case updates
+        purpose = offers.answer(thread.call, body)
     else:
-        purpose, step = _next_step(conversation, result)
-        if result.interpreter_needed and not _writes_in(session, agency, purpose, result.language):
+        purpose, step = _next_step(thread, result)
+        if result.interpreter_needed and not _writes_in(
+            connection, agency, purpose, result.language
+        ):
             # No text in the language the caller wrote: a person reads it, and the
             # conversation waits where it was.
-            purpose, step = None, conversation.step
-        conversation.step = step
+            purpose, step = None, thread.step
+        thread.step = step
 
-    if result.rating is not None and conversation.rating is None:
-        conversation.rating = result.rating
-    if result.callback:
-        callback, became_urgent = flags.flag(
-            session, agency, conversation, message, result, now=now
-        )
-        if became_urgent:
-            alert_ids = alerts.create_for(session, agency, callback, now=now)
-    return purpose, alert_ids
+    if result.rating is not None and thread.rating is None:
+        thread.rating = result.rating
+    return purpose, standing
 
 
 def _next_step(
-    conversation: Conversation, result: TriageResult
+    conversation: Thread, result: TriageResult
 ) -> tuple[str | None, ConversationStep]:
     """The text a check-in conversation owes for this reply (if any), and its next step."""
     if conversation.step == ConversationStep.AWAITING_RATING:
@@ -259,128 +291,48 @@ def _next_step(
     return None, conversation.step
 
 
-def _writes_in(session: Session, agency: Agency, purpose: str | None, language: str) -> bool:
+def _writes_in(
+    connection: Connection, agency: AgencyRow, purpose: str | None, language: str
+) -> bool:
     """Whether the agency has ``purpose``'s text in ``language`` (a language beyond English and
-    Spanish: the conversation answers in it only then, never in one the caller did not write)."""
+    Spanish: the conversation answers in it only then, never in one the caller did not write).
+    One statement more, for such a reply only."""
     if purpose is None or language not in safety.LANGUAGES:
         return False
-    return language in message_templates.languages_for(session, agency, purpose)
+    return bool(store.templates(connection, agency, (purpose,), {language}))
 
 
 def _reply(
-    session: Session,
-    agency: Agency,
-    conversation: Conversation,
+    connection: Connection,
+    agency: AgencyRow,
+    thread: Thread,
     purpose: str,
-    now: datetime,
     language: str,
-) -> str | None:
-    """Render the reply, record it as an outbound text, and count it; None when none is due."""
-    if purpose not in safety.ALWAYS_ANSWERED and conversation.auto_texts >= MAX_AUTO_TEXTS:
+    opted_out: bool,
+) -> tuple[str, str] | None:
+    """Render the reply and count it; return its purpose and text, or None when none is due."""
+    if purpose not in safety.ALWAYS_ANSWERED and thread.auto_texts >= MAX_AUTO_TEXTS:
         return None
-    if purpose != Purpose.OPT_OUT_CONFIRM and is_opted_out(session, agency.id, conversation.phone):
+    if purpose != Purpose.OPT_OUT_CONFIRM and opted_out:
         return None  # the gateway rule holds for replies too
-    call = conversation.followup.call if conversation.followup else None
+    # An agency set up before the question text existed, and not seeded since: the old answer.
+    purposes = (purpose, Purpose.ASK_MORE) if purpose == Purpose.QUESTION_ACK else (purpose,)
+    rows = store.templates(connection, agency, purposes, {language, agency.default_language})
+    call = thread.call
+    call_type = call.call_type if call else ""
+    for purpose in purposes:
+        candidates = [row for row in rows if row.purpose == purpose]
+        template = message_templates.best_template(candidates, language, call_type)
+        if template is not None:
+            break
+    else:
+        return None
     try:
-        rendered = message_templates.render_for_call(session, agency, call, purpose, language)
-        if rendered is None and purpose == Purpose.QUESTION_ACK:
-            # An agency set up before this text existed, and not seeded since: the old answer.
-            purpose = Purpose.ASK_MORE
-            rendered = message_templates.render_for_call(session, agency, call, purpose, language)
+        body = message_templates.render_body(
+            template.body, message_templates.call_context(agency, call, template.language)
+        )
     except message_templates.TemplateRenderError as exc:
         logger.error("reply text %s for agency %s did not render: %s", purpose, agency.slug, exc)
         return None
-    if rendered is None:
-        return None
-    session.add(
-        Message(
-            agency_id=agency.id,
-            direction=MessageDirection.OUTBOUND,
-            phone=conversation.phone,
-            body=rendered.body,
-            purpose=purpose,
-            status=MessageStatus.SENT,
-            gateway="twiml",
-            conversation_id=conversation.id,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    conversation.auto_texts += 1
-    return rendered.body
-
-
-def _by_sid(session: Session, sid: str) -> Message | None:
-    return session.scalar(select(Message).where(Message.sid == sid))
-
-
-def _agency_for(session: Session, to: str, default_slug: str) -> Agency:
-    """The agency whose texting number received the text; the default agency otherwise."""
-    number = to_e164(to) if to else None
-    if number:
-        agency = session.scalar(select(Agency).where(Agency.sms_number == number))
-        if agency is not None:
-            return agency
-    return session.scalar(select(Agency).where(Agency.slug == default_slug))
-
-
-def _conversation_for(session: Session, agency: Agency, phone: str, now: datetime) -> Conversation:
-    """The conversation of the latest check-in sent to ``phone`` within the reply window, or
-    the number's open unsolicited thread, created when needed."""
-    since = now - timedelta(hours=agency.reply_window_hours)
-    followup_id = session.scalar(
-        select(Message.followup_id)
-        .where(
-            Message.agency_id == agency.id,
-            Message.phone == phone,
-            Message.direction == MessageDirection.OUTBOUND,
-            Message.followup_id.is_not(None),
-            Message.created_at >= since,
-        )
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(1)
-    )
-    if followup_id is not None:
-        conversation = session.scalar(
-            select(Conversation).where(Conversation.followup_id == followup_id)
-        )
-        if conversation is None:
-            followup = session.get(FollowUp, followup_id)
-            conversation = Conversation(
-                agency_id=agency.id,
-                followup_id=followup_id,
-                phone=phone,
-                language=followup.language,
-                step=ConversationStep.AWAITING_RATING,
-                auto_texts=1,
-                opened_at=now,
-            )
-            session.add(conversation)
-            session.flush()
-        return conversation
-    conversation = session.scalar(
-        select(Conversation)
-        .where(
-            Conversation.agency_id == agency.id,
-            Conversation.phone == phone,
-            Conversation.followup_id.is_(None),
-            Conversation.last_inbound_at >= since,
-        )
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-    if conversation is None:
-        # Unsolicited: kept, triaged and flagged like any reply, but not a conversation we lead.
-        conversation = Conversation(
-            agency_id=agency.id,
-            followup_id=None,
-            phone=phone,
-            language=agency.default_language,
-            step=ConversationStep.CLOSED,
-            auto_texts=0,
-            opened_at=now,
-            last_inbound_at=now,
-        )
-        session.add(conversation)
-        session.flush()
-    return conversation
+    thread.auto_texts += 1
+    return purpose, body

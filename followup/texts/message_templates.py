@@ -137,7 +137,12 @@ def find_template(
             MessageTemplate.language.in_({language, agency.default_language}),
         )
     ).all()
+    return best_template(candidates, language, call_type)
 
+
+def best_template(candidates, language: str, call_type: str = ""):
+    """Of the active templates of one purpose in ``language`` or the agency's default language
+    (rows or ``MessageTemplate``s), the one to send: call-type override, then the language."""
     wanted_type = call_type.casefold()
     usable = [t for t in candidates if not t.call_type or t.call_type.casefold() == wanted_type]
     # The caller's language beats an override written in another language.
