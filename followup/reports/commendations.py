@@ -49,28 +49,20 @@ def tally(
     """Each role's people, most praised first (then by name); a role nobody got is absent."""
     facts.catch_up(session)
     scope = Scope(agency, report_filter)
+    who = (
+        Commendation.role,
+        Commendation.named,
+        Commendation.officer_id,
+        Commendation.officer_name,
+        Commendation.unit,
+        Commendation.call_taker_id,
+        Commendation.call_taker_name,
+    )
     rows = session.execute(
-        select(
-            Commendation.role,
-            Commendation.named,
-            Commendation.officer_id,
-            Commendation.officer_name,
-            Commendation.unit,
-            Commendation.call_taker_id,
-            Commendation.call_taker_name,
-            func.count().label("replies"),
-        )
+        select(*who, func.count().label("replies"))
         .join(ReportFact, ReportFact.call_id == Commendation.call_id)
         .where(Commendation.agency_id == agency.id, *scope.where(ReportFact))
-        .group_by(
-            Commendation.role,
-            Commendation.named,
-            Commendation.officer_id,
-            Commendation.officer_name,
-            Commendation.unit,
-            Commendation.call_taker_id,
-            Commendation.call_taker_name,
-        )
+        .group_by(*who)
     )
     counted: dict[CommendedRole, dict[str, list]] = {}
     for row in rows:
