@@ -9,12 +9,13 @@ follow-ups' unique index on call and purpose). It keeps every rule of the other 
 the call), never to an opted-out number, quiet hours apply, and none when consent is already
 recorded.
 
-A reply of YES (or SI; "yes please" too) in the offer's conversation, that is from the number
-the offer went to while the offer is the latest text sent to it and within the agency's reply
-window, records consent for that call: when, and from which number (audited as ``caller``).
-The updates that waited for it (skipped for ``no_consent`` since the offer was planned) are
-scheduled again, to that number, and the later ones go as they come. Any other reply to the
-offer gets no automatic answer (no check-in questions); it is kept and triaged like any reply.
+A reply of YES (Y, yep, yeah, SI; "yes please" too; not "ok", which may acknowledge anything) in
+the offer's conversation, that is from the number the offer went to while the offer is the latest
+text sent to it and within the agency's reply window, records consent for that call: when, and from
+which number (audited as ``caller``). The updates that waited for it (skipped for ``no_consent``
+since the offer was planned) are scheduled again, to that number, and the later ones go as they
+come. Any other reply to the offer gets no automatic answer (no check-in questions); it is kept and
+triaged like any reply.
 
 YES is also a carrier keyword: after STOP it re-subscribes. So a number that sent STOP gets no
 offer, and a YES from a number that is opted out only re-subscribes it (the inbound path's
@@ -48,7 +49,7 @@ from followup.texts.languages import choose_language
 
 logger = logging.getLogger(__name__)
 
-YES_WORDS = frozenset({"YES", "SI"})
+YES_WORDS = frozenset({"YES", "Y", "YEP", "YEAH", "SI"})
 # Words around a YES that do not change it: "yes please", "si gracias".
 _COMPANIONS = frozenset({"PLEASE", "PLS", "THANKS", "THANK", "YOU", "POR", "FAVOR", "GRACIAS"})
 ACTION = "updates_consented"  # the audit row of a consent given by reply

@@ -115,6 +115,21 @@ def test_the_offer_and_its_answer_are_in_spanish_for_a_spanish_caller(
     assert update_texts(db)[0][2].startswith("Westlake Police, caso 26-302: se realizó un arresto")
 
 
+@pytest.mark.parametrize(("answer", "consents"), [("Y", True), ("yeah", True), ("ok", False)])
+def test_a_short_yes_consents_and_an_ok_does_not(
+    api, db, sender, hooks, offers_on, answer, consents
+):
+    """People answer "Y"; an "ok" may acknowledge anything, and consent must be asked for."""
+    api.post_call(call_event(call_id="26-309"))
+    post_update(api, "26-309", update("U-1", "arrest_made"))
+    sender.drain()
+    hooks.text(CALLER, answer)
+    sender.drain()
+
+    assert (update_texts(db) != []) is consents
+    assert (shown(api, "26-309")[0]["reason"] == "no_consent") is not consents
+
+
 def test_another_reply_to_the_offer_consents_to_nothing_and_asks_nothing(
     api, db, sender, hooks, offers_on
 ):

@@ -449,3 +449,15 @@ def test_followup_triage_eval_refuses_an_unknown_category(tmp_path):
 
     assert result.exit_code == 1
     assert "unknown category 'happy'" in result.output
+
+
+@pytest.mark.parametrize("reply", ["y", "Y", "he", "is", "she", "la", "m", "the", "y la"])
+def test_a_reply_of_function_words_or_a_letter_is_never_urgent(reply):
+    """Alone, "y" or "he" says nothing; the model's weights for them come from long replies,
+    and an urgent alert on them would wake a commander for nothing."""
+    assert not triage(reply).urgent
+
+
+@pytest.mark.parametrize("reply", ["cuu", "pomogite", "anmwe", "hes back", "he is here"])
+def test_a_short_reply_with_a_word_of_danger_is_still_urgent(reply):
+    assert triage(reply).urgent

@@ -85,7 +85,11 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
     crisis_limit = limits["crisis"] if readable else limits["crisis_unread"]
     word = other_languages.danger(text) if foreign and readable else None
     if (
-        (seen.crisis >= crisis_limit and not _over(text, seen.crisis, limits))
+        (
+            seen.crisis >= crisis_limit
+            and not _over(text, seen.crisis, limits)
+            and _says_something(text)
+        )
         or (word and seen.crisis >= limits["crisis_word"])
         or (not readable and _ANY_LANGUAGE_DANGER.search(text))
     ):
@@ -190,6 +194,15 @@ def _name(category: Category) -> str:
 def _evidence(seen: models.Prediction, top: str | None = None) -> str:
     words = seen.evidence if top in (None, Category.CRISIS.value) else ()
     return f": {', '.join(words)}" if words else ""
+
+
+def _says_something(text: str) -> bool:
+    """More than function words and single letters ("y", "he", "is"): alone, such a reply
+    carries nothing the model could call danger (its weights for them come from long replies)."""
+    return any(
+        word not in models.FUNCTION_WORDS and not (len(word) == 1 and word.isascii())
+        for word in models.words(models.normalise(text))
+    )
 
 
 def _has_content(text: str) -> bool:

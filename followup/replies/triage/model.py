@@ -262,7 +262,7 @@ class Model:
         return _evidence(self.word_names[index] for _, index in pulls)
 
 
-_NOT_EVIDENCE = frozenset(
+FUNCTION_WORDS = frozenset(
     "a an and at be been but by de el en es for he her him his i in is it la las lo los me mi "
     "my no of on or que se she so su that the their them there they this to us was we were "
     "with y ya you your".split()
@@ -274,7 +274,7 @@ def _evidence(features, count: int = 3) -> tuple[str, ...]:
     shown: list[str] = []
     for feature in features:
         parts = feature.split(" ")
-        if all(part in _NOT_EVIDENCE or len(part) < 2 for part in parts) or feature in shown:
+        if all(part in FUNCTION_WORDS or len(part) < 2 for part in parts) or feature in shown:
             continue
         shown.append(feature)
         if len(shown) == count:
