@@ -34,7 +34,7 @@ from followup.replies.triage import model as models  # noqa: E402
 from followup.replies.triage.evaluate import Rate, evaluate, load_jsonl  # noqa: E402
 
 SETS = {  # neither was ever trained on nor used to tune a threshold
-    "newest unseen set, first contact (unseen/unseen_e.jsonl)": "unseen/unseen_e.jsonl",
+    "newest unseen set, first contact (unseen/unseen_f.jsonl)": "unseen/unseen_f.jsonl",
     "final test set (final/final_test.jsonl)": "final/final_test.jsonl",
 }
 TARGET_RATE = 2000  # replies/s on one core, hybrid
