@@ -66,7 +66,21 @@ def database(settings: Settings, db: Database, *, now: datetime) -> list[Finding
         for agency in session.scalars(select(Agency).order_by(Agency.id)):
             found.append(_roster(session, agency))
             found += _texts(session, agency)
+            if agency.case_page and not settings.public_url:
+                found.append(_case_page_without_url(agency))
     return found
+
+
+def _case_page_without_url(agency: Agency) -> Finding:
+    """The case page is on, but no link can be written without the service's public address."""
+    return Finding(
+        "case_page",
+        Level.WARNING,
+        f"{agency.slug}: the case page is on but FOLLOWUP_PUBLIC_URL is not set, so case-update "
+        "texts go without their link",
+        "set FOLLOWUP_PUBLIC_URL to the https address residents reach, or turn the case page off "
+        f"(followup agency configure --agency {agency.slug} --no-case-page)",
+    )
 
 
 def _sender(check: dict, settings: Settings) -> Finding:

@@ -357,3 +357,25 @@ def test_a_bad_setting_is_reported_as_a_finding_not_a_traceback(configured):
 
     assert result.exit_code == 1
     assert "FATAL  settings     FOLLOWUP_SEND_DELAY" in result.stdout
+
+
+def test_a_case_page_without_a_public_url_is_a_warning_naming_the_fix(configured):
+    configured.sql("UPDATE agencies SET case_page = :on", on=True)
+    del configured.env["FOLLOWUP_PUBLIC_URL"]
+    configured.env.pop("TWILIO_ACCOUNT_SID"), configured.env.pop("TWILIO_AUTH_TOKEN")
+    configured.env.pop("TWILIO_MESSAGING_SERVICE_SID")
+
+    _, findings = configured.doctor("--offline")
+
+    [finding] = [f for f in findings if f["check"] == "case_page"]
+    assert finding["level"] == "warning"
+    assert "FOLLOWUP_PUBLIC_URL is not set" in finding["message"]
+    assert "--no-case-page" in finding["fix"]
+
+
+def test_a_case_page_with_a_public_url_is_not_reported(configured):
+    configured.sql("UPDATE agencies SET case_page = :on", on=True)
+
+    _, findings = configured.doctor("--offline")
+
+    assert [f for f in findings if f["check"] == "case_page"] == []
