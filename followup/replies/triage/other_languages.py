@@ -228,11 +228,8 @@ class _Any:
         return bool(self._automaton.Match(text))
 
 
-def _any(patterns: dict[str, re.Pattern]) -> _Any:
-    return _Any(patterns)
 
-
-_ANY_SENTENCE = _any(SENTENCES)
+_ANY_SENTENCE = _Any(SENTENCES)
 
 
 def normalise(text: str) -> str:
@@ -325,7 +322,7 @@ DANGER = {
     for code, pattern_group in ((c, f"(?:{p})") for c, p in _DANGER.items())
 }
 
-_ANY_DANGER = _any(DANGER)
+_ANY_DANGER = _Any(DANGER)
 
 
 def danger(text: str) -> tuple[str, str] | None:
