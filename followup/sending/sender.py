@@ -231,18 +231,19 @@ class Sender(GatewayOutcomes):
         callback = (
             f"{self.public_url}/webhooks/twilio/status?m={message_id}" if self.public_url else None
         )
-        if self.rate_limit is not None:
-            self.rate_limit.acquire()
+        pace = self.rate_limit.acquire if self.rate_limit is not None else None
         validity = None
         if quiet_start is not None:
-            # Read the clock now, after any wait for the rate limit. Whole seconds, rounded
-            # down, at least 1 (Twilio's minimum): it must not outlast the start of quiet hours.
-            left = (quiet_start - self.clock.now()).total_seconds()
+            # Whole seconds, rounded down, at least 1 (Twilio's minimum), less the longest the
+            # rate limit can hold this text (it waits at the last moment, inside the gateway):
+            # the text must not outlast the start of quiet hours.
+            held = self.rate_limit.longest_wait(self.concurrency) if pace else 0.0
+            left = (quiet_start - self.clock.now()).total_seconds() - held
             if left < MAX_VALIDITY_PERIOD:
                 validity = max(1, math.floor(left))
         try:
             result = self.gateway.send(
-                agency_id, to, body, status_callback=callback, validity_period=validity
+                agency_id, to, body, status_callback=callback, validity_period=validity, pace=pace
             )
         except GatewayError as exc:
             return self._record_failure(followup_id, message_id, exc)

@@ -74,6 +74,9 @@ class RecordedRequest:
     form: dict[str, str]  # form fields (first value of each)
     query: dict[str, str]  # query-string parameters (first value of each)
     auth_user: str | None  # the HTTP Basic user name, None without Basic auth
+    # time.monotonic() when the request reached the app, before its body was read (where an
+    # account's rate limit is counted; stamping after parsing added the fake's own jitter)
+    arrived: float = 0.0
 
     @property
     def is_create(self) -> bool:

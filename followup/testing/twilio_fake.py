@@ -35,6 +35,7 @@ from __future__ import annotations
 import collections
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -294,6 +295,7 @@ class FakeTwilio(MessagesApi):
     # -- the WSGI app --------------------------------------------------------------------------
 
     def _wsgi(self, environ, start_response):
+        arrived = time.monotonic()
         request = Request(environ)
         auth = request.authorization
         auth_user = auth.username if auth is not None and auth.type == "basic" else None
@@ -303,6 +305,7 @@ class FakeTwilio(MessagesApi):
             form=request.form.to_dict(),
             query=request.args.to_dict(),
             auth_user=auth_user,
+            arrived=arrived,
         )
         with self._lock:
             self._requests.append(record)

@@ -7,6 +7,7 @@ same frozen clock as the service), and delivery statuses come back through the s
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from followup import create_app
 from followup.core.config import ConfigError, Settings
 from followup.models import AuditEvent, Contact, Message
 from followup.sending.gateways.twilio import TwilioGateway
+from followup.sending.rate_limit import Pacer
 from followup.sending.retries import RetryPolicy
 from followup.services import build_gateway
 from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -461,6 +463,34 @@ def test_a_text_sent_close_to_quiet_hours_expires_before_they_start(
 
     [sid] = fake.messages
     assert fake.validity_period_of(sid) == expected
+
+
+def test_a_paced_text_close_to_quiet_hours_leaves_room_for_its_wait(public, fake, api, clock):
+    """With a rate limit the text waits at the last moment, after its validity period is set:
+    the period is shortened by the longest that wait can be, so the text still cannot outlast
+    the start of quiet hours. The wait happened, once, as the request went out."""
+
+    class CountingPacer(Pacer):
+        turns = 0
+
+        def acquire(self) -> float:
+            self.turns += 1
+            return super().acquire()
+
+    pacer = CountingPacer(100)  # one text: its first turn never waits
+    sender = public.sender(worker_id="test-sender", concurrency=4, rate_limit=pacer)
+    due(api, clock, closed_at="2026-11-23T08:00:00-05:00")
+    clock.set(NY_19_00)
+    try:
+        assert sender.sweep().sent == 1
+    finally:
+        sender.close()
+
+    [sid] = fake.messages
+    held = pacer.longest_wait(4)
+    assert 1.0 < held < 3.0  # two windows of 1.04 s with four threads at 100 a second
+    assert fake.validity_period_of(sid) == math.floor(7200 - held)
+    assert pacer.turns == 1  # one turn taken, for the one request
 
 
 def test_no_validity_period_when_the_agency_has_no_quiet_hours(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+from datetime import UTC, datetime
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
@@ -18,6 +19,7 @@ from followup.sending.gateways.base import (
     UnknownOutcomeError,
 )
 from followup.sending.gateways.twilio import RedirectingHttpClient, TwilioGateway
+from followup.testing.twilio_api import twilio_error
 from followup.testing.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 MESSAGING_SERVICE_SID = "MG" + "1" * 32
@@ -315,3 +317,34 @@ def test_an_rfc_9457_refusal_from_twilio_is_classified_by_its_status_and_code(fa
         gateway.send(CALLER, BODY)
 
     assert refused.value.code == 21610
+
+
+# -- the rate limit's wait, at the moment the request goes ----------------------------------------
+
+
+def test_the_pace_is_waited_for_once_just_before_the_request_reaches_twilio(fake, gateway):
+    """The sender's rate limit is asked once the SDK has built the request: when it lets go,
+    the request has not reached the fake yet, and right after, it has; nothing else waits."""
+    seen_when_let_go = []
+
+    def pace():
+        seen_when_let_go.append(len(fake.create_requests))
+
+    first = gateway.send(CALLER, BODY, pace=pace)
+    second = gateway.send(CALLER, BODY, pace=pace)
+    # A look-up goes through the same session and is never paced.
+    assert gateway.find_sent(CALLER, BODY, since=datetime(2020, 1, 1, tzinfo=UTC)) is not None
+
+    assert seen_when_let_go == [0, 1]
+    assert first.sid != second.sid and len(fake.create_requests) == 2
+
+
+def test_a_send_refused_by_twilio_still_took_its_turn_and_the_next_is_paced_again(fake, gateway):
+    calls = []
+    fake.respond_next(429, twilio_error(429, 20429, "Too Many Requests"))
+    with pytest.raises(TransientGatewayError):
+        gateway.send(CALLER, BODY, pace=lambda: calls.append("first"))
+    gateway.send(CALLER, BODY)  # no pace given: nothing waits
+    gateway.send(CALLER, BODY, pace=lambda: calls.append("third"))
+
+    assert calls == ["first", "third"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -37,7 +38,11 @@ class OptOutGuard:
         *,
         status_callback: str | None = None,
         validity_period: int | None = None,
+        pace: Callable[[], object] | None = None,
     ) -> SendResult:
+        """Send unless the number opted out. ``pace``, when given, is called once just before
+        the provider is asked (the sender's rate limit): by the gateway itself when it can wait
+        at the moment its request goes (Twilio's sets ``paces_requests``), else here."""
         # One plain read on a connection (no ORM session): this runs before every text. On its
         # own, outside a transaction: on SQLite a transaction here would wait for the write
         # lock (BEGIN IMMEDIATE) behind the sender's own writes, and the text, let go by the
@@ -48,12 +53,16 @@ class OptOutGuard:
             raise PermanentGatewayError(
                 "the number has opted out", code=twilio_codes.OPTED_OUT, meaning=Meaning.OPTED_OUT
             )
-        if validity_period is None or not getattr(self.inner, "takes_validity_period", False):
-            # A gateway with no queue of its own (the outbox, test fakes) has nothing to expire.
-            return self.inner.send(to, body, status_callback=status_callback)
-        return self.inner.send(
-            to, body, status_callback=status_callback, validity_period=validity_period
-        )
+        options: dict = {"status_callback": status_callback}
+        # A gateway with no queue of its own (the outbox, test fakes) has nothing to expire.
+        if validity_period is not None and getattr(self.inner, "takes_validity_period", False):
+            options["validity_period"] = validity_period
+        if pace is not None:
+            if getattr(self.inner, "paces_requests", False):
+                options["pace"] = pace
+            else:
+                pace()
+        return self.inner.send(to, body, **options)
 
     @property
     def can_look_up(self) -> bool:

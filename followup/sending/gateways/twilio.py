@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+# The SDK imports its REST resources on first use, under the import lock: loaded here, with the
+# gateway, so that the sending threads' first texts do not wait behind it, late and bunched.
+from twilio.rest.api.v2010.account.message import MessageList  # noqa: F401
 
 from followup.sending.gateways import twilio_codes
 from followup.sending.gateways.base import (
@@ -25,6 +31,18 @@ from followup.sending.gateways.base import (
 logger = logging.getLogger(__name__)
 
 _LOOKUP_LIMIT = 50  # texts to one number to look through; an agency sends a number very few
+
+
+class _PacedAdapter(HTTPAdapter):
+    """Waits for the sender's rate limit at the last moment before a request goes out, when the
+    request has been built; ``pace`` is set for the duration of one send (one per thread)."""
+
+    pace: Callable[[], object] | None = None
+
+    def send(self, request, *args, **kwargs):
+        if self.pace is not None:
+            self.pace()
+        return super().send(request, *args, **kwargs)
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -45,6 +63,7 @@ class RedirectingHttpClient(TwilioHttpClient):
 class TwilioGateway:
     name = "twilio"
     takes_validity_period = True  # Twilio queues texts; ValidityPeriod bounds the wait
+    paces_requests = True  # send() takes ``pace``, called as the request goes out
 
     def __init__(
         self,
@@ -85,6 +104,9 @@ class TwilioGateway:
                 else TwilioHttpClient(timeout=self._timeout[1])
             )
             http.timeout = self._timeout
+            adapter = self._local.adapter = _PacedAdapter(pool_maxsize=2)
+            http.session.mount("https://", adapter)
+            http.session.mount("http://", adapter)
             client = self._local.client = Client(*self._credentials, http_client=http)
         return client
 
@@ -95,7 +117,10 @@ class TwilioGateway:
         *,
         status_callback: str | None = None,
         validity_period: int | None = None,
+        pace: Callable[[], object] | None = None,
     ) -> SendResult:
+        """Send one text. ``pace`` (the sender's rate limit) is waited for once the request is
+        built, just before it goes out."""
         options = dict(self._sender)
         if status_callback:
             options["status_callback"] = status_callback
@@ -103,8 +128,10 @@ class TwilioGateway:
             if not 1 <= validity_period <= twilio_codes.MAX_VALIDITY_PERIOD:
                 raise ValueError(f"validity_period {validity_period} is not within 1..36000")
             options["validity_period"] = validity_period
+        client = self._client
+        self._local.adapter.pace = pace
         try:
-            message = self._client.messages.create(to=to, body=body, **options)
+            message = client.messages.create(to=to, body=body, **options)
         except TwilioRestException as exc:
             raise _classify(exc) from None
         except requests.exceptions.ConnectTimeout as exc:
@@ -129,6 +156,8 @@ class TwilioGateway:
                 # TwilioServiceException: an RFC 9457 error body, a definite answer.
                 raise _classify(exc) from None
             raise UnknownOutcomeError(f"Twilio SDK error: {type(exc).__name__}") from None
+        finally:
+            self._local.adapter.pace = None
         return SendResult(sid=message.sid, status=message.status or "queued")
 
     def find_sent(self, to: str, body: str, *, since: datetime) -> SendResult | None:
