@@ -148,3 +148,22 @@ def test_the_word_by_word_sum_gives_the_scores_of_the_plain_feature_by_feature_s
         fast = [a + b for a, b in zip(words, shipped._char_scores(normalised), strict=True)]
         reference = shipped.reference_scores(reply)
         assert max(abs(a - b) for a, b in zip(fast, reference, strict=True)) < 1e-9, reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ကျွန်မ ပုန်းနေတယ်",  # Burmese: its vowels are combining marks
+        "ယောက်ျားက ဓားနဲ့ တံခါးကို ထုနေတယ်",
+        "ម្តាយខ្ញុំដួល ហើយមិនដឹងខ្លួន",  # Khmer
+    ],
+)
+def test_a_reply_in_a_script_of_combining_marks_reaches_a_person(text):
+    """A reply the service cannot read still reaches a person: split at each vowel mark, a
+    Burmese sentence had looked like single letters, "no signal", and no callback."""
+    assert triage(text).callback
+
+
+@pytest.mark.parametrize("text", ["ok", "👍", "5", "ကျ", "y"])
+def test_a_letter_or_two_with_its_marks_is_still_not_content(text):
+    assert not triage(text).callback

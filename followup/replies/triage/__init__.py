@@ -21,6 +21,7 @@ Without a model file the rules decide alone (``triage_by_rules`` is that engine,
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from followup.core.categories import Category
 from followup.replies.triage import language as languages
@@ -206,8 +207,14 @@ def _says_something(text: str) -> bool:
 
 
 def _has_content(text: str) -> bool:
-    """More than an emoji, a letter or two, or a number: words a person could read."""
-    return len(_WORD.findall(text)) >= 2
+    """More than an emoji, a letter or two, or a number: words a person could read. A script
+    whose vowels are combining marks (Burmese, Khmer, the Indic scripts) counts its marks as
+    letters: split at each mark, a Burmese sentence looked like single letters and reached
+    nobody."""
+    if len(_WORD.findall(text)) >= 2:
+        return True
+    folded = "".join("a" if unicodedata.category(c)[0] == "M" else c for c in text)
+    return len(_WORD.findall(folded)) >= 2
 
 
 def _unread(language: str) -> str:
