@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wsgi import FileWrapper
 
 from followup import create_app
 from followup.models import Agency, AuditEvent, Callback, Conversation, User
@@ -69,12 +68,16 @@ def _files_read_whole(app):
 
     def wrapped(environ, start_response):
         body = app(environ, start_response)
-        if not isinstance(body, FileWrapper):
+        # Any body that is not already bytes in a list: a file may sit inside a middleware's
+        # ClosingIterator, not a bare FileWrapper (seen once, for urgent-worker.js, on a loaded
+        # machine). The app streams nothing, so reading every body whole is safe.
+        if isinstance(body, list | tuple):
             return body
         try:
             return [b"".join(body)]
         finally:
-            body.close()
+            if hasattr(body, "close"):
+                body.close()
 
     return wrapped
 
