@@ -38,7 +38,8 @@ class LimitedTwilio(FakeTwilio):
         gc.freeze()
         # Nor may a handler thread wait 5 ms turns for the interpreter before it can stamp
         # (without this, 1 in 3 runs still counted 101).
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, 0.001))
         return super().start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -46,6 +47,7 @@ class LimitedTwilio(FakeTwilio):
             super().stop(timeout)
         finally:
             gc.unfreeze()
+            sys.setswitchinterval(self._switch_interval)
 
     def _create(self, record):
         # One create at a time through here, so a scripted 429 is answered to this request.

@@ -72,9 +72,11 @@ class Services:
         return AlertSender(self.db, self.gateway, self.clock, public_url=self.settings.public_url)
 
     def sender(self, **overrides) -> Sender:
-        from followup.sending.rate_limit import Pacer
+        from followup.sending.rate_limit import Pacer, prompt_turns
         from followup.sending.sender import Sender
 
+        if self.settings.send_rate:
+            prompt_turns()  # threads let go by the pacer run at once, not after 5 ms turns
         options = {
             "public_url": self.settings.public_url,
             "batch_size": self.settings.send_batch_size,

@@ -24,10 +24,11 @@ pacer's release to the request reaching the fake Twilio): the Twilio gateway wai
 last moment, in its HTTP adapter, once the SDK has built the request (before, the opt-out read
 and the SDK's own work sat between the wait and the request); the gateway imports the SDK's
 resources when it is loaded (not on the first text, when 24 threads stalled behind one import
-for up to 60 ms); and a pacer shortens the interpreter's thread switch interval to 1 ms for its
-process, so that a thread let go gets to run while another prepares the next batch (at the
-default 5 ms, requests at each batch boundary reached the fake 20-110 ms late, bunched with the
-next: up to 104 in a second at a limit of 100).
+for up to 60 ms); and a sending process with a pacer shortens the interpreter's thread
+switch interval to 1 ms (`prompt_turns`, called by `Services.sender`), so that a thread let go
+gets to run while another prepares the next batch (at the default 5 ms, requests at each
+batch boundary reached the fake 20-110 ms late, bunched with the next: up to 104 in
+a second at a limit of 100).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ from collections.abc import Callable
 DEFAULT_HEADROOM = 0.04
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits
 _CATCH_UP_STEPS = 4  # how many steps a late send lets the next ones make up
+
+
+def prompt_turns() -> None:
+    """Shorten this process's thread switch interval to ``SWITCH_INTERVAL`` (never lengthen it):
+    for a sending process that paces its threads; see the module's docstring."""
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
 
 
 class Pacer:
@@ -68,8 +75,6 @@ class Pacer:
         self._turn = threading.Lock()
         self._sent: collections.deque[float] = collections.deque(maxlen=self.count)
         self._next = -math.inf  # when the next send is due on the even pace
-        # Process-wide, and only ever shorter: see the module's docstring.
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
 
     @property
     def rate(self) -> float:

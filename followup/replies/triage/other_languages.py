@@ -228,7 +228,6 @@ class _Any:
         return bool(self._automaton.Match(text))
 
 
-
 _ANY_SENTENCE = _Any(SENTENCES)
 
 
