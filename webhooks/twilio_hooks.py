@@ -14,13 +14,13 @@ import logging
 from functools import lru_cache
 
 from flask import Blueprint, Response, abort, request
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from followup.callbacks.alerts import AlertSender
 from followup.replies import inbound, safety
 from followup.replies.spool import DATABASE_DOWN, Spool, SpooledWebhook
 from followup.sending import delivery
+from followup.sending.gateways import signatures
 from followup.web.context import db_session, services
 
 logger = logging.getLogger(__name__)
@@ -44,9 +44,9 @@ def signed_url() -> str:
 
 
 def require_twilio_signature() -> None:
-    validator = RequestValidator(services().settings.webhook_auth_token)
-    signature = request.headers.get(SIGNATURE, "")
-    if not signature or not validator.validate(signed_url(), request.form, signature):
+    token = services().settings.webhook_auth_token
+    if not signatures.is_signed(token, signed_url(), request.form,
+                                request.headers.get(SIGNATURE, "")):
         logger.warning(
             "rejected a Twilio webhook with a missing or wrong signature: %s", request.path
         )

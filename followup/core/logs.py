@@ -31,6 +31,21 @@ class RedactPhones(logging.Filter):
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+# What the request being handled did, in words, for its one access line (a list the web layer
+# sets per request, followup.web.context); None outside a request.
+request_notes: ContextVar[list[str] | None] = ContextVar("request_notes", default=None)
+
+
+def note(logger: logging.Logger, message: str, *args) -> None:
+    """Log what a hot path did (INFO): on the access line of the request being handled, so a
+    request costs one log line, or on its own line outside a request (a replay, the CLI)."""
+    notes = request_notes.get()
+    if notes is None:
+        logger.info(message, *args)
+    else:
+        notes.append(message % args if args else message)
+
+
 class RequestIdFilter(logging.Filter):
     """Put the current request's id on records made while a request is handled."""
 

@@ -27,6 +27,7 @@ from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from followup.core import logs
 from followup.eligibility import call_types
 from followup.eligibility.rules import BatchFacts, cap_start, counts_for_cap, decide
 from followup.intake.calls import apply_event, check_closed_at, fingerprint_of
@@ -179,7 +180,8 @@ def record_new_call(
             "updated_at": now,
         },
     ).scalar_one()
-    logger.info(
+    logs.note(
+        logger,
         "call event recorded: agency=%s call=%s followup=%s status=%s reason=%s",
         agency.slug, call.id, followup_id, verdict.status, verdict.reason,
     )

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from followup.callbacks import alerts, flags
 from followup.cases import offers
+from followup.core import logs
 from followup.core.phones import to_e164
 from followup.core.text import without_nul
 from followup.eligibility import contacts
@@ -200,7 +201,8 @@ def _receive(
         callback_id = store.save_callback(connection, thread, values)
         if became_urgent:
             alert_ids = alerts.create_for(session, agency, callback_id, now=now)
-    logger.info(
+    logs.note(
+        logger,
         "inbound text: agency=%s message=%s conversation=%s category=%s callback=%s reply=%s",
         agency.slug,
         message_id,

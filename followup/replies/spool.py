@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import exc as sa_exc
-from twilio.request_validator import RequestValidator
 
 from followup.replies import inbound, receipts
 from followup.sending import delivery
+from followup.sending.gateways import signatures
 
 if TYPE_CHECKING:
     from followup.services import Services
@@ -252,7 +252,7 @@ class Spool:
 
 class FormPairs(dict):
     """A spooled form: its first value per field, with every value on ``getlist`` (what
-    Twilio's RequestValidator and the inbound and status readers ask of a request's form)."""
+    the signature check and the inbound and status readers ask of a request's form)."""
 
     def __init__(self, pairs: list[tuple[str, str]] | list[list[str]]):
         super().__init__()
@@ -269,12 +269,12 @@ def replay_for(services: Services) -> ReplayReport:
     """Replay the service's spool through the normal inbound and status paths; then forget
     idempotency tokens older than a week (the sender runs this every sweep)."""
     settings = services.settings
-    validator = RequestValidator(settings.webhook_auth_token)
     alert_sender = services.alert_sender()
 
     def handle_one(webhook: SpooledWebhook) -> str:
         # Checked again: the file sat on disk, and only what Twilio signed is let in.
-        if not validator.validate(webhook.url, FormPairs(webhook.form), webhook.signature):
+        if not signatures.is_signed(settings.webhook_auth_token, webhook.url,
+                                    FormPairs(webhook.form), webhook.signature):
             return "rejected"
         form = FormPairs(webhook.form)
         with services.db.begin() as session:

@@ -278,18 +278,25 @@ def earlier_reply(connection: Connection, message_id: int) -> str | None:
     )
 
 
+# Built once (building a statement costs more than running this one); the lists expand.
+_TEMPLATES = select(
+    _templates.c.purpose, _templates.c.language, _templates.c.call_type, _templates.c.version,
+    _templates.c.body,
+).where(
+    _templates.c.agency_id == bindparam("agency"),
+    _templates.c.active.is_(True),
+    _templates.c.purpose.in_(bindparam("purposes", expanding=True)),
+    _templates.c.language.in_(bindparam("languages", expanding=True)),
+)
+
+
 def templates(
     connection: Connection, agency: AgencyRow, purposes: tuple[str, ...], languages: set[str]
 ) -> list:
     """The agency's active templates of ``purposes`` in ``languages`` (rows)."""
-    t = _templates
     return connection.execute(
-        select(t.c.purpose, t.c.language, t.c.call_type, t.c.version, t.c.body).where(
-            t.c.agency_id == agency.id,
-            t.c.active.is_(True),
-            t.c.purpose.in_(purposes),
-            t.c.language.in_(sorted(languages)),
-        )
+        _TEMPLATES,
+        {"agency": agency.id, "purposes": list(purposes), "languages": sorted(languages)},
     ).all()
 
 

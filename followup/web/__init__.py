@@ -44,10 +44,14 @@ def _urgent_now() -> list[int]:
     return queue.urgent_ids(db_session(), g.user.agency_id)
 
 
+# Other systems call these (by bearer token or Twilio's signature): nobody signs in there.
+MACHINE_BLUEPRINTS = frozenset({"twilio_hooks", "intake_api"})
+
+
 def _load_user():
     from followup.web import auth
 
-    if request.blueprint in ("public", "case_page"):
+    if request.blueprint in ("public", "case_page") or request.blueprint in MACHINE_BLUEPRINTS:
         g.user = None  # the public board, a case page: no session read, no cookie, no query
         return None
     return auth.load_user()

@@ -2,7 +2,9 @@
 
 Every request gets an id (a caller's sane ``X-Request-Id``, or a new one): it is returned in that
 header and put on every log line made while the request runs (``followup.core.logs``). The access
-log records each request's method, path, status and duration, never its query string.
+log records each request's method, path, status and duration, never its query string, and what
+a hot path said it did (``logs.note``: a stored reply, a recorded call), so such a request costs
+one log line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 import uuid
 
 from flask import Flask, current_app, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
@@ -27,6 +30,18 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 REQUEST_ID_HEADER = "X-Request-Id"
 # Asked for every few seconds by load balancers: not worth a log line each.
 _NOT_LOGGED = frozenset({"ops.healthz", "ops.readyz", "static"})
+MACHINE_PATHS = ("/api/", "/webhooks/")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, not opened for what other systems call (the intake API,
+    Twilio's webhooks): nobody signs in there, and opening one costs every request a signing
+    key's derivation. Those requests get Flask's null session, which cannot be written."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(MACHINE_PATHS):
+            return None
+        return super().open_session(app, request)
 
 
 def services() -> Services:
@@ -43,6 +58,7 @@ def db_session() -> Session:
 def init_app(app: Flask) -> None:
     """Give every request an id and an access log line (first, so other hooks can log), and
     refuse NUL characters in what people and systems send."""
+    app.session_interface = SessionInterface()
     app.before_request(_start_request)
     app.before_request(_refuse_nul)
     app.after_request(_finish_request)
@@ -78,6 +94,7 @@ def _start_request() -> None:
     given = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = given if SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     g.request_id_token = logs.request_id.set(g.request_id)
+    g.request_notes_token = logs.request_notes.set([])
     g.request_started = time.perf_counter()
 
 
@@ -91,11 +108,13 @@ def _finish_request(response):
         # number in one anyway).
         # A case page's path is its private token: the log names the route instead.
         path = request.url_rule.rule if request.blueprint == "case_page" else request.path
+        notes = logs.request_notes.get() or []
         access_log.info(
-            "%s %s %s",
+            "%s %s %s%s",
             request.method,
             path,
             response.status_code,
+            "".join(f"; {text}" for text in notes),
             extra={
                 "method": request.method,
                 "path": path,
@@ -103,10 +122,16 @@ def _finish_request(response):
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
+        notes.clear()
     return response
 
 
 def _end_request(_exc) -> None:
+    notes_token = g.pop("request_notes_token", None)
+    if notes_token is not None:
+        for text in logs.request_notes.get() or []:  # no access line took them (an error)
+            access_log.info("%s", text)
+        logs.request_notes.reset(notes_token)
     token = g.pop("request_id_token", None)
     if token is not None:
         logs.request_id.reset(token)

@@ -136,8 +136,9 @@ def test_a_request_with_no_form_and_no_signature_is_403(client):
         (PUBLIC_URL, f"https://{HOST}:443{SMS_PATH}"),
         (f"https://{HOST}:443", f"https://{HOST}{SMS_PATH}"),
         (PUBLIC_URL, f"https://{HOST}{SMS_PATH}"),
+        (f"https://{HOST}:8443", f"https://{HOST}:8443{SMS_PATH}"),
     ],
-    ids=["signed with :443", "configured with :443", "no port either side"],
+    ids=["signed with :443", "configured with :443", "no port either side", "both with :8443"],
 )
 def test_the_public_url_validates_with_or_without_the_default_port(
     services, db, public_url, twilio_called
@@ -149,6 +150,17 @@ def test_the_public_url_validates_with_or_without_the_default_port(
 
     assert response.status_code == 200
     assert inbound_count(db) == 1
+
+
+def test_a_signature_for_another_port_is_refused(services, db):
+    client = app_with(services, public_url=f"https://{HOST}:8443").test_client()
+    form = inbound_form(CALLER, "5 thanks")
+
+    response = post(client, SMS_PATH, form,
+                    signature=sign(services, f"https://{HOST}:9443{SMS_PATH}", form))
+
+    assert response.status_code == 403
+    assert inbound_count(db) == 0
 
 
 def test_a_signature_for_plain_http_is_refused_when_twilio_calls_https(services, db):

@@ -167,3 +167,18 @@ def test_a_reply_in_a_script_of_combining_marks_reaches_a_person(text):
 @pytest.mark.parametrize("text", ["ok", "👍", "5", "ကျ", "y"])
 def test_a_letter_or_two_with_its_marks_is_still_not_content(text):
     assert not triage(text).callback
+
+
+def test_a_stored_triage_result_holds_every_field_with_the_language_name_and_interpreter():
+    """What the reply row keeps (``Message.triage``): every field of the result, as JSON."""
+    import dataclasses
+
+    result = triage("He is back outside my house right now, please send someone")
+    stored = result.as_dict()
+
+    fields = [field.name for field in dataclasses.fields(result)]
+    assert list(stored) == [*fields, "language_name", "interpreter_needed"]
+    assert stored["category"] == "crisis" and stored["urgent"] is True
+    assert stored["reasons"] == list(result.reasons) and stored["reasons"]
+    assert stored["language_name"] == "English" and stored["interpreter_needed"] is False
+    assert json.loads(json.dumps(stored)) == stored
