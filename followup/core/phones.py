@@ -25,8 +25,8 @@ def to_e164(raw: str, region: str = "US") -> str | None:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
+    # A valid number is one whose type is known (``is_valid_number`` is exactly
+    # ``number_type(...) != UNKNOWN``), and UNKNOWN is not textable: one lookup decides both.
     if phonenumbers.number_type(number) not in _TEXTABLE:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

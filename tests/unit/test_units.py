@@ -73,7 +73,10 @@ def test_us_numbers_in_any_common_format_become_e164(raw):
     assert to_e164(raw) == "+12025550123"
 
 
-@pytest.mark.parametrize("raw", ["555-1234", "+1 800 555 0100", "911", "hello", ""])
+@pytest.mark.parametrize(
+    "raw",
+    ["555-1234", "+1 800 555 0100", "911", "hello", "", "+1 202 055 0123", "+44 20 7946 0018"],
+)
 def test_numbers_that_cannot_take_a_text_are_none(raw):
     assert to_e164(raw) is None
 
