@@ -24,22 +24,14 @@ import re
 import unicodedata
 
 from followup.core.categories import Category
+from followup.replies.triage import any_language, other_languages, rules
 from followup.replies.triage import language as languages
 from followup.replies.triage import model as models
-from followup.replies.triage import other_languages, rules
 from followup.replies.triage.reading import Reading, read
 from followup.replies.triage.result import CALLBACK, SERIOUSNESS, TriageResult, result
 from followup.replies.triage.text import fold
 
 UNCLEAR = "unclear: a person should read this"
-# Words that mean danger or a call for help in many languages: for replies in a language the
-# service cannot read, any of these makes the callback urgent.
-_ANY_LANGUAGE_DANGER = re.compile(
-    r"911|\bsos\b|help|hilfe|aiuto|socorro|auxilio|ayuda|pomoc|pomogite|помогите|допоможіть|"
-    r"助けて|救命|救救|cứu|cuu|tulong|saklolo|secours|à l'aide|ajuda|النجدة|ساعدوني|انقذوني|"
-    r"አድኑኝ|እርዱኝ|caawi|anmwe|sekou|bachao|बचाओ|살려|도와|הצילו|ช่วย|!!!",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -52,21 +44,23 @@ def triage(
     reading = read(text or "", hint)
     model = model or models.load()
     if model is None or reading.keyword:
-        return _rules_only(reading)
+        return _rules_only(reading, text or "")
     return _combine(text or "", reading, model)
 
 
 def triage_by_rules(text: str, *, language_hint: str | None = None) -> TriageResult:
     """The rules' answer alone (what the service did before the model; for comparison)."""
     hint = (language_hint or "").split("-")[0].lower() or None
-    return _rules_only(read(text or "", hint))
+    return _rules_only(read(text or "", hint), text or "")
 
 
-def _rules_only(reading: Reading) -> TriageResult:
+def _rules_only(reading: Reading, text: str) -> TriageResult:
     found = reading.result
     if reading.signal:
         return found
     if found.language in languages.SUPPORTED or found.language == languages.UNDETERMINED:
+        return _with(found, ["no signal a rule recognises"])
+    if _letters(text) < 3:
         return _with(found, ["no signal a rule recognises"])
     return _with(found, [_unread(found.language)], callback=True)
 
@@ -85,6 +79,7 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
     limits = model.thresholds
     crisis_limit = limits["crisis"] if readable else limits["crisis_unread"]
     word = other_languages.danger(text) if foreign and readable else None
+    cry = None if readable else any_language.may_be_danger(text)
     if (
         (
             seen.crisis >= crisis_limit
@@ -92,13 +87,14 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
             and _says_something(text)
         )
         or (word and seen.crisis >= limits["crisis_word"])
-        or (not readable and _ANY_LANGUAGE_DANGER.search(text))
+        or cry
     ):
         said = f"model: likely danger ({seen.crisis:.2f})" + _evidence(seen)
         if word and seen.crisis < crisis_limit:
             said = f'danger: "{word[1]}" ({languages.name_of(word[0])}; model {seen.crisis:.2f})'
         elif not readable and seen.crisis < crisis_limit:
-            said = "may be danger: a word for help or an emergency, in a language not read here"
+            name = languages.name_of(language)
+            said = f'may be danger: "{cry}", in a language not read here ({name})'
         # The model raises urgency. A person in danger is never opted out by a sentence ("you
         # don't need to follow up"): a commander confirms it (a keyword STOP decided earlier).
         confirm = ["also asks to stop the texts: a person should confirm"] * found.opt_out
@@ -122,8 +118,9 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
     category, callback, said = found.category, found.callback, list(found.reasons)
 
     if not readable:
-        said = [_unread(language)]
-        callback = True
+        # A person reads it, unless it is a letter or two ("はい", a stray syllable).
+        callback = _letters(text) >= 3
+        said = [_unread(language)] if callback else ["no signal a rule recognises"]
     elif reading.signal and category in CALLBACK:
         pass  # the rules recognised something a person must see: the model adds nothing
     elif foreign and not reading.signal:
@@ -151,7 +148,7 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
         category, callback = Category(top), True
         said = [f"model: likely {_name(category)} ({confidence:.2f})", *said]
 
-    if foreign:
+    if foreign and readable:
         callback = True if category == Category.OTHER else callback
     callback = callback or suggestion
     return result(
@@ -215,6 +212,11 @@ def _has_content(text: str) -> bool:
         return True
     folded = "".join("a" if unicodedata.category(c)[0] == "M" else c for c in text)
     return len(_WORD.findall(folded)) >= 2
+
+
+def _letters(text: str) -> int:
+    """How many letters (and the vowel marks some scripts write them with) ``text`` holds."""
+    return sum(unicodedata.category(c)[0] in "LM" for c in text)
 
 
 def _unread(language: str) -> str:

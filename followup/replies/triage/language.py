@@ -35,7 +35,7 @@ NAMES = {
     "uk": "Ukrainian",
     "ja": "Japanese",
     "he": "Hebrew",
-    "hi": "Hindi",
+    "hi": "Hindi (or another language written in Devanagari: Nepali, Marathi)",
     "th": "Thai",
     "hy": "Armenian",
     "de": "German",
@@ -43,6 +43,19 @@ NAMES = {
     "pl": "Polish",
     "id": "Indonesian",
     "nl": "Dutch",
+    "ur": "Urdu",
+    "fa": "Farsi",
+    "bn": "Bengali",
+    "pa": "Punjabi",
+    "gu": "Gujarati",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "lo": "Lao",
+    "my": "Burmese",
+    "km": "Khmer",
+    "el": "Greek",
+    "ka": "Georgian",
+    "tr": "Turkish",
     "und": "no language (too short to tell)",
 }
 
@@ -60,14 +73,31 @@ _SCRIPTS = [
     (re.compile("[\u3040-\u30ff]"), "ja"),
     (re.compile("[\uac00-\ud7af\u1100-\u11ff]"), "ko"),
     (re.compile("[\u4e00-\u9fff]"), "zh"),
-    (re.compile("[\u0600-\u06ff]"), "ar"),
+    (re.compile("[\u0600-\u06ff]"), "arabic-script"),
     (re.compile("[\u0590-\u05ff]"), "he"),
     (re.compile("[\u0900-\u097f]"), "hi"),
     (re.compile("[\u0e00-\u0e7f]"), "th"),
     (re.compile("[\u1200-\u137f]"), "am"),
     (re.compile("[\u0530-\u058f]"), "hy"),
+    (re.compile("[\u0980-\u09ff]"), "bn"),
+    (re.compile("[\u0a00-\u0a7f]"), "pa"),
+    (re.compile("[\u0a80-\u0aff]"), "gu"),
+    (re.compile("[\u0b80-\u0bff]"), "ta"),
+    (re.compile("[\u0c00-\u0c7f]"), "te"),
+    (re.compile("[\u0e80-\u0eff]"), "lo"),
+    (re.compile("[\u1000-\u109f]"), "my"),
+    (re.compile("[\u1780-\u17ff]"), "km"),
+    (re.compile("[\u0370-\u03ff\u1f00-\u1fff]"), "el"),
+    (re.compile("[\u10a0-\u10ff]"), "ka"),
     (re.compile("[\u0400-\u04ff]"), "cyrillic"),
 ]
+# Urdu's own letters (Farsi and Arabic write none of them); Farsi's (Urdu writes them too, Arabic
+# does not: its yeh and kaf are other letters), against Arabic's own.
+_URDU = re.compile("[\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2\u06d3]")
+_FARSI = re.compile("[\u067e\u0686\u0698\u06af\u06a9\u06cc]")
+_ARABIC = re.compile("[\u064a\u0643\u0629\u0649]")
+# Turkish's dotless i and soft g: no other language the service meets writes them.
+_TURKISH = re.compile("[\u0131\u0130\u011f\u011e]")  # no IGNORECASE: "ı" folds to "i"
 # Letters Vietnamese uses and English and Spanish never do.
 # Letters only Vietnamese writes (â, ê and ô alone are French and Portuguese too).
 _VIETNAMESE = re.compile("[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
@@ -143,9 +173,13 @@ def detect(text: str, hint: str | None = None) -> str:
         if regex.search(text):
             if code == "cyrillic":
                 return "uk" if _UKRAINIAN.search(text) else "ru"
+            if code == "arabic-script":
+                return _arabic_script(text)
             return code
     if _VIETNAMESE.search(text):
         return "vi"
+    if _TURKISH.search(text):
+        return "tr"
     lowered = text.lower()
     plain = strip_accents(lowered)
     words = _WORDS.findall(plain.replace("ñ", "n"))
@@ -181,6 +215,13 @@ def detect(text: str, hint: str | None = None) -> str:
     if code not in SUPPORTED and (en + es) >= len(words) / 2:
         return "en" if en >= es else "es"  # mostly our words: a typo-laden English/Spanish reply
     return code
+
+
+def _arabic_script(text: str) -> str:
+    """Arabic, Farsi or Urdu: by the letters only one of them writes."""
+    if _URDU.search(text):
+        return "ur"
+    return "fa" if len(_FARSI.findall(text)) > len(_ARABIC.findall(text)) else "ar"
 
 
 def _statistical(text: str) -> str | None:
