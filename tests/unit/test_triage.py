@@ -323,12 +323,41 @@ def test_the_twelve_other_languages_are_read_and_ask_for_an_interpreter(text, la
         "Por favor, parem de me enviar mensagens",
         "Пожалуйста, не присылайте мне больше сообщений",
         "请不要再给我发短信了",
+        # Said in the ways people write them, beyond the first phrasings the rules knew
+        "pls take my number off, thanks",
+        "I would like to stop getting these texts",
+        "deja de mandarme mensajes porfa",
+        "xin xoa so dien thoai cua toi khoi danh sach",
+        "wag nyo na po sana ako i-text ulit",
+        "이 번호 명단에서 삭제해 주세요",
+        "Прошу больше не писать на этот номер",
+        "Прошу більше не надсилати мені нічого",
+        "ma baddi rasa2el, merci",
+        "m pa bezwen mesaj sa yo ankò",
+        "não quero receber esse tipo de mensagem",
+        "merci de ne plus me contacter",
+        "ma rabo fariimahan",
+        "መልእክቶቻችሁን መላክ አቁሙ",
     ],
 )
 def test_an_unmistakable_opt_out_in_another_language_stops_the_texts(text):
     result = triage(text)
 
     assert (result.category, result.opt_out) == (Category.OPT_OUT, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "m vle resevwa mesaj yo ankò",  # Haitian: I want to get the messages again
+        "he keeps texting me, I want to block this number",
+        "no quiero que me lleguen las cartas de cobranza a mi casa",
+        "Прошу не писать ему больше, он опасен",  # a request about someone else
+        "прошу не писати йому, він небезпечний",
+    ],
+)
+def test_sentences_near_an_opt_out_do_not_stop_the_texts(text):
+    assert not triage(text).opt_out
 
 
 @pytest.mark.parametrize(

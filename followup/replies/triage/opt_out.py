@@ -112,6 +112,11 @@ _EN = (
     r"(?:please )?(?:do not|dont) text (?:it|here|this one)\b",
     r"(?:is there a way|how do i|how can i) (?:to )?(?:make |get )?(?:these|the texts|this|"
     r"them) (?:to )?stop\b.*(?:please|pls|just stop|stop them|do it)",
+    r"take (?:this|my) (?:number|#|phone|cell)(?: number)? off",
+    rf"(?:like|want|wish|need) to stop (?:receiving|getting) (?:\w+ ){{0,2}}{_NOUNS}",
+    rf"leave (?:me|us) alone (?:with|about) (?:\w+ ){{0,2}}{_NOUNS}",
+    r"no more of (?:these|this|them|your (?:texts|messages|surveys))",
+    r"i(?: will| am going to| am gonna|m gonna) block (?:this|your|you|the) ?(?:number|#|texts)?$",
 )
 _ES = (
     rf"(?:paren|parenle|para|parar|pare|dejen de|deja de|basta|ya basta|alto|cancelar|cancelen|"
@@ -155,6 +160,10 @@ _ES = (
     r"no (?:me |nos )?vuelvan a (?:mandar|enviar|escribir)\w*",
     r"ya no (?:me |nos )?(?:manden|envien|mande) (?:esto|eso|nada|mas)",
     r"ya (?:les |te )?dije (?:que )?(?:alto|stop|basta|paren|ya no)",
+    r"(?:deja|deje|dejen|dejes) de (?:mandar|enviar|escribir|textear|molestar)(?:me|nos)?",
+    r"(?:saquenme|sacame|quitenme|quitame|borrenme|borrame) de (?:esto|aqui|ahi)",
+    rf"(?:no|ya no) quiero que (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
+    r"(?:los|las|les) voy a bloquear|voy a bloquear (?:este numero|su numero|el numero)",
 )
 SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")
 
