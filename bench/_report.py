@@ -113,6 +113,29 @@ def report(result: Comparison, name: str, target_ratio: float, target_p99: float
           f"{target_rss:.0f} MB: {verdict(result.rss < target_rss)})")
 
 
+def key_line(name: str, unit: str, results: dict[str, Comparison], *, target_cpu_ms: float,
+             target_p99: float, target_ratio: float) -> str:
+    """The benchmark's key figures in one line, each beside its same-run baseline, the
+    throughput ratio last: server CPU per request (the bare app's), p99 at the open-loop rate,
+    and the throughput against bare Flask."""
+    def cpu_ms(load: Load) -> float:
+        return load.server_cpu / max(load.count, 1) * 1000
+
+    cpu = ", ".join(f"{db} {cpu_ms(r.app_closed):.2f} ms" for db, r in results.items())
+    bare = ", ".join(f"{cpu_ms(r.bare_closed):.2f}" for r in results.values())
+    met_cpu = all(cpu_ms(r.app_closed) <= target_cpu_ms for r in results.values())
+    p99 = ", ".join(f"{db} {r.app_open.shown_percentile(99)} at "
+                    f"{r.app_open.count / max(r.app_open.elapsed, 1e-9):.0f}/s"
+                    for db, r in results.items())
+    met_p99 = all(r.p99 < target_p99 for r in results.values())
+    ratios = ", ".join(f"{db} {r.ratio:.2f}x" for db, r in results.items())
+    met_ratio = all(r.ratio >= target_ratio for r in results.values())
+    return (f"{name}: server CPU per {unit} {cpu} (bare Flask {bare} ms; target <= "
+            f"{target_cpu_ms:g} ms: {verdict(met_cpu)}); p99 {p99} (target < "
+            f"{target_p99 * 1000:.0f} ms: {verdict(met_p99)}); {name}/bare throughput ratio: "
+            f"{ratios} (target >= {target_ratio}: {verdict(met_ratio)})")
+
+
 def memory_line(label: str, server: Server) -> str:
     cells = ", ".join(f"{rss:.0f} MB (peak {hwm:.0f})" for rss, hwm in server.memory())
     return f"{label} workers' resident memory: {cells}"

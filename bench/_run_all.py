@@ -31,8 +31,10 @@ START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 # What each benchmark's key figure is judged by: goals set by the issues, not measurements.
 TARGETS = {
     "import.py": "100,000 rows in < 60 s on SQLite",
-    "inbound.py": "replies/s >= 0.4x bare Flask; p99 < 50 ms",
-    "intake.py": "events/s >= 0.5x bare Flask; p99 < 50 ms at 200/s",
+    "inbound.py": "server CPU <= 3 ms a reply (triage included); p99 < 100 ms at 200/s; "
+    "replies/s >= 0.2x bare Flask",
+    "intake.py": "server CPU <= 2.5 ms an event; p99 < 50 ms at 200/s; events/s >= 0.25x bare "
+    "Flask",
     "public_board.py": "pages/s >= 0.5x bare Flask; p99 < 50 ms at 200/s",
     "reports.py": "a year's page < 2 s at 1,000,000 calls (a target: no same-run baseline)",
     "sender.py": "rate kept >= 95% of the limit, busiest second never over it; sweep <= 1.2x",
