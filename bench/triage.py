@@ -156,7 +156,7 @@ except OSError:
 LOADED = (
     "from followup.replies.triage import triage\n"
     "from followup.replies.triage.evaluate import load_jsonl\n"
-    f"for path in {list(SETS.values())!r}:\n"
+    f"for path in {[path for paths in SETS.values() for path in paths]!r}:\n"
     "    with open(f'data/triage/{path}', encoding='utf-8') as f:\n"
     "        for row in load_jsonl(f): triage(row['text'])\n")
 FIRST = ("from followup.replies.triage import language, model, triage\ntriage({!r})\n"
