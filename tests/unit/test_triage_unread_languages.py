@@ -40,7 +40,9 @@ def test_turkish_letters_do_not_make_german_turkish():
     ("text", "word"),
     [
         ("मेरा पति चाकू लेकर दरवाज़े पर खड़ा है", "चाकू"),
-        ("Hilfe! Er ist wieder da und hat ein Messer", "hilfe!"),
+        ("Hilfe! Er ist wieder da und hat ein Messer", "hilfe"),
+        ("Hilfe, er ist wieder vor meiner Tür", "hilfe"),
+        ("aiuto, è tornato e ha un coltello", "aiuto"),
         ("کمکم کنید شوهرم اینجاست", "کمکم کنید"),
         ("بچاؤ وہ دروازہ توڑ رہا ہے", "بچاؤ"),
         ("আগুন লেগেছে বাচ্চারা ভিতরে", "আগুন"),
@@ -70,6 +72,8 @@ def test_a_cry_in_a_language_the_detector_does_not_know_is_still_found():
     [
         "Danke für Ihre Hilfe, der Beamte war sehr freundlich",
         "Grazie per l'aiuto, tutto bene",
+        "Vielen Dank für die Hilfe",
+        "Σας ευχαριστώ για την βοήθεια σας",
         "Dziękuję za pomoc, wszystko w porządku",
         "Asante sana kwa msaada wenu",
         "آپ کی مدد کا شکریہ، افسر بہت اچھے تھے",

@@ -34,12 +34,12 @@ _WORDS = (
     # English, and words many languages borrow or share
     r"911(?!\d)|112(?!\d)|sos|help me|help us|please help|someone help|ambulance|ambulans|ambulanza|ambulância",
     # German, Dutch
-    r"hilfe ?!|hilf mir|helft mir|helfen sie mir|bitte hilfe|notarzt|krankenwagen|rettungswagen|messer|pistole|"
+    r"(?<!die )(?<!ihre )(?<!eure )(?<!deine )(?<!der )(?<!eurer )(?<!ihrer )(?<!für )(?<!fur )hilfe|hilf mir|helft mir|helfen sie mir|bitte hilfe|notarzt|krankenwagen|rettungswagen|messer|pistole|"
     r"bringt mich um|bringt uns um|will mich umbringen|umbringen|feuer|es brennt|atmet nicht|bewusstlos|selbstmord|"
     r"entführt|eingesperrt|würgt|help!|helpen|hulp!|ademt niet|bewusteloos|zelfmoord|vermoordt",
     # Italian, Romanian
-    r"aiuto ?!|aiutatemi|aiutami|aiutateci|coltello|pistola|mi ammazza|ci ammazza|mi uccide|ucciderà|"
-    r"incendio|al fuoco|non respira|svenut|suicid|rapit|rinchius|mi strangola|ajutor ?!|nu respiră|nu respira|mă omoară|ma omoara",
+    r"(?<!l')(?<!l’)(?<!vostro )(?<!suo )(?<!tuo )(?<!del )(?<!un )aiuto|aiutatemi|aiutami|aiutateci|coltello|pistola|mi ammazza|ci ammazza|mi uccide|ucciderà|"
+    r"incendio|al fuoco|non respira|svenut|suicid|rapit|rinchius|mi strangola|(?<!pentru )(?<!tot )(?<!un )ajutor|nu respiră|nu respira|mă omoară|ma omoara",
     # Polish
     r"pomocy|ratunku|karetk|nóż|noz(?![a-z])|nożem|nozem|pistolet|zabije|zabić|zabic|pożar|pozar|pali się|pali sie|"
     r"nie oddycha|nieprzytomn|samobój|samoboj|porwa|zamknął mnie|zamknal mnie|dusi mnie",
@@ -69,7 +69,7 @@ _WORDS = (
     r"காப்பாத்து|காப்பாற்று|உதவி செய்|ஆம்புலன்ஸ்|கத்தி|துப்பாக்கி|கொல்ல|தீ பிடி|மூச்சு இல்லை|மயக்க|தற்கொலை|"
     r"కాపాడండి|సహాయం చేయండి|అంబులెన్స్|కత్తి|తుపాకీ|చంపేస్తా|మంటలు|ఊపిరి లేదు|స్పృహ లేదు|ఆత్మహత్య",
     # Greek, Hebrew, Armenian, Tigrinya
-    r"βοήθεια ?!|βοηθεια ?!|βοηθήστε|βοηθηστε|ασθενοφόρο|ασθενοφορο|μαχαίρι|μαχαιρι|όπλο|οπλο|σκοτώσ|σκοτωσ|φωτιά|φωτια|"
+    r"(?<!τη )(?<!την )(?<!της )(?<!σας )βοήθεια|(?<!τη )(?<!την )(?<!της )(?<!σας )βοηθεια|βοηθήστε|βοηθηστε|ασθενοφόρο|ασθενοφορο|μαχαίρι|μαχαιρι|όπλο|οπλο|σκοτώσ|σκοτωσ|φωτιά|φωτια|"
     r"δεν αναπνέει|δεν αναπνεει|αναίσθητ|αναισθητ|αυτοκτον|voitheia|voithia|"
     r"הצילו|עזרו לי|אמבולנס|סכין|אקדח|יהרוג|שריפה|לא נושם|לא נושמת|מחוסר הכרה|להתאבד|"
     r"օգնեք|շտապօգնություն|դանակ|զենք|կսպանի|հրդեհ|չի շնչում|"
