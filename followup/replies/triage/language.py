@@ -35,7 +35,7 @@ NAMES = {
     "uk": "Ukrainian",
     "ja": "Japanese",
     "he": "Hebrew",
-    "hi": "Hindi (or another language written in Devanagari: Nepali, Marathi)",
+    "hi": "Hindi (or Nepali, Marathi: Devanagari script)",
     "th": "Thai",
     "hy": "Armenian",
     "de": "German",
