@@ -3,6 +3,7 @@ the request did, and no session is opened for what other systems call."""
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -60,8 +61,11 @@ def test_a_closed_call_is_one_access_line_that_says_what_was_recorded(api, json_
 
 def test_outside_a_request_a_note_is_its_own_log_line(caplog):
     logger = logging.getLogger("followup.tests")
+    # Outside any request: a fresh context (an earlier test's streamed response, left open by
+    # the test client, may still hold its request's context in this thread).
+    outside = contextvars.Context()
     with caplog.at_level(logging.INFO, logger="followup.tests"):
-        logs.note(logger, "inbound text: agency=%s message=%s", "westlake", 7)
+        outside.run(logs.note, logger, "inbound text: agency=%s message=%s", "westlake", 7)
 
     assert [r.getMessage() for r in caplog.records] == ["inbound text: agency=westlake message=7"]
 
