@@ -13,7 +13,6 @@ from followup.intake import new_calls, tokens, updates
 from followup.intake.calls import EventRejected, describe, find_call, record_call_event
 from followup.intake.schema import CallEvent, CaseUpdateEvent
 from followup.models import Agency
-from followup.models.agencies import AgencyRecord
 from followup.web.context import db_session, services
 from webhooks.openapi import openapi_document
 from webhooks.problems import problem, validation_errors
@@ -23,9 +22,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
 
 
-def _authenticate(*, record: bool = False) -> Agency | AgencyRecord | Response:
-    """The agency the request's credentials belong to, or the 401 to answer. ``record``: a
-    bearer token's agency as an ``AgencyRecord`` (read-only, no ORM object), for the hot path."""
+def _authenticate() -> Agency | Response:
     if tokens.KEY_HEADER in request.headers or tokens.SIGNATURE_HEADER in request.headers:
         return _authenticate_signed()
     header = request.headers.get("Authorization", "")
@@ -33,8 +30,7 @@ def _authenticate(*, record: bool = False) -> Agency | AgencyRecord | Response:
     agency = None
     if scheme.lower() == "bearer" and presented.strip():
         svc = services()
-        check = tokens.authenticate_record if record else tokens.authenticate
-        agency = check(
+        agency = tokens.authenticate(
             db_session(),
             presented.strip(),
             now=svc.clock.now(),
@@ -101,7 +97,7 @@ def _json_object() -> dict | Response:
 
 @bp.post("/calls")
 def post_call():
-    agency = _authenticate(record=True)
+    agency = _authenticate()
     if isinstance(agency, Response):
         return agency
     payload = _json_object()
@@ -117,8 +113,6 @@ def post_call():
         # A new closed call (most events) in a few statements; any other on the ORM path.
         answer = new_calls.record_new_call(session, agency, event, now=now)
         if answer is None:
-            if isinstance(agency, AgencyRecord):  # the full path changes objects in a session
-                agency = session.get(Agency, agency.id)
             result = record_call_event(session, agency, event, now=now)
             answer = describe(session, result.call)
             changed = result.changed

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from followup.callbacks.alerts import sign
 from followup.models import Agency, ApiToken
-from followup.models.agencies import AgencyRecord
 
 _PREFIX = "fu_"
 SIGNING_PREFIX = "fus_"  # a signing key id: refused as a bearer token
@@ -95,38 +94,8 @@ def authenticate(
     if row is None or row.revoked_at is not None or row.prefix.startswith(SIGNING_PREFIX):
         # A signing key id is not secret (it travels in a header): never accept it as a bearer.
         return None
-    _touch(session, row.id, row.last_used_at, now)
+    _touch(session, row, now)
     return row.Agency
-
-
-def authenticate_record(
-    session: Session,
-    presented: str,
-    *,
-    now: datetime,
-    env_token: str | None = None,
-    default_agency_slug: str | None = None,
-) -> AgencyRecord | None:
-    """``authenticate``, answered with the agency as an ``AgencyRecord`` read by one Core
-    statement (the intake API's hot path: no ORM object is built). Same tokens accepted."""
-    if not presented:
-        return None
-    if (
-        env_token
-        and default_agency_slug
-        and hmac.compare_digest(_digest(presented), _digest(env_token))
-    ):
-        found = session.execute(_AGENCY_BY_SLUG, {"slug": default_agency_slug}).mappings().first()
-        return AgencyRecord(dict(found)) if found is not None else None
-    found = session.execute(_FIND_RECORD, {"digest": _digest(presented)}).mappings().first()
-    if (
-        found is None
-        or found["token_revoked_at"] is not None
-        or found["token_prefix"].startswith(SIGNING_PREFIX)
-    ):
-        return None
-    _touch(session, found["token_id"], found["token_last_used_at"], now)
-    return AgencyRecord({name: found[name] for name in _AGENCY_COLUMNS})
 
 
 # The agency and the token's standing, in one statement that every intake request runs (built
@@ -139,32 +108,15 @@ _FIND = (
 )
 
 
-_AGENCIES = Agency.__table__
-_AGENCY_COLUMNS = tuple(column.name for column in _AGENCIES.columns)
-# The same read as plain columns (``authenticate_record``): the agency's row and the token's.
-_FIND_RECORD = (
-    select(
-        _AGENCIES,
-        ApiToken.id.label("token_id"),
-        ApiToken.prefix.label("token_prefix"),
-        ApiToken.revoked_at.label("token_revoked_at"),
-        ApiToken.last_used_at.label("token_last_used_at"),
-    )
-    .join(ApiToken.__table__, ApiToken.agency_id == _AGENCIES.c.id)
-    .where(ApiToken.token_hash == bindparam("digest"))
-)
-_AGENCY_BY_SLUG = select(_AGENCIES).where(_AGENCIES.c.slug == bindparam("slug"))
-
-
 def _find(session: Session, presented: str) -> Row | None:
     return session.execute(_FIND, {"digest": _digest(presented)}).first()
 
 
-def _touch(session: Session, token_id: int, last_used_at: datetime | None, now: datetime) -> None:
+def _touch(session: Session, row: Row, now: datetime) -> None:
     """Record when the token was last used, to the minute (written with the request's commit)."""
-    if last_used_at is None or now - last_used_at >= _TOUCH_EVERY:
+    if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
         session.execute(
-            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now),
+            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now),
             execution_options={"synchronize_session": False},
         )
 
@@ -241,7 +193,7 @@ def authenticate_signed(
             "the signature does not match the body: sign the exact bytes sent, as "
             "HMAC-SHA256 of '<t>.<body>' with the key's signing secret, in hex"
         )
-    _touch(session, row.id, row.last_used_at, now)
+    _touch(session, row, now)
     return row.Agency
 
 

@@ -12,28 +12,7 @@ from followup.core.db import Base, UTCDateTime
 from followup.core.quiet_hours import QuietHours
 
 
-class AgencyRules:
-    """What an agency's columns mean for its rules (its time zone, quiet hours and delays), for
-    the ORM object and for its row read by a Core statement alike."""
-
-    @property
-    def delay_threshold(self) -> timedelta:
-        return timedelta(minutes=self.delay_minutes)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def quiet(self) -> QuietHours | None:
-        return QuietHours.parse(self.quiet_hours)
-
-    @property
-    def send_delay(self) -> timedelta:
-        return timedelta(seconds=self.send_delay_seconds)
-
-
-class Agency(AgencyRules, Base):
+class Agency(Base):
     """A police or public-safety agency and its sending rules."""
 
     __tablename__ = "agencies"
@@ -98,29 +77,21 @@ class Agency(AgencyRules, Base):
     # older schema lacks (as the database defaults above).
     resources_url: Mapped[str | None] = mapped_column(String(500), server_default=FetchedValue())
 
+    @property
+    def delay_threshold(self) -> timedelta:
+        return timedelta(minutes=self.delay_minutes)
 
-class AgencyRecord(AgencyRules):
-    """An agency as one Core statement read it: every column of ``agencies`` as a read-only
-    attribute, and the same rules as ``Agency``. The intake API's hot path reads the agency on
-    every request; building an ORM object of its fifty-odd columns cost more than the statement.
-    Code that changes an agency, or needs it in a session, loads the ORM object by ``id``."""
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
-    __slots__ = ("_values",)
+    @property
+    def quiet(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours)
 
-    def __init__(self, values: dict):
-        object.__setattr__(self, "_values", values)
-
-    def __getattr__(self, name: str):
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value) -> None:
-        raise AttributeError(f"an agency read for the hot path is read only ({name})")
-
-    def __repr__(self) -> str:
-        return f"<AgencyRecord {self._values.get('slug')!r}>"
+    @property
+    def send_delay(self) -> timedelta:
+        return timedelta(seconds=self.send_delay_seconds)
 
 
 class ApiToken(Base):

@@ -112,21 +112,3 @@ def test_a_twin_request_that_records_the_call_first_leaves_one_call_and_one_chec
     with db.Session() as session:
         assert session.scalar(select(func.count()).select_from(FollowUp)) == 1
         assert session.scalar(select(CallType.count)) == 1
-
-
-def test_the_hot_path_reads_the_agency_as_a_record_that_matches_the_orm_object(db, agency, clock):
-    """The token check on the hot path builds no ORM object; what it answers reads the same."""
-    with db.begin() as session:
-        _row, plain = tokens.create_token(session, agency, "cad", now=clock.now())
-    with db.Session() as session:
-        record = tokens.authenticate_record(session, plain, now=clock.now())
-        orm = session.get(Agency, agency.id)
-        assert not isinstance(record, Agency)
-        for column in Agency.__table__.columns:
-            assert getattr(record, column.name) == getattr(orm, column.name), column.name
-        assert (record.zone, record.quiet, record.send_delay, record.delay_threshold) == (
-            orm.zone, orm.quiet, orm.send_delay, orm.delay_threshold
-        )
-        with pytest.raises(AttributeError):
-            record.quiet_hours = "off"  # read only: a change goes through the ORM object
-        assert tokens.authenticate_record(session, plain + "x", now=clock.now()) is None
