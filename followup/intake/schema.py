@@ -88,7 +88,8 @@ class CallEvent(BaseModel):
     arrived_at: AwareDatetime | None = Field(
         default=None, description="When a unit arrived; required when status is arrived."
     )
-    priority: Short | None = Field(
+    # As long as the calls table keeps it (16): a longer one was a 500 on PostgreSQL.
+    priority: Annotated[str, Field(max_length=16, pattern=NO_NUL)] | None = Field(
         default=None,
         description="The CAD's priority as it writes it ('1', 'P2'); picks a delay threshold.",
     )

@@ -341,6 +341,7 @@ def test_a_call_updated_with_a_new_number_names_the_field_but_never_the_number(a
         ("self_initiated", "no"),  # lax parsing read this as False
         ("do_not_contact", 1),
         ("language", "AA\x1f"),
+        ("priority", "PRIORITY 1 - EMERGENT"),  # longer than the calls table keeps: was a 500
     ],
 )
 def test_values_the_schema_does_not_allow_are_a_400_naming_the_field(api, db, field, value):
