@@ -8,6 +8,9 @@ skips with a reason, except under CI, where it fails.
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import shutil
 import uuid
@@ -19,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from followup import create_app
 from followup.agencies.registry import ensure_default_agency
-from followup.core import migrate
+from followup.core import logs, migrate
 from followup.core.clock import FrozenClock
 from followup.core.config import Settings
 from followup.core.db import Base, Database
@@ -143,3 +146,23 @@ def sender(services):
     built = services.sender(worker_id="test-sender")
     yield built
     built.close()
+
+
+@pytest.fixture
+def json_lines():
+    """Capture what the JSON handler writes, as parsed lines."""
+    stream = io.StringIO()
+    handler = logs.build_handler("json", stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    levels = {name: logging.getLogger(name).level for name in ("followup", "tests")}
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield lines
+    root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -4,30 +4,13 @@ the request did, and no session is opened for what other systems call."""
 from __future__ import annotations
 
 import contextvars
-import io
 import json
 import logging
-
-import pytest
 
 from followup.core import logs
 from tests.support.twilio_requests import TwilioWebhooks
 
 CALLER = "+12025550142"
-
-
-@pytest.fixture
-def json_lines():
-    """What the JSON handler writes, as parsed lines."""
-    stream = io.StringIO()
-    handler = logs.build_handler("json", stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    saved = logging.getLogger("followup").level
-    logging.getLogger("followup").setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
-    logging.getLogger("followup").setLevel(saved)
 
 
 def test_a_reply_is_one_access_line_that_says_what_was_stored_and_names_no_number(

@@ -275,26 +275,6 @@ def test_metrics_are_open_when_no_token_is_set(client):
 # --- logs -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def json_lines():
-    """Capture what the JSON handler writes, as parsed lines."""
-    stream = io.StringIO()
-    handler = logs.build_handler("json", stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    levels = {name: logging.getLogger(name).level for name in ("followup", "tests")}
-    for name in levels:
-        logging.getLogger(name).setLevel(logging.INFO)
-
-    def lines() -> list[dict]:
-        return [json.loads(line) for line in stream.getvalue().splitlines()]
-
-    yield lines
-    root.removeHandler(handler)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-
-
 def test_a_log_line_is_one_json_object_with_the_request_id_and_no_phone_number(app, json_lines):
     logger = logging.getLogger("tests.ops")
 
