@@ -143,7 +143,7 @@ _ES = (
     rf"no (?:me |nos )?molesten (?:mas )?(?:con )?(?:\w+ )?{_NOUNS_ES}",
     r"no (?:me |nos )?vuelvan a (?:escribir|mandar|enviar|contactar)",
     r"favor de no (?:enviar|mandar|escribir)",
-    r"dejen de (?:mandar|enviar|escribir|molestar|textear)\w*",
+    r"(?:deja|deje|dejen|dejes) de (?:mandar|enviar|escribir|molestar|textear)\w*",
     r"paren de (?:escribir|mandar|enviar|textear)\w*",
     r"(?:no|ya no) (?:quiero|kiero|queremos) recibir (?:esto|eso|nada|mas)",
     r"(?:saquen|quiten|borren|eliminen|borra|borrar|eliminar|elimina|quita|saca)(?:me|nos|la|lo)? "
@@ -160,7 +160,6 @@ _ES = (
     r"no (?:me |nos )?vuelvan a (?:mandar|enviar|escribir)\w*",
     r"ya no (?:me |nos )?(?:manden|envien|mande) (?:esto|eso|nada|mas)",
     r"ya (?:les |te )?dije (?:que )?(?:alto|stop|basta|paren|ya no)",
-    r"(?:deja|deje|dejen|dejes) de (?:mandar|enviar|escribir|textear|molestar)(?:me|nos)?",
     r"(?:saquenme|sacame|quitenme|quitame|borrenme|borrame) de (?:esto|aqui|ahi)",
     rf"(?:no|ya no) quiero que (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
     r"(?:los|las|les) voy a bloquear|voy a bloquear (?:este numero|su numero|el numero)",
