@@ -70,7 +70,9 @@ class Message(Base):
 
     __tablename__ = "messages"
     __table_args__ = (
-        Index("ix_messages_agency_phone", "agency_id", "phone"),
+        # The reply's read: a number's latest check-in text (migration 0020 says why).
+        Index("ix_messages_agency_phone_direction_created", "agency_id", "phone", "direction",
+              "created_at"),
         # Reports: a check-in's outcome and a reply's category, read from the index alone.
         Index("ix_messages_followup_outcome", "followup_id", "status", "sid", "error_code"),
         Index("ix_messages_conversation_category", "conversation_id", "direction", "category"),

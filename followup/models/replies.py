@@ -51,7 +51,8 @@ class Conversation(Base):
 
     __tablename__ = "conversations"
     __table_args__ = (
-        Index("ix_conversations_agency_phone", "agency_id", "phone"),
+        # A number's threads; its unsolicited one (followup_id NULL) for the reply's read.
+        Index("ix_conversations_agency_phone_followup", "agency_id", "phone", "followup_id"),
         Index("ix_conversations_followup_rating", "followup_id", "rating"),  # reports
     )
 

@@ -1,0 +1,99 @@
+"""The reply's one read seeks the texting number's rows however many texts are stored (issue 23).
+
+For a text from a number, the inbound webhook reads the agency's latest check-in text to that
+number and its unsolicited conversation in one statement (``followup.replies.store``). Before
+migration 0020, SQLite (which keeps no statistics unless told to) walked the agency's outbound
+texts newest first until one was to that number, every one of them for a number never texted,
+and every unsolicited conversation: the read was half of a reply's server time at 3,000 texts
+and grew with the table. The plan of the statement the webhook really issues is read with
+EXPLAIN after many texts to other numbers; nothing here is timed.
+"""
+
+from sqlalchemy import event, text
+
+from followup.replies import inbound
+
+OTHERS = 20_000
+
+
+def _fill(db, agency_id: int, now) -> None:
+    """``OTHERS`` check-in texts to other numbers, and as many unsolicited conversations."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        numbers, source = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
+            "n",
+        )
+        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    else:
+        numbers, source = "", "generate_series(1, :count) AS n(i)"
+    phone = "'+1303555' || substr('0000' || (i % 9000), -4)"  # not a number that texts below
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"{numbers} INSERT INTO messages (agency_id, direction, phone, body, status,"
+                " gateway, media_urls, created_at, updated_at)"
+                f" SELECT :agency, 'outbound', {phone}, 'check-in', 'sent', 'outbox', '[]',"
+                f" :now, :now FROM {source}"
+            ),
+            {"agency": agency_id, "count": OTHERS, "now": now},
+        )
+        conn.execute(
+            text(
+                f"{numbers} INSERT INTO conversations (agency_id, phone, language, step,"
+                f" auto_texts, opened_at) SELECT :agency, {phone}, 'en', 'closed', 0, :now"
+                f" FROM {source}"
+            ),
+            {"agency": agency_id, "count": OTHERS, "now": now},
+        )
+        if not sqlite:
+            conn.execute(text("ANALYZE"))  # PostgreSQL's autovacuum would, soon enough
+
+
+def _the_read(db, run) -> tuple[str, object]:
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "latest_followup_id" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert seen, "the reply did not issue its read"
+    return seen[0]
+
+
+def _plan(db, statement: str, parameters) -> str:
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(row[-1] for row in rows)
+        rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(row[0] for row in rows)
+
+
+def test_a_reply_reads_only_its_own_numbers_texts_and_threads(services, agency, clock):
+    db = services.db
+    _fill(db, agency.id, clock.now())
+
+    def reply():
+        with db.begin() as session:
+            inbound.receive(
+                session,
+                inbound.InboundSms(sid="SM" + "7" * 32, sender="+12025550123", to="",
+                                   body="who is this?"),
+                now=clock.now(),
+                default_agency_slug=services.settings.agency_slug,
+            )
+
+    plan = _plan(db, *_the_read(db, reply))
+
+    assert "Seq Scan on messages" not in plan and "Seq Scan on conversations" not in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        # By the number, not walking the agency's texts or its unsolicited threads.
+        assert "ix_messages_agency_direction_created" not in plan, plan
+        assert "SEARCH messages USING INDEX ix_messages_agency_phone_direction_created" in plan
+        assert "ix_conversations_agency_phone_followup" in plan, plan
