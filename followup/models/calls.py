@@ -258,7 +258,8 @@ class FollowUp(Base):
         # Its look-up of lost answers (status = unknown, oldest id first) reads one status in
         # id order; without it SQLite scanned the whole table (migration 0016).
         Index("ix_followups_status_id", "status", "id"),
-        Index("ix_followups_agency_phone", "agency_id", "phone"),
+        # A number's check-ins within the frequency cap, for intake's one read (migration 0020).
+        Index("ix_followups_agency_phone_purpose", "agency_id", "phone", "purpose"),
         # Reports: the texts other than check-ins, by purpose, never a year of check-ins (0018).
         Index("ix_followups_agency_purpose", "agency_id", "purpose", "call_id", "status"),
         # Reports read a call's follow-up from this index alone (no table row).

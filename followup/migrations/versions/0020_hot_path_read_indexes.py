@@ -1,4 +1,5 @@
-"""Indexes for the reply's one read: a number's latest check-in text, its unsolicited thread
+"""Indexes for the hot paths' one read each: a number's latest check-in text and its unsolicited
+thread (a reply), a number's check-ins within the frequency cap (a closed call)
 
 Revision ID: 0020
 Revises: 0019
@@ -13,6 +14,11 @@ was to that number (every one, for a number never texted), and the unique index 
 reply's server time with 3,000 texts stored and grew with the table. These indexes replace the
 two ``(agency_id, phone)`` ones (each starts with those columns, so every query that used them
 still can) and make both lookups a seek of one number's rows.
+
+Intake's read of a new closed call asks whether the number had a check-in within the agency's
+frequency cap. Since migration 0018's ``(agency_id, purpose, call_id, status)``, SQLite chose it
+over ``(agency_id, phone)`` and walked every check-in of the agency. ``(agency_id, phone,
+purpose)`` replaces ``(agency_id, phone)`` on ``followups`` for the same reason.
 """
 
 from collections.abc import Sequence
@@ -39,9 +45,15 @@ def upgrade() -> None:
         ["agency_id", "phone", "followup_id"],
     )
     op.drop_index("ix_conversations_agency_phone", table_name="conversations")
+    op.create_index(
+        "ix_followups_agency_phone_purpose", "followups", ["agency_id", "phone", "purpose"]
+    )
+    op.drop_index("ix_followups_agency_phone", table_name="followups")
 
 
 def downgrade() -> None:
+    op.create_index("ix_followups_agency_phone", "followups", ["agency_id", "phone"])
+    op.drop_index("ix_followups_agency_phone_purpose", table_name="followups")
     op.create_index("ix_conversations_agency_phone", "conversations", ["agency_id", "phone"])
     op.drop_index("ix_conversations_agency_phone_followup", table_name="conversations")
     op.create_index("ix_messages_agency_phone", "messages", ["agency_id", "phone"])
