@@ -274,9 +274,14 @@ def main() -> None:
           f"recall {recall}")
 
 
+_CRISIS = ("crisis recall, English", "crisis recall, Spanish", "crisis recall, other languages")
+
+
 def _crisis(column: list[Rate]) -> str:
     """Crisis recall of one engine's column, English / Spanish / other languages."""
-    return " / ".join(f"{c.hits}/{c.total}" for c in column[:3])
+    labels = [label for label, _, _ in MEASURES]
+    return " / ".join(f"{column[labels.index(name)].hits}/{column[labels.index(name)].total}"
+                      for name in _CRISIS)
 
 
 if __name__ == "__main__":
