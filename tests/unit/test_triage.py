@@ -142,6 +142,13 @@ def test_carrier_keywords_as_the_whole_message_opt_out(text):
         "don't text this number again",
         "no me manden más mensajes",
         "dejen de escribirme por favor",
+        # Wordings added from the training sets' misses (2026-12-04), in words of our own
+        "I withdraw my consent to receive these texts",
+        "i'd rather not get these again",
+        "how can i make the texts stop coming",
+        "quit sending me these surveys",
+        "no vuelvan a textearme",
+        "que hago para que no me lleguen mas mensajes",
     ],
 )
 def test_unambiguous_sentences_opt_out(text):
@@ -159,6 +166,8 @@ def test_unambiguous_sentences_opt_out(text):
         "stop by my house anytime",
         "quit wasting my time",
         "he keeps texting me threats",
+        "Can I withdraw my consent to the search of my car?",
+        "I don't want them near my kids",
     ],
 )
 def test_look_alikes_never_opt_out(text):
@@ -338,6 +347,13 @@ def test_the_twelve_other_languages_are_read_and_ask_for_an_interpreter(text, la
         "merci de ne plus me contacter",
         "ma rabo fariimahan",
         "መልእክቶቻችሁን መላክ አቁሙ",
+        "请从你们的名单中删除我的号码",
+        "Stop 해 주세요",
+        "hvatit mne prisylat eto",
+        "Retire o meu número, por favor",
+        "vydalit mij nomer bud laska",
+        "ቁጥሬን እባካችሁ አስወግዱ",
+        "tu choi",
     ],
 )
 def test_an_unmistakable_opt_out_in_another_language_stops_the_texts(text):
@@ -354,6 +370,8 @@ def test_an_unmistakable_opt_out_in_another_language_stops_the_texts(text):
         "no quiero que me lleguen las cartas de cobranza a mi casa",
         "Прошу не писать ему больше, он опасен",  # a request about someone else
         "прошу не писати йому, він небезпечний",
+        "唔想再見到佢",  # Cantonese: I don't want to see him again
+        "他一直给我发短信骚扰我",  # he keeps texting to harass me
     ],
 )
 def test_sentences_near_an_opt_out_do_not_stop_the_texts(text):

@@ -58,19 +58,27 @@ _NOUNS_ES = (
 _ADDRESSED = r"(?:me|us|this (?:number|phone|cell)|my (?:number|phone|cell))"
 _EN = (
     rf"(?:stop|quit|cease|discontinue|end|cancel|halt|block) (?:all |the |these |this |your |"
-    rf"those |any |ur |with the |sending |sending me )?(?:further )?(?:survey |text )?{_NOUNS}",
+    rf"those |any |ur |with the |sending |sending me ){{0,2}}(?:further )?(?:survey |text )?"
+    rf"{_NOUNS}",
     rf"(?:stop|quit|cease)(?: and desist)? (?:sending|contacting|bothering|messaging|texting|"
     rf"msging) (?:{_ADDRESSED}|any|them|these|those|this)",
     r"stop (?:this|my) (?:number|phone) from",
     r"(?:way to|how (?:do|can) i) stop (?:these|the texts|this|them|getting)",
     r"(?<!got )(?<!get )(?<!received )no (?:more|further) (?:texts?|messages?|msgs?|surveys?|"
-    r"follow ?ups?|contact|check ?ins?|notifications)",
+    r"follow ?ups?|contact|check ?ins?|notifications|textos|mensajes)",
     r"(?:do not|never) (?:ever )?(?:text|message|msg|sms) (?:me|us|this (?:number|phone|cell))",
     r"(?:do not|never) want to (?:be (?:contacted|texted|messaged)|hear from (?:you|this|the))",
     r"(?:prefer|rather|would like) not (?:to )?(?:get|receive|be (?:texted|contacted)|"
     r"have)(?: [\w-]+){0,4} (?:texts?|messages?|surveys?|ups?|contact)",
     r"(?:do not|never) want to (?:receive|get) (?:these|them|this|those)(?: \w+)? (?:anymore|"
     r"any more|again)",
+    r"(?:prefer|rather|would like) not (?:to )?(?:get|receive) (?:these|them|those)(?: \w+)? "
+    r"(?:anymore|any more|again)",
+    r"^(?:i )?do not want (?:these|them|those)(?: anymore| any more| again)?$",
+    r"(?:how do i|how can i|how to) (?:make|get) (?:these|them|the texts|the messages) (?:to )?"
+    r"stop (?:coming|being sent)",
+    r"(?:revoke|revoking|withdraw|withdrawing) (?:my )?consent (?:to |for )?(?:receive|"
+    r"receiving|get|getting|these|this|texts?|sms|messages|being (?:texted|contacted))",
     rf"(?:i want|get me|count me) out of (?:these|the|your|this|ur) (?:\w+ )?{_NOUNS}",
     rf"(?:do not|never|please do not|can you (?:guys |all )?not|you can stop) (?:ever )?"
     rf"(?:text|message|contact|send|msg|bother)(?:ing)? (?:{_ADDRESSED} )?(?:these |them |this "
@@ -85,7 +93,7 @@ _EN = (
     r"(?:i want|i would like|put me|get me|i am) (?:to be )?off (?:this|the|your|ur) list",
     r"unsu[bs]+c?ri\w*|unsub|unenrol\w*|opt(?:ing|ed)? (?:me |us )?out",
     rf"(?:i do not|do not|i am not|not) (?:want|need|wish|interested)(?: in| to)? (?:receiving |"
-    rf"getting |receive |get |any |these |the |your |this |ur |those |more |further |"
+    rf"getting |receive |get |any |these |the |your |this |ur |those |more |further |of |"
     rf"anymore )*{_NOUNS}",
     rf"(?:do not|dont) (?:wish|want) to (?:receive|get) (?:\w+ ){{0,2}}{_NOUNS}",
     r"(?:do not|never) consent to (?:receiving|receive|these|any|text|being)",
@@ -141,7 +149,7 @@ _ES = (
     rf"no (?:me |nos )?(?:manden|envien|escriban|contacten|molesten)(?: \w+)? (?:{_NOUNS_ES}|"
     rf"por (?:este medio|aqui|mensaje|texto))",
     rf"no (?:me |nos )?molesten (?:mas )?(?:con )?(?:\w+ )?{_NOUNS_ES}",
-    r"no (?:me |nos )?vuelvan a (?:escribir|mandar|enviar|contactar)",
+    r"no (?:me |nos )?vuelvan a (?:escribir|mandar|enviar|contactar|textear|mensajear)(?:me|nos)?",
     r"favor de no (?:enviar|mandar|escribir)",
     r"(?:deja|deje|dejen|dejes) de (?:mandar|enviar|escribir|molestar|textear)\w*",
     r"paren de (?:escribir|mandar|enviar|textear)\w*",
@@ -162,6 +170,7 @@ _ES = (
     r"ya (?:les |te )?dije (?:que )?(?:alto|stop|basta|paren|ya no)",
     r"(?:saquenme|sacame|quitenme|quitame|borrenme|borrame) de (?:esto|aqui|ahi)",
     rf"(?:no|ya no) quiero que (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
+    rf"para que (?:ya )?no (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
     r"(?:los|las|les) voy a bloquear|voy a bloquear (?:este numero|su numero|el numero)",
 )
 SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")

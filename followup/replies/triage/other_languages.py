@@ -26,7 +26,10 @@ from followup.replies.triage.text import strip_accents
 # Whole-message stop words, by language.
 STOP_WORDS = {
     "zh": {"退订", "td", "取消订阅", "取消訂閱", "停止", "停止发送", "停止發送", "退訂"},
-    "vi": {"ngừng", "ngung", "dừng", "dung", "hủy", "huỷ", "huy", "hủy đăng ký", "huy dang ky"},
+    "vi": {
+        "ngừng", "ngung", "dừng", "dung", "hủy", "huỷ", "huy", "hủy đăng ký", "huy dang ky",
+        "từ chối", "tu choi",
+    },
     "tl": {"tigil", "itigil", "hinto", "tigilan"},
     "ko": {"중지", "그만", "수신거부", "수신 거부", "구독 취소", "구독취소", "해지", "중단"},
     "ru": {"стоп", "отписаться", "отписка", "отмена", "otpisatsya", "stop"},
@@ -154,7 +157,8 @@ _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SENTENCES = {
     "zh": r"(?:不要|别|勿|唔好|不用|不必|毋须|无须)(?:再)?(?:给我|給我|俾我|畀我)?(?:发|發|傳|传|send|寄)"
     r"|(?:删|刪|移除|去掉)(?:掉|除)?.{0,8}(?:号码|號碼)|(?:号码|號碼).{0,8}(?:删|刪|移除)"
-    r"|不想再?(?:收到|接收)|取消订阅|取消訂閱|退订|退訂|停止(?:发送|發送|发信息|發訊息|短信|简讯)"
+    r"|(?:不|唔)想再?(?:收到|接收)|(?:从|從).{0,10}(?:名单|名單).{0,4}(?:删|刪|移除|去掉)"
+    r"|(?:名单|名單)(?:里|裡|度|中)?(?:删|刪)|取消订阅|取消訂閱|退订|退訂|停止(?:发送|發送|发信息|發訊息|短信|简讯)"
     r"|tingzhi fasong|bie (?:zai )?fa|bu yao (?:zai )?fa|unsub",
     "vi": r"(?:xoa|bo|go|rut) (?:\w+ ){0,4}khoi danh sach|(?:xoa|bo|go) (?:so|ten) (?:dt|dien thoai)(?: cua)? toi|(?:khong|ko|k|hong) can (?:nhan tin|gui tin|gui)(?: \w+){0,2} nua|(?:khong|ko|dung) (?:nhan|gui) tin (?:cho (?:toi|em) )?nua|dung lam phien (?:\w+ ){0,4}tin nhan|(?<!khong )(?<!chua )(?<!van )(?:dung|thoi|khoi|khong can|ngung|ngung gui|dung gui) (?:\w+ ){0,2}(?:nhan|gui)(?: tin)?"
     r"|(?:khong|ko|k) muon (?:\w+ )?nhan|(?:bo|xoa|go) (?:so|ten)(?: cua)? toi"
@@ -162,34 +166,38 @@ _SENTENCES = {
     "tl": r"(?:wag|huwag) (?:\w+ ){0,5}(?:i-?text|itext|mag-?text|i-?message)|tama na(?: po)? (?:ang |ng |sa )?(?:mga )?(?:text|message|mensahe)|tigil(?:an|in)? (?:\w+ ){0,3}pagte-?text|ayoko na (?:po )?ng (?:mga )?survey|(?:pa-?|paki-?|i-?)remove (?:\w+ ){0,3}sa (?:list|listahan)|stop na (?:po )?sa (?:mga )?text|(?:wag|huwag|wag na|huwag na) (?:\w+ ){0,3}(?:i-?text|mag-?text|mag-?message|i-?message"
     r"|text|mag-?send|padalhan)|(?:i|paki|pa)?tigil(?:an|in)? (?:\w+ ){0,4}(?:pag-? ?)?(?:text|"
     r"message|mensahe)|(?:pakitanggal|tanggalin|paki-?remove|i-?remove|alisin|pakialis)"
-    r"(?: na)?(?: po)? (?:ako|number|numero|sa listahan)|ayoko na (?:po )?(?:makatanggap|ng "
+    r"(?: na)?(?: po)? (?:yung |ang |ung )?(?:ako|number|numero|sa listahan)|ayoko na (?:po )?(?:makatanggap|ng "
     r"text|ng mga text|ng message|ng mensahe)|ayaw (?:ko|namin) na (?:po )?ng (?:text|"
     r"message)|tama na (?:po )?(?:ang|sa|sa pag|ng) (?:\w+ )?(?:text|message|mensahe)",
-    "ko": r"(?:번호|명단)(?:를|을|에서)? ?(?:명단에서 )?(?:삭제|지워)|보내는 ?거.{0,6}그만|(?:이 번호로 )?연락 (?:안 주|하지 않|주지 않)|(?:문자|설문|메시지|알림)\S* (?:\S+ ){0,2}안 ?받고 싶|문자 ?(?:는 |를 )?(?:그만|보내지 ?마|끊어|사절|안 ?받|원하지 않|필요 ?없)|(?:받고|수신하고) 싶지 않|"
+    "ko": r"^(?:stop|스탑|스톱) ?해 ?주세요[.! ]*$|연락 ?(?:안 ?하셨으면|하지 않으셨으면)|"
+    r"(?:번호|명단)(?:를|을|에서)? ?(?:명단에서 )?(?:삭제|지워)|보내는 ?거.{0,6}그만|(?:이 번호로 )?연락 (?:안 주|하지 않|주지 않)|(?:문자|설문|메시지|알림)\S* (?:\S+ ){0,2}안 ?받고 싶|문자 ?(?:는 |를 )?(?:그만|보내지 ?마|끊어|사절|안 ?받|원하지 않|필요 ?없)|(?:받고|수신하고) 싶지 않|"
     r"(?:번호|명단)(?:를|에서)? ?(?:명단에서 )?빼|수신 ?거부|연락(?:하지| 하지) ?마|그만 ?(?:좀 )?"
     r"보내|알림 ?(?:꺼|끄|해지)|구독 ?(?:취소|해지)|보내지 마세요|스탑",
     "ru": r"прошу (?:больше )?не (?:присылать|писать|отправлять|слать|беспокоить)(?! (?:ему|ей|еи|им|его|её|ее|их|ним|ней|неи))|прошу прекратить|(?:уберите|исключите) (?:мой номер|меня)|не надо (?:больше )?(?:\S+ )?(?:опрос|сообщен|смс|писать|присылать)|не (?:пиши|пишите|присылай|присылайте|отправляйте|шлите)|отпиши(?:те)? меня|(?:прекратите|"
     r"перестаньте|хватит) (?:мне )?(?:присылать|писать|отправлять|слать|рассылку)|не хочу "
     r"(?:больше )?получать|удалите (?:меня|мой номер)|отписаться|ne pishite|otpishite|"
-    r"uberite moy nomer|prekratite|ne prisylajte|хватит (?:смс|сообщений)",
+    r"uberite moy nomer|prekratite|ne prisyla[jiy]te|хватит (?:смс|сообщений)|"
+    r"hvatit (?:mne )?(?:pisat|prisylat|slat)|стоп (?:рассылк|сообщени|смс)",
     "uk": r"(?:хватить|годі) (?:мені |нам )?(?:писати|писать|надсилати|слати|смс)|відчепіться (?:з|із|від) (?:\S+ )?(?:смс|повідомлен|опитуван)|прошу (?:більше )?не (?:надсилати|писати|турбувати)(?! (?:йому|иому|їй|іи|їм|ім|його|иого|її|ним|ній|ніи))|не (?:пиш(?:іть|и)|надсилайте|надсилай|шліть)|(?:припиніть|перестаньте|досить) (?:мені )?"
     r"(?:надсилати|писати|слати|розсилку)|видаліть (?:мій номер|мене)|не хочу (?:більше )?"
     r"отримувати|більше не хочу отримувати|відпишіть|більше не турбуйте|досить повідомлень|"
-    r"vidpysat|vidpyshit|prypynit|ne pyshit|ne nadsylajte",
+    r"vidpysat|vidpyshit|prypynit|ne pyshit|ne nadsylajte|стоп (?:розсилк|повідомлен|смс)|"
+    r"vydal\w* (?:miy|mij|mii|mij) nomer",
     "ar": r"ma ba?d+[ie] (?:hal )?(?:rasa[2y]el|msgs|messages)|(?:ما في|مافي|لا) داعي (?:\S+ )?(?:ترسلوا|ترسلو|تبعتوا|الرسائل|رسائل)|wa[9q2]f[ou]? (?:had |hadi )?(?:l|el )?(?:messagat|rasayel|msgs)|(?:توقفوا|وقفوا|بطلوا|بطّلوا|اوقفوا|أوقفوا|ووقفوا|أوقف|اوقف|وقف)(?: عن)?(?: \S+)? ?(?:إرسال|"
     r"ارسال|تبعتو|الرسائل|رسايل|الرسايل|هالرسايل|الرسالة|الميساجات)|(?:لا|ما|متبعتوش) "
     r"(?:ترسلوا|ترسلون|تبعتوا|تبعتولي|تبعثوا|تراسلوني|ترسل)|(?:شيلوا|احذفوا|امسحوا|حيدوني|"
     r"شيلوني|احذفوني)|لا (?:أرغب|ارغب|أريد|اريد) (?:في )?(?:استلام|تلقي|رسائل)|ما (?:بدي|بغيت|"
     r"بغيتش|ابي|أبي|ابغى) (?:\S+ )?(?:هالرسائل|الرسائل|رسائل|رسايل|الرسايل|الميساجات|هاد)|"
     r"(?:كفاية|بس|يكفي) (?:\S+ )?(?:رسايل|رسائل|الرسائل)|عدم (?:مراسلتي|إرسال|ارسال)|"
-    r"wa2f[ou]? el rasayel|la tb3ato|bala rasayel|wa2ef|ma ba?ddi rasayel",
+    r"wa2f[ou]? el rasayel|la tb3ato|bala rasayel|wa2ef|ma ba?ddi rasayel|"
+    r"bad+ish (?:hal )?(?:rasa[2y]el|msgs|messages)",
     "ht": r"(?:m|mwen) pa bezwen (?:\w+ ){0,2}(?:mesaj|teks|sondaj)|pa bezwen voye (?:m |mwen )?(?:mesaj|teks)|stop (?:mesaj|teks)|sispann (?:kontakte|voye|ekri|tekste)|sispann (?:voye|ekri|tekste|tèks|teks)|pa (?:voye|ekri|tekste)(?: \w+){0,3} (?:ankò|anko)|"
     r"retire nimewo|(?:m|mwen) pa vle (?:\w+ ){0,2}(?:resevwa|tèks|teks|mesaj)|dezab[oò]n|"
     r"pa voye (?:m|mwen) (?:tèks|teks|mesaj)|ase (?:mesaj|tèks|teks|voye)|kanpe (?:voye|ekri)|"
     r"kite m anrepo",
     "pt": r"n(?:ão|ao) precisa(?:m)? (?:me )?(?:mandar|enviar) mais|n(?:ão|ao) quero receber (?:\w+ ){0,3}mensage|cancelar (?:essas|estas|as) (?:mensagens|sms)|(?:deixem|deixe|parem|pare) de (?:me )?(?:contactar|contatar|escrever)|sair da lista|tira (?:o )?meu n[uú]mero|chega de (?:mandar )?(?:sms|mensage|texto)|(?:(?:para|parar|parem|pare) de|deixem de|deixe de) (?:me )?(?:mandar|enviar)|n(?:ão|ao) "
     r"(?:me )?(?:enviem|mandem|mande|envie)(?: \w+)? mais|(?:me tira|me tire|tirem?) (?:d[ae]ss?a|"
-    r"da) lista|tir(?:e|em) (?:o )?meu n[uú]mero|n(?:ão|ao) quero (?:receber mais|mais (?:receber|mensage|sms|texto))|chega de "
+    r"da) lista|(?:re)?tir(?:e|em) (?:o )?meu n[uú]mero|n(?:ão|ao) quero (?:receber mais|mais (?:receber|mensage|sms|texto))|chega de "
     r"mensage|cancelar (?:a )?inscri|descadastr|deixem-me em paz|me deixem em paz",
     "fr": r"(?:ne )?(?:souhaite|veux|desire|désire) plus recevoir|(?:plus|pu|pus) besoin de (?:me |m.)(?:texter|écrire|ecrire|contacter|envoyer)|l[aâ]chez-?moi avec (?:vos|ces|les) (?:sondages|messages|sms|textos)|ne plus (?:me )?(?:contacter|écrire|ecrire|texter|envoyer)|arr[eê]t(?:ez|e) (?:de m|d.?[eé]crire|d.?envoyer|les (?:messages|sms|textos)|vos "
     r"(?:textos|sms|messages)|ces (?:messages|sms))|retir(?:er|ez)(?:-moi| moi| mon num[eé]ro)"
@@ -200,7 +208,7 @@ _SENTENCES = {
     r"farriin)|ha (?:ii|u) soo (?:dirin|qorin)|lambarkayga ka saar|ma rabo fariim|(?:iska|iga) "
     r"daaya fariim|iga jooji",
     "am": r"(?:መልእክ|መልዕክ)\S* (?:መላክ )?(?:አቁሙ|አትላኩ|አቁም)|ከዝርዝሩ (?:\S+ )?(?:አስወጡኝ|አውጡኝ|ሰርዙኝ)|እንዳታገኙኝ|(?:መልእክት|መልዕክት|መልእክቱን|መልዕክቱን)(?:ም)? (?:መላክ )?(?:አቁሙ|አትላኩ)|(?:መልእክት|መልዕክት) "
-    r"(?:አትላኩልኝ|አልፈልግም)|ከእንግዲህ .{0,20}(?:አትላኩ|አልፈልግም)|ቁጥሬን .{0,10}(?:አውጡ|ሰርዙ)|"
+    r"(?:አትላኩልኝ|አልፈልግም)|ከእንግዲህ .{0,20}(?:አትላኩ|አልፈልግም)|ቁጥሬን .{0,10}(?:አውጡ|ሰርዙ|አስወግዱ)|"
     r"መቀበል አልፈልግም|ይበቃል መልዕክ|አትጻፉልኝ|አታግኙ|ሰርዙኝ|atlakulign|atilakulign|"
     r"melak akum|akumu",
 }
