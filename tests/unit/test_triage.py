@@ -195,6 +195,7 @@ def test_danger_outranks_a_request_to_stop_the_texts():
 
 def test_help_in_a_sentence_is_not_the_help_keyword():
     assert triage("help me please he is here").category == Category.CRISIS
+    assert not triage("thanks for all the help. 1420 main st is quiet now").urgent
     assert triage("can you help me get a copy of the report?").category == Category.QUESTION
     assert triage("the officer was a big help").category == Category.POSITIVE
 
@@ -214,6 +215,9 @@ def test_help_in_a_sentence_is_not_the_help_keyword():
         "me quiero morir",
         "no encuentro a mi hijo",
         "HE HAS A KNIFE",
+        "help!! 318 willow ln",  # a cry for help and where: someone who cannot say more
+        "socorro, 77 calle luna apt 2",
+        "under the bed, someone downstairs",  # hiding
     ],
 )
 def test_danger_now_is_a_crisis_in_either_language(text):

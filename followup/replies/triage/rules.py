@@ -180,6 +180,19 @@ CRISIS = rules(
         r"fear for my life|scared (?:he|she|they) will)",
     ),
     (
+        # "help 2281 sage brush ct", "ayuda. 1420 e calle del sol": where to send someone.
+        "a cry for help with an address",
+        r"^(?:please |pls |plz |por favor )?(?:help|hlp|halp|ayuda|auxilio|socorro)(?: me| us)?"
+        r"[ .,!:-]*(?:at |en )?"
+        r"\d{2,6} (?:[nsew]\.? |north |south |east |west )?(?:\w+ ){0,3}(?:st|street|ave|avenue|"
+        r"rd|road|dr|drive|ct|court|ln|lane|blvd|way|pl|place|cir|circle|ter|terrace|hwy|pkwy|"
+        r"apt|calle|avenida|camino)\b",
+    ),
+    (
+        "hiding",
+        r"^(?:under (?:the |my |a )?bed|in (?:the |my |a )?closet)\b(?! (?:was|is|were|are))",
+    ),
+    (
         "violence happening now",
         r"(?:(?:is|are|keeps|started|start) (?:\w+ )?(?:hitting|beating|punching|choking|"
         r"strangling|stabbing|hurting|attacking|kicking|slapping|shooting)|"
