@@ -250,3 +250,29 @@ def time_left(due_by: datetime, now: datetime) -> tuple[str, bool]:
     parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{rest} min"] * (not days)
     text = " ".join(parts) or "0 min"
     return (f"overdue by {text}" if overdue else f"{text} left"), overdue
+
+
+def districts(session: Session, agency_id: int) -> list[str]:
+    """The districts of the agency's calls, in order, for the queue's filter.
+
+    Read as a loose index scan over ``(agency_id, district)``: each step seeks the next district
+    after the last one found (a recursive query, one seek per district), so the cost follows the
+    number of districts, not of calls. ``SELECT DISTINCT`` read every call of the agency: 53 ms of
+    a 103 ms queue page at 100,000 calls on SQLite, and ten times that at a million."""
+    calls = Call.__table__
+    mine = calls.c.agency_id == agency_id
+    found = select(
+        select(func.min(calls.c.district))
+        .where(mine, calls.c.district.is_not(None))
+        .scalar_subquery()
+        .label("district")
+    ).cte("districts", recursive=True)
+    found = found.union_all(
+        select(
+            select(func.min(calls.c.district))
+            .where(mine, calls.c.district > found.c.district)
+            .scalar_subquery()
+        ).where(found.c.district.is_not(None))
+    )
+    return list(session.scalars(select(found.c.district).where(found.c.district.is_not(None))))
+

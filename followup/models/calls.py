@@ -170,6 +170,8 @@ class Call(Base):
         Index("ix_calls_agency_closed", "agency_id", "closed_at"),  # reports read by period
         # Reports: the received calls, for the time to dispatch (migration 0018).
         Index("ix_calls_agency_received", "agency_id", "created_at_cad"),
+        # The queue's district filter, read one district at a time (migration 0021).
+        Index("ix_calls_agency_district", "agency_id", "district"),
     )
     __mapper_args__ = {"eager_defaults": False}  # see _LATER
 

@@ -55,12 +55,7 @@ def _queue_context() -> dict:
     session = db_session()
     now = services().clock.now()
     filters = _filters()
-    districts = session.scalars(
-        select(Call.district)
-        .where(Call.agency_id == g.user.agency_id, Call.district.is_not(None))
-        .distinct()
-        .order_by(Call.district)
-    ).all()
+    districts = queue.districts(session, g.user.agency_id)
     wanted = queue.parse_filter(request.args, g.user.id)
     rows, total, wanted = queue.page(session, g.user.agency_id, wanted)
     first = (wanted.page - 1) * wanted.limit + 1 if total else 0
