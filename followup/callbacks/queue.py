@@ -104,6 +104,12 @@ def _filtered(query, wanted: QueueFilter):
     return query
 
 
+def _needs_call(wanted: QueueFilter) -> bool:
+    """Whether ``wanted`` filters on the call or the reply (district, search): counting needs
+    the joins then only, since every callback has its conversation and its reply."""
+    return bool(wanted.district or wanted.search)
+
+
 def _with_call(query):
     return (
         query.join(Conversation, Callback.conversation_id == Conversation.id)
@@ -128,8 +134,8 @@ def _ordered(query, sort: str):
     )
 
 
-def _listed(agency_id: int, wanted: QueueFilter, query):
-    query = _with_call(query).where(Callback.agency_id == agency_id)
+def _listed(agency_id: int, wanted: QueueFilter, query, *, joined: bool = True):
+    query = (_with_call(query) if joined else query).where(Callback.agency_id == agency_id)
     if wanted.status == ACTIVE:
         query = query.where(Callback.status != CallbackStatus.RESOLVED)
     elif wanted.status in {s.value for s in CallbackStatus}:
@@ -154,7 +160,8 @@ def callbacks(session: Session, agency_id: int, wanted: QueueFilter) -> list[Cal
 
 def total(session: Session, agency_id: int, wanted: QueueFilter) -> int:
     """How many callbacks ``wanted`` matches, on every page."""
-    return session.scalar(_listed(agency_id, wanted, select(func.count()).select_from(Callback)))
+    counted = select(func.count()).select_from(Callback)
+    return session.scalar(_listed(agency_id, wanted, counted, joined=_needs_call(wanted)))
 
 
 def page(
@@ -185,12 +192,13 @@ def counts(
     """Callbacks by status, and how many unresolved ones are overdue, under the filters of
     ``wanted`` other than its status (the counts say what each status would show)."""
     wanted = wanted or QueueFilter()
-    by_status = _with_call(select(Callback.status, func.count())).where(
+    join = _with_call if _needs_call(wanted) else (lambda query: query)
+    by_status = join(select(Callback.status, func.count())).where(
         Callback.agency_id == agency_id
     )
     rows = session.execute(_filtered(by_status, wanted).group_by(Callback.status)).all()
     found = {status.value: 0 for status in CallbackStatus} | {str(s): n for s, n in rows}
-    overdue = _with_call(select(func.count()).select_from(Callback)).where(
+    overdue = join(select(func.count()).select_from(Callback)).where(
         Callback.agency_id == agency_id,
         Callback.status != CallbackStatus.RESOLVED,
         Callback.due_by < now,

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from sqlalchemy import select
 
 from followup.eligibility import contacts
 from followup.models import AuditEvent, Callback, CallbackEvent, User
-from tests.support.web import PASSWORD, flagged_reply, make_user, sign_in, token
+from tests.support.web import (
+    PASSWORD,
+    flagged_reply,
+    make_user,
+    sign_in,
+    simulate_reply,
+    token,
+)
 
 
 def commander(client, db, clock, name="lee", role="commander"):
@@ -250,3 +258,21 @@ def test_admins_create_and_disable_accounts_in_the_web(client, db, clock):
     assert "at least 12 characters" in client.get(too_short.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_the_counts_follow_the_district_and_the_search(client, db, clock, api, sender):
+    flagged_reply(client, api, sender, clock, "nobody ever came", "+12025550171")  # North
+    response = api.post_call(call_id="W-SOUTH", caller_phone="+12025550172", district="South")
+    clock.set(datetime.fromisoformat(response.json["followup"]["send_at"]))
+    sender.sweep()
+    simulate_reply(client.application, "+12025550172", "the car alarm is still going off")
+    commander(client, db, clock)
+
+    def open_count(path):
+        page = client.get(path).get_data(as_text=True)
+        return page.split('data-count="open">', 1)[1].split("<", 1)[0]
+
+    assert open_count("/callbacks") == "2"
+    assert open_count("/callbacks?district=South") == "1"
+    assert open_count("/callbacks?q=alarm") == "1"
+    assert open_count("/callbacks?district=East") == "0"
