@@ -11,12 +11,14 @@ path really issues is read with EXPLAIN after many rows for other numbers; nothi
 timed.
 """
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from followup.intake.new_calls import record_new_call
 from followup.intake.schema import CallEvent
 from followup.replies import inbound
 from tests.support.factories import call_event
+from tests.support.plans import numbered, statements
+from tests.support.plans import plan as plan_of
 
 OTHERS = 20_000
 
@@ -24,14 +26,7 @@ OTHERS = 20_000
 def _fill(db, agency_id: int, now) -> None:
     """``OTHERS`` check-in texts to other numbers, and as many unsolicited conversations."""
     sqlite = db.engine.dialect.name == "sqlite"
-    if sqlite:
-        numbers, source = (
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
-            "n",
-        )
-        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    else:
-        numbers, source = "", "generate_series(1, :count) AS n(i)"
+    numbers, source, now = numbered(db, now)
     phone = "'+1303555' || substr('0000' || (i % 9000), -4)"  # not a number that texts below
     with db.engine.begin() as conn:
         conn.execute(
@@ -56,28 +51,9 @@ def _fill(db, agency_id: int, now) -> None:
 
 
 def _the_read(db, run, marker: str = "latest_followup_id") -> tuple[str, object]:
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if marker in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert seen, "the reply did not issue its read"
+    seen = statements(db, run, lambda statement: marker in statement)
+    assert seen, "the path did not issue its read"
     return seen[0]
-
-
-def _plan(db, statement: str, parameters) -> str:
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            return "\n".join(row[-1] for row in rows)
-        rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-        return "\n".join(row[0] for row in rows)
 
 
 def test_a_reply_reads_only_its_own_numbers_texts_and_threads(services, agency, clock):
@@ -94,7 +70,7 @@ def test_a_reply_reads_only_its_own_numbers_texts_and_threads(services, agency, 
                 default_agency_slug=services.settings.agency_slug,
             )
 
-    plan = _plan(db, *_the_read(db, reply))
+    plan = plan_of(db, *_the_read(db, reply))
 
     assert "Seq Scan on messages" not in plan and "Seq Scan on conversations" not in plan, plan
     if db.engine.dialect.name == "sqlite":
@@ -107,14 +83,7 @@ def test_a_reply_reads_only_its_own_numbers_texts_and_threads(services, agency, 
 def _checkins_to_others(db, agency_id: int, now) -> None:
     """``OTHERS`` closed calls from other numbers, each with its check-in sent."""
     sqlite = db.engine.dialect.name == "sqlite"
-    if sqlite:
-        numbers, source = (
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
-            "n",
-        )
-        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    else:
-        numbers, source = "", "generate_series(1, :count) AS n(i)"
+    numbers, source, now = numbered(db, now)
     phone = "'+1303555' || substr('0000' || (i % 9000), -4)"
     with db.engine.begin() as conn:
         conn.execute(
@@ -149,7 +118,7 @@ def test_a_closed_call_reads_only_its_callers_check_ins(services, agency, clock)
         with db.begin() as session:
             assert record_new_call(session, session.merge(agency), event, now=clock.now())
 
-    plan = _plan(db, *_the_read(db, closed_call, marker="AS texted"))
+    plan = plan_of(db, *_the_read(db, closed_call, marker="AS texted"))
 
     assert "Seq Scan on followups" not in plan, plan
     if db.engine.dialect.name == "sqlite":

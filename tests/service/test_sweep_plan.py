@@ -9,9 +9,11 @@ migration 0016). The plans are read with EXPLAIN; nothing here is timed.
 
 from datetime import timedelta
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from followup.testing.load_seed import seed_due_followups
+from tests.support.plans import numbered, statements
+from tests.support.plans import plan as plan_of
 
 WAITING = 20_000
 
@@ -21,15 +23,9 @@ def _add_waiting(db, agency_id: int, now) -> None:
     engine = db.engine
     sqlite = engine.dialect.name == "sqlite"
     later, closed = now + timedelta(days=3650), now - timedelta(hours=1)
+    numbers, source, closed = numbered(db, closed)
     if sqlite:
-        numbers, source = (
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
-            "n",
-        )
-        stamp = "%Y-%m-%d %H:%M:%S.%f"
-        later, closed = later.strftime(stamp), closed.strftime(stamp)
-    else:
-        numbers, source = "", "generate_series(1, :count) AS n(i)"
+        later = later.strftime("%Y-%m-%d %H:%M:%S.%f")
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -56,27 +52,11 @@ def _add_waiting(db, agency_id: int, now) -> None:
 
 def _statements(db, run) -> list[tuple[str, object]]:
     """The SELECTs on followups that ``run()`` issues, with their parameters."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM followups" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return seen
-
-
-def _plan(db, statement: str, parameters) -> str:
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            return "\n".join(row[-1] for row in rows)
-        rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-        return "\n".join(row[0] for row in rows)
+    return statements(
+        db,
+        run,
+        lambda sql: sql.lstrip().upper().startswith("SELECT") and "FROM followups" in sql,
+    )
 
 
 def _the(statements, marker: str) -> tuple[str, object]:
@@ -93,9 +73,9 @@ def test_the_sweep_reads_through_its_indexes_with_many_waiting(services, sender,
         conn.execute(text("ANALYZE"))
     statements = _statements(db, sender.sweep)
 
-    claim = _plan(db, *_the(statements, "followups.send_at <="))
+    claim = plan_of(db, *_the(statements, "followups.send_at <="))
     assert "ix_followups_status_send_at" in claim, claim
-    lookup = _plan(db, *_the(statements, "followups.reason ="))
+    lookup = plan_of(db, *_the(statements, "followups.reason ="))
     for plan in (claim, lookup):
         assert "SCAN followups" not in plan and "Seq Scan" not in plan, plan
     if db.engine.dialect.name == "sqlite":
