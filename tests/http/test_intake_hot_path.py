@@ -13,6 +13,7 @@ from followup.intake.calls import record_call_event
 from followup.intake.schema import CallEvent
 from followup.models import Agency, CallType, Contact, FollowUp
 from tests.support.factories import ApiClient, call_event, followup_for
+from tests.support.plans import statements
 
 # Transaction control is not a statement of the work (SQLite's BEGIN IMMEDIATE is sent as SQL,
 # PostgreSQL's BEGIN by the driver); everything else the database is asked, is.
@@ -24,18 +25,8 @@ MOST_STATEMENTS = 5
 def statements_of(db, action) -> list[str]:
     """Run ``action``; return the statements it sent to the database, transaction control left
     out."""
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not _CONTROL.match(statement):
-            sent.append(" ".join(statement.split())[:90])
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return sent
+    sent = statements(db, action, lambda statement: not _CONTROL.match(statement))
+    return [" ".join(statement.split())[:90] for statement, _ in sent]
 
 
 @pytest.fixture
