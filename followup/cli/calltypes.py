@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -156,3 +157,43 @@ def calltypes_hold(lazy: Lazy, state: str, slug: str | None) -> None:
         from followup.eligibility import call_type_register
 
         click.echo(f"Holding is off: {call_type_register.describe(released)}.")
+
+
+@calltypes.command("train")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the model (default: the shipped label_model.json.gz).",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with cad_call_types*.tsv and calltypes/*.tsv (default: the repository's).",
+)
+def calltypes_train(output: Path | None, data: Path | None) -> None:
+    """Train the call-type model from the labelled corpora (needs scikit-learn:
+    pip install -e '.[train]'): choose its bar one corpus out at a time, fit, save."""
+    from datetime import UTC, datetime
+
+    from followup.eligibility import label_model, label_training
+
+    try:
+        meta = label_training.train(
+            output or label_model.MODEL_PATH,
+            data=data or label_training.DATA,
+            trained_on=datetime.now(UTC).date().isoformat(),
+            report=click.echo,
+        )
+    except ImportError as exc:
+        raise click.ClickException(f"training needs scikit-learn ({exc})") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, figures in meta["held_out"].items():
+        alone, model = figures["list"], figures["model"]
+        click.echo(
+            f"{name}: list alone {alone['recall']:.3f} recall, {alone['false_skips']:.2%} false"
+            f" skips; with the model {model['recall']:.3f}, {model['false_skips']:.2%}"
+        )
+    click.echo(f"bar {meta['threshold']}; wrote {output or label_model.MODEL_PATH}")

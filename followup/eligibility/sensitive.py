@@ -53,6 +53,8 @@ from dataclasses import dataclass
 
 import re2
 
+from followup.eligibility import label_model
+
 # Each group: (name, patterns). A pattern is a regex over the normalised label (upper case,
 # words and codes separated by single spaces); it is anchored at word boundaries for you.
 # A pattern may carry exceptions: `(pattern, unless)` skips the match when `unless` is present.
@@ -61,11 +63,14 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "domestic": [
         r"DOMESTIC\w*", r"DOMES\w*", r"DOM", r"DOMS?TC", r"DMSTC", r"DV\w{0,3}", r"IPV",
         r"DOM(?:PROG|VIO|DIS|ARG|BAT|ASL|ASS)\w*", r"FAM(?:DIS|DST|ARG|VIO|FIGHT)\w*",
-        r"FAMILY", r"FAMIL\w*", r"DATING VIOL\w*", r"INJUN?CT\w*", r"RESTRAINING",
+        # not a building's kind (`MULTI-FAMILY STRUCTURE`, `SINGLE-FAMILY / ODOR OF SMOKE`)
+        (r"FAMILY|FAMIL\w*|FAM", r"(?:MULTI|SINGLE|ONE|TWO|1|2) FAM\w*"),
+        r"DATING VIOL\w*", r"INJUN?CT\w*", r"RESTRAINING",
         r"PO (?:SERV\w*|VIOL\w*|VIO)",
         r"PERSONAL EFFECTS", r"PREVENT BREACH", r"50B", r"50C",
-        r"RETRIEVE (?:PERSONAL )?(?:PROPERTY|BELONGINGS|ITEMS)", r"FAM",
-        r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER",
+        r"RETRIEVE (?:PERSONAL )?(?:PROPERTY|BELONGINGS|ITEMS)",
+        r"FAM DIST\w*", r"SPOUS\w*", r"INTIMATE PARTNER", r"STRANGU?L\w*",
+        r"PARTNER (?:ASSAULT|ABUSE|BATTERY|VIOLENCE)",
         r"(?:PROT\w*|RESTR\w*|NO CONTACT|STAY AWAY|PROTECTION FROM ABUSE|COURT|PEACE|HARASS\w*"
         r"|STALK\w*|SAFETY) (?:ORDER\w*|ORDR?)",
         r"PEACE BOND\w*", r"VISITATION", r"RESTORD\w*", r"COURTORD\w*",
@@ -92,7 +97,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         (r"EXPOS\w*",
          r"HEAT|COLD|BRUSH|BOAT|FIRE|STRUCTURE\w*|HAZ\w*|CHEM\w*|CARBON|RADIATION|SMOKE|GAS|F"
          r"|WEATHER|VEH\w*|ANIMAL\w*|RABIES|BITE\w*"),
-        r"NUDE\w*", r"NAKED", r"MORALS?", r"261\w*", r"288\w*", r"290\w*", r"314\w*", r"647\.6",
+        r"NUDE\w*", r"NAKED", r"MORALS?", r"(?:261|288|290|314)(?![0-9])\w*", r"647\.6",
         r"647B",
     ],
     "child_abuse": [
@@ -122,7 +127,10 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
             r"ACC\w*|INJ\w*|MV\w*|CRASH\w*|COLLI\w*|TRAF\w*|TFC|DAMAGE|WRECK\w*|FIRE|BURN\w*"
             r"|PI|PD|VEH\w*|MED\w*|BLEED\w*|CUTS?|LACERATION\w*|INCIDENT|OFFENSE|VIOL\w*"
             r"|1050|10 50|ALLERG\w*|AIRCRAFT|AIRPLANE|PLANE|ILLNESS|SICK\w*|HAZ\w*|SPILL\w*"
-            r"|LEAK\w*|PROBLEM|ISSUE|COMPLAINT|NOISE|ALARM\w*|RESCUE",
+            r"|LEAK\w*|PROBLEM|ISSUE|COMPLAINT|NOISE|ALARM\w*|RESCUE"
+            # a severity after a medical or fire call (`FRACTURE CLOSED-MINOR`)
+            r"|EVENT|FRACTURE\w*|EXPOSURE|HEAT|COLD|PAIN|FALL\w*|WOUND\w*|TRAUMA|SMOKE"
+            r"|STRUCTURE|BREATH\w*|ODOR|SYMPTOM\w*|OB",
         ),
         r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
         r"PINS", r"601", r"5585\w*",
@@ -160,6 +168,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
     "death": [
         (r"DOA", r"ANIMAL\w*|DOGS?|CATS?|DEER|WILDLIFE|LIVESTOCK|HORSES?"), r"DEATH\w*",
         r"FATAL\w*", r"EXAMINER", r"DECEASED", r"DEADBOD\w*", r"HOMIC\w*",
+        r"EXPIRED (?:PERSON|PATIENT|PT|SUBJ\w*|ADULT|MALE|FEMALE|INFANT|CHILD)",
         # DEAD is a death unless an animal, a battery, a road or a lock is (DEADLY is a weapon).
         (r"DEAD|DEADS",
          r"ANIMAL\w*|DOGS?|CATS?|DEER|BIRDS?|WILDLIFE|LIVESTOCK|HORSES?|COWS?|FISH|RACCOONS?"
@@ -221,7 +230,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"(?:CALLS?|TEXTS?|MESSAGES?|E ?MAILS?|COMMUNICATIONS?|CONTACT)",
         r"CYBER ?(?:BULLY\w*|STALK\w*|HARASS\w*|THREAT\w*)", r"BULLY\w*",
         r"653M", r"(?:PHONE|TELEPHONE|E ?MAIL|INTERNET|COMPUTER)(?: \w+)? MISUSE",
-        r"TELECOM\w* (?:ABUSE|MISUSE)",
+        r"TELECOM\w* (?:ABUSE|MISUSE)", r"UNWANTED (?:ADVANCES?|ATTENTION|TOUCH\w*)",
         r"MISUSE OF (?:A )?(?:PHONE|TELEPHONE|TELECOM\w*|911)",
     ],
     # Shelters and victim services: the caller is a victim, the place may be a secret.
@@ -282,8 +291,11 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"ELUDING", r"^MAGISTRATE$", r"^OBSTRUCTING$", r"PAROL\w*", r"PROBATION\w*",
         r"ANKLE MONITOR", r"ELECTRONIC MONITOR\w*", r"HOUSE ARREST", r"BOOKING",
         # Offenders under supervision: GPS and alcohol monitors, home confinement, release terms.
-        r"GPS (?:ALERT|ALARM|MONITOR\w*|VIOL\w*|TAMPER\w*|BRACELET|ANKLE|STRAP|OFFENDER|HIT|ZONE"
-        r"|EXCLUSION\w*|INCLUSION\w*)",
+        (
+            r"GPS (?:ALERT|ALARM|MONITOR\w*|VIOL\w*|TAMPER\w*|BRACELET|ANKLE|STRAP|OFFENDER|HIT"
+            r"|ZONE|EXCLUSION\w*|INCLUSION\w*)",
+            r"BANK\w*|ROBBERY|STOLEN|TRACKER",  # a bank's dye-pack tracker, a stolen car's
+        ),
         r"(?:OFFENDER|ANKLE|EM|ELEC\w*|SCRAM|BRACELET) (?:MONITOR\w*|ALERT|ALARM|BRACELET|TRACK\w*"
         r"|TAMPER\w*|VIOL\w*)",
         r"(?:EXCLUSION|INCLUSION) ZONE\w*",
@@ -334,6 +346,7 @@ GROUP_WORDS = {
     " supervision)",
     "glued_stem": "a sensitive word inside a code",
     "agency": "one of the agency's own sensitive patterns",
+    "model": "likely sensitive to the learned model",
 }
 
 
@@ -516,8 +529,51 @@ def match_agency(label: str, extra: Iterable[str]) -> SensitiveMatch | None:
 
 @functools.lru_cache(maxsize=4096)
 def match_builtin(label: str) -> SensitiveMatch | None:
-    """Return why the built-in list counts ``label`` as sensitive, or None (cached: an agency
-    sends the same few hundred labels over and over)."""
+    """Return why the built-in list, or failing it the learned model, counts ``label`` as
+    sensitive, or None (cached: an agency sends the same few hundred labels over and over)."""
+    found = match_builtin_list(label)
+    if found is not None:
+        return found
+    model = label_model.load()
+    normalised = normalise(label[:MAX_LABEL])
+    if model is None or not model_may_read(normalised):
+        return None
+    seen = model.likelihood(_without_negated(normalised))
+    if seen.probability < model.threshold:
+        return None
+    words = ", ".join(seen.evidence) or "its letters"
+    return SensitiveMatch("model", f"{seen.probability:.2f}: {words}")
+
+
+def model_may_read(normalised: str) -> bool:
+    """Whether the model may add a skip to ``normalised`` (not for a bare code, nor against a
+    considered verdict)."""
+    return not label_model.bare_code(normalised) and not _excepted(normalised)
+
+
+# Labels the policy decided are ordinary (the module's docstring): the model does not overturn.
+_DECIDED_ORDINARY = re.compile(
+    r"^(?:VICE|UNKNOWN (?:TROUBLE|PROBLEM)|ABANDONED|THREATS?|THREATENING (?:PHONE )?CALLS?)$"
+    r"|(?<![A-Z0-9])(?:ANIMAL\w*|DEADLY WEAPON|ELEVATOR|LIFT|TEST CALL)(?![A-Z0-9])"
+)
+
+
+def _excepted(normalised: str) -> bool:
+    """A considered verdict the model does not overturn: the policy decided the label is
+    ordinary, or the list matched a word but an exception it keeps said no (`SHOPLIFTER IN
+    CUSTODY`, `ANIMAL EVICTION`)."""
+    if _DECIDED_ORDINARY.search(normalised):
+        return True
+    readings = _readings(_without_negated(normalised))
+    return any(
+        m.unless is not None and m.unless.search(r) and m.regex.search(r)
+        for m in _DEFAULT_MATCHERS
+        for r in readings
+    )
+
+
+def match_builtin_list(label: str) -> SensitiveMatch | None:
+    """Return why the built-in list alone counts ``label`` as sensitive, or None."""
     label = label[:MAX_LABEL]
     normalised = normalise(label)
     if not normalised:
@@ -545,6 +601,10 @@ _LONG_WORDS = frozenset(
 )
 
 
+# Words one letter from a long sensitive word that are words of their own (`DECREASED LOC`).
+_REAL_WORDS = frozenset({"DECREASED", "INCREASED", "DISEASED"})
+
+
 def _one_letter_away(word: str, other: str) -> bool:
     """One letter added, dropped or changed (not two: `STEALING` is not `STALKING`)."""
     if abs(len(word) - len(other)) > 1 or word == other:
@@ -562,6 +622,8 @@ def _respelt(word: str) -> str:
         if _first_match(_DEFAULT_MATCHERS, word[1:], word[1:]):
             return word[1:]
     if len(word) >= 7 and word.isalpha():
+        if word in _REAL_WORDS:
+            return word
         return next((known for known in sorted(_LONG_WORDS) if _one_letter_away(word, known)), word)
     return word
 
@@ -579,6 +641,9 @@ def explain(found: SensitiveMatch | None) -> str:
     if found is None:
         return "no sensitive word or code found"
     kind = GROUP_WORDS.get(found.group, found.group.replace("_", " "))
+    if found.group == "model":
+        chance, _, words = found.matched.partition(": ")
+        return f"{kind} ({chance}; weighed most: {words})"
     return f"{kind} (matched \u201c{found.matched}\u201d)"
 
 

@@ -238,6 +238,31 @@ def test_calltypes_check_applies_the_agencys_own_patterns(cli, tmp_path):
     }
 
 
+def test_calltypes_check_names_the_model_when_it_skips_what_the_list_missed(cli, tmp_path):
+    labels = tmp_path / "call_types.txt"
+    labels.write_text("WELLNES CHK\n", encoding="utf-8")
+
+    result = cli.ok("calltypes", "check", str(labels))
+
+    assert result.stdout.startswith("SKIP  model")
+    assert "1 of 1 call types would never get a text." in result.stderr
+
+
+def test_calltypes_train_chooses_its_bar_on_held_out_corpora_and_writes_a_model(cli, tmp_path):
+    data = tmp_path / "corpora"
+    (data / "calltypes").mkdir(parents=True)
+    for name in ("build_d.tsv", "heldout_c.tsv"):
+        (data / "calltypes" / name).write_bytes((ROOT / "tests/data/calltypes" / name).read_bytes())
+    target = tmp_path / "labels.json.gz"
+
+    result = cli.ok("calltypes", "train", "--data", str(data), "--output", str(target))
+
+    assert "calltypes/build_d.tsv: list alone" in result.stdout
+    assert "calltypes/heldout_c.tsv: list alone" in result.stdout
+    assert f"wrote {target}" in result.stdout
+    assert target.stat().st_size > 10_000
+
+
 def test_agency_create_makes_an_agency_with_the_default_texts(cli):
     cli.ok("db", "upgrade")
 

@@ -139,38 +139,49 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
     [
         # Built from: 2,431 labels from 19 agencies. First contact 579/729 skipped (0.794),
         # 47/1,702 wrongly (0.028). 25 of the 38 still missed are bare agency codes (`S41`).
-        ("calltypes/build_b.tsv", 38, 18),
+        ("calltypes/build_b.tsv", 27, 24),
         # Held out at first: 1,616 labels from 17 other agencies. Before: 265/310 (0.855),
         # 38/1,306 wrongly (0.029). After the list built on build_b: 290/310 (0.935), 31/1,306.
         # Its misses were then read and kinds added (a later session): a floor now, no longer a
         # held-out measure: 301/310.
-        ("calltypes/heldout_c.tsv", 9, 26),
+        ("calltypes/heldout_c.tsv", 1, 27),
         # 1,830 labels from 18 more agencies, first contact 262/279 (0.939), 35/1,551 wrongly
         # (0.023); the list then learned its kinds (discipline letters glued to a word,
         # one-letter misspellings, statute numbers, notifications of things): 276/279, 20/1,551.
-        ("calltypes/build_d.tsv", 3, 20),
+        ("calltypes/build_d.tsv", 0, 20),
         # 1,629 labels from 16 more agencies, first contact 299/330 (0.906; 19 of the 31 misses
         # a campus police's "(Title IX Related)" flag), 35/1,299 wrongly (0.027); after its
         # kinds were learned (Title IX, predators, exhibitionists, visitation, phone or e-mail
         # misuse, a notification or a NON- that is not about a person): 327/330, 27/1,299.
-        ("calltypes/build_e.tsv", 3, 27),
+        ("calltypes/build_e.tsv", 1, 28),
         # Held out: 1,269 labels from 15 agencies in no other corpus, scored once after the
         # list above was final, misses never read: 201/220 (0.914), 13/1,049 wrongly (0.012).
-        # Do not tune the list on it; the next list is measured on it as a second look.
-        ("calltypes/heldout_f.tsv", 19, 13),
+        # Since 2026-12-04 the call-type model is trained on it (and on every corpus here); held
+        # out while the model's bar was chosen, list and model skipped 210/220, 17/1,049 wrongly.
+        ("calltypes/heldout_f.tsv", 0, 14),
+        # 2026-12-04: 468 labels from 4 agencies in no other corpus (the rest of that helper's
+        # file came from agencies already used and was dropped), first contact 28/30 (0.933),
+        # 5/438 wrongly; and 1,038 labels from 13 more agencies, first contact 103/105 (0.981),
+        # 32/933 wrongly (0.034). Both with the product's policy on shootings, stabbings and
+        # medical arrests (ordinary), which the labellers' brief had differently (docs/triage.md).
+        # Their misses and false skips were then read and the list learned from them.
+        ("calltypes/build_g.tsv", 0, 5),
+        ("calltypes/build_h.tsv", 0, 21),
     ],
 )
 def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_figures(
     corpus, most_missed, most_wrongly_skipped
 ):
-    """Issue 17's corpora: a floor at the figures reached, so a change cannot lose ground."""
+    """Issue 17's corpora: a floor at the figures reached, so a change cannot lose ground. Since
+    2026-12-04 the list and the call-type model trained on these corpora decide together: the
+    floors are figures on training data, not on agencies never seen (docs/triage.md)."""
     rows = load(corpus)
     sensitive = [r["label"] for r in rows if r["sensitive"] == "1"]
     ordinary = [r["label"] for r in rows if r["sensitive"] == "0"]
     missed = [label for label in sensitive if match_sensitive(label) is None]
     wrongly_skipped = [label for label in ordinary if match_sensitive(label) is not None]
 
-    assert len(sensitive) >= 200 and len(ordinary) >= 1000, (len(sensitive), len(ordinary))
+    assert len(sensitive) >= 30 and len(ordinary) >= 400, (len(sensitive), len(ordinary))
     assert len(missed) <= most_missed
     assert len(wrongly_skipped) <= most_wrongly_skipped
 
