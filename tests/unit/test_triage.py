@@ -187,6 +187,21 @@ def test_start_and_help_keywords(text, category):
     assert triage(text).category == category
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "START 之前不小心退订了 还想收到",  # START: I unsubscribed by mistake, I still want them
+        "start. i hit unsubscribe by accident",
+        "I said STOP last week but START again please",
+    ],
+)
+def test_a_reply_that_asks_to_start_is_never_opted_out_by_the_stop_it_mentions(text):
+    result = triage(text)
+
+    assert not result.opt_out and result.category != Category.OPT_OUT
+    assert result.category == Category.OPT_IN or result.callback  # else a person reads it
+
+
 def test_danger_outranks_a_request_to_stop_the_texts():
     result = triage("STOP texting me he has a gun and he's outside")
 

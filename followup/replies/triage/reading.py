@@ -52,6 +52,9 @@ _KEYWORD_COMPANIONS = frozenset(
 )
 _JOINED = {"STOP ALL": "STOPALL", "OPT OUT": "OPTOUT", "UN STOP": "UNSTOP"}
 _NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
+# A reply that opens with START or UNSTOP, or shouts either, asks for the texts (again).
+_ASKS_TO_START = re.compile(r"^\W*(?i:start|unstop)\b|\b(?:START|UNSTOP)\b")
+MIXED_START_STOP = "mentions both stopping and starting the texts: a person should read this"
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,13 @@ def read(text: str, hint: str | None = None) -> Reading:
         return Reading(result(Category.CRISIS, language, rating, crisis), signal=True)
 
     stop = opt_outs.reasons(raw, folded)
+    if stop and _ASKS_TO_START.search(raw):
+        # "START 之前不小心退订了" (START: I unsubscribed by mistake): stopping is mentioned, not
+        # asked for, or both are: nobody is opted out (nor in) on a guess; a person reads it.
+        return Reading(
+            result(Category.OTHER, language, rating, [MIXED_START_STOP], callback=True),
+            signal=True,
+        )
     if language not in languages.SUPPORTED and language != languages.UNDETERMINED:
         if stop:
             return Reading(
