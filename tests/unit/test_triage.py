@@ -202,6 +202,33 @@ def test_a_reply_that_asks_to_start_is_never_opted_out_by_the_stop_it_mentions(t
     assert result.category == Category.OPT_IN or result.callback  # else a person reads it
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Big sale today 50% off at Lucky Mart! Reply STOP to unsubscribe",
+        "【美团】您的优惠券即将过期，点击领取 回TD退订",
+        "(광고) 대출 한도 무료 조회 지금 바로 확인하세요 무료수신거부 080-123-4567",
+        "Promoção imperdível! Responda SAIR para não receber mais",
+        "Soldes -50% ! STOP au 36173",
+        "Khuyen mai lon! Tu choi QC soan TC gui 789",
+        "Скидки до 70%! Для отписки отправьте STOP на 1234",
+    ],
+)
+def test_a_forwarded_adverts_unsubscribe_line_does_not_stop_our_texts(text):
+    assert not triage(text).opt_out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "text STOP to 12345 lol no. just stop texting me",
+        "回复TD退订是吧 那我回TD",  # "reply TD to unsubscribe, right? then I reply TD"
+    ],
+)
+def test_a_request_to_stop_beside_a_quoted_unsubscribe_line_still_stops(text):
+    assert triage(text).opt_out
+
+
 def test_danger_outranks_a_request_to_stop_the_texts():
     result = triage("STOP texting me he has a gun and he's outside")
 

@@ -218,6 +218,36 @@ _LEADING_CAPS_STOP = re.compile(
 _POINTING = {"it", "all", "this", "that", "them", "now", "right", "away"}
 
 
+# The unsubscribe line of a forwarded advertisement or notice ("Reply STOP to unsubscribe",
+# "回TD退订", "무료수신거부 080-...", "Responda SAIR para não receber", "STOP au 36173", "soan TC gui
+# 789", "отправьте STOP на 1234"): it tells the reader how to stop someone else's texts; it is not
+# a request to stop ours.
+_ADVERT = re.compile(
+    r"\b(?:reply|text|txt|send|responde|responda|envia|envie|mande|manda|digite|repondez"
+    r"|envoyez|tapez|reponn|voye)\s+(?:stop|end|cancel|unsubscribe|quit|stopall|baja|alto|salir"
+    r"|sair|parar|cancelar|sispann)\s+(?:to|2|for|para|al|p/|au|pour|pou)\s+(?:\w+\s+){0,3}?"
+    r"(?:opt\W?out|unsub\w*|cancel\w*|end (?:msgs|messages|alerts)|stop (?:msgs|messages|alerts)"
+    r"|no recibir|darte de baja|n[aã]o receber|nao receber|sair da lista|descadastr\w*|\d{3,})"
+    r"|\bstop\s+(?:au|à)\s+\d{4,}"
+    r"|(?:回复?|回覆|回)\s*(?:td|t|n|r|0)\s*(?:退订|退訂|拒收)|退订回\s*t|拒收请回复"
+    r"|무료\s*수신\s*거부|무료\s*거부|수신\s*거부\s*[:：]?\s*0\d0|^\s*\(광고\)"
+    r"|\bso[aạ]n\s+\w+\s+g[uử]i\s+\d{3,}|\bt[uừ] ch[oố]i (?:qc|quang cao|quảng cáo)"
+    r"|(?:отправьте|отправь|надішліть)\s+\S+\s+на\s+(?:номер\s+)?\d{3,}|для (?:отписки|відписки)"
+    r"|(?:لإلغاء|لالغاء|للإلغاء)\s+الاشتراك\s+(?:أرسل|ارسل)",
+    re.IGNORECASE,
+)
+
+
+def advert(raw: str, folded: str) -> bool:
+    """Whether ``raw`` carries a forwarded advertisement's or notice's unsubscribe line."""
+    return bool(_ADVERT.search(raw) or _ADVERT.search(folded))
+
+
+def without_advert(raw: str) -> str:
+    """``raw`` without the unsubscribe lines of what it forwards (what the caller wrote)."""
+    return _ADVERT.sub(" ", raw)
+
+
 def reasons(raw: str, folded: str) -> list[str]:
     """Why ``raw`` (``folded`` its folded form) is an unmistakable request to stop the texts;
     [] when it is not."""

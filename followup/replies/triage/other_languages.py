@@ -159,7 +159,7 @@ _SENTENCES = {
     r"|(?:删|刪|移除|去掉)(?:掉|除)?.{0,8}(?:号码|號碼)|(?:号码|號碼).{0,8}(?:删|刪|移除)"
     r"|(?:不|唔)想再?(?:收到|接收)|(?:从|從).{0,10}(?:名单|名單).{0,4}(?:删|刪|移除|去掉)"
     r"|(?:名单|名單)(?:里|裡|度|中)?(?:删|刪)|取消订阅|取消訂閱|退订|退訂|停止(?:发送|發送|发信息|發訊息|短信|简讯)"
-    r"|tingzhi fasong|bie (?:zai )?fa|bu yao (?:zai )?fa|unsub",
+    r"|tingzhi fasong|bie (?:zai )?fa|bu yao (?:zai )?fa|unsub|我(?:就|要)?(?:回|回复|回覆) ?td",
     "vi": r"(?:xoa|bo|go|rut) (?:\w+ ){0,4}khoi danh sach|(?:xoa|bo|go) (?:so|ten) (?:dt|dien thoai)(?: cua)? toi|(?:khong|ko|k|hong) can (?:nhan tin|gui tin|gui)(?: \w+){0,2} nua|(?:khong|ko|dung) (?:nhan|gui) tin (?:cho (?:toi|em) )?nua|dung lam phien (?:\w+ ){0,4}tin nhan|(?<!khong )(?<!chua )(?<!van )(?:dung|thoi|khoi|khong can|ngung|ngung gui|dung gui) (?:\w+ ){0,2}(?:nhan|gui)(?: tin)?"
     r"|(?:khong|ko|k) muon (?:\w+ )?nhan|(?:bo|xoa|go) (?:so|ten)(?: cua)? toi"
     r"|huy dang ky|huy nhan tin|ngung gui|dung nhan tin|unsub",

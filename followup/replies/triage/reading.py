@@ -54,6 +54,7 @@ _JOINED = {"STOP ALL": "STOPALL", "OPT OUT": "OPTOUT", "UN STOP": "UNSTOP"}
 _NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 # A reply that opens with START or UNSTOP, or shouts either, asks for the texts (again).
 _ASKS_TO_START = re.compile(r"^\W*(?i:start|unstop)\b|\b(?:START|UNSTOP)\b")
+ADVERT = "a forwarded advertisement or notice: its unsubscribe line is not a request to stop"
 MIXED_START_STOP = "mentions both stopping and starting the texts: a person should read this"
 
 
@@ -113,6 +114,13 @@ def read(text: str, hint: str | None = None) -> Reading:
         return Reading(result(Category.CRISIS, language, rating, crisis), signal=True)
 
     stop = opt_outs.reasons(raw, folded)
+    advert = bool(stop) and opt_outs.advert(raw, folded)
+    if advert:
+        # "Reply STOP to unsubscribe" in a forwarded advert asks nothing of us: only what the
+        # caller wrote around it may ("text STOP to 12345 lol no. just stop texting me").
+        rest = opt_outs.without_advert(raw)
+        stop = opt_outs.reasons(rest, fold(rest))
+        advert = not stop
     if stop and _ASKS_TO_START.search(raw):
         # "START 之前不小心退订了" (START: I unsubscribed by mistake): stopping is mentioned, not
         # asked for, or both are: nobody is opted out (nor in) on a guess; a person reads it.
@@ -139,8 +147,10 @@ def read(text: str, hint: str | None = None) -> Reading:
     said = list(signals.get(category, []))
     if stop:
         said.append("also asks to stop the texts")
+    if advert and not signals:
+        said = [ADVERT]
     found = result(category, language, rating, said, opt_out=bool(stop))
-    return Reading(found, signal=bool(signals) or bool(stop))
+    return Reading(found, signal=bool(signals) or bool(stop) or advert)
 
 
 def _signals(raw: str, folded: str, rating: int | None, reasons) -> dict[Category, list[str]]:
