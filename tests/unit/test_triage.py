@@ -229,6 +229,22 @@ def test_a_request_to_stop_beside_a_quoted_unsubscribe_line_still_stops(text):
     assert triage(text).opt_out
 
 
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("udalite moj nomer pozhalujsta, bolshe ne nado pisat", "ru"),  # Russian in Latin letters
+        ("toi khong hieu tai sao canh sat chua goi lai cho toi", "vi"),  # Vietnamese, no marks
+        ("ana mabsoota jiddan mn el shorta, shukran", "ar"),  # Arabizi
+        ("Grazie mille per l'aiuto, tutto bene adesso", "it"),  # and a language not read stays
+        ("dziekuje bardzo za pomoc, wszystko w porzadku", "pl"),
+    ],
+)
+def test_a_reply_in_latin_letters_is_named_in_the_language_it_is_written_in(text, language):
+    """Lingua alone took the first three for Polish, French and Somali; the commander needs the
+    right interpreter and the caller the safety text in their own language."""
+    assert triage(text).language == language
+
+
 def test_danger_outranks_a_request_to_stop_the_texts():
     result = triage("STOP texting me he has a gun and he's outside")
 

@@ -56,6 +56,9 @@ def test_a_saved_model_reads_replies_without_scikit_learn_and_the_same_each_time
 
     assert danger.crisis > thanks.crisis
     assert thanks.top[0] == "positive"
+    # the identifier of languages written in Latin letters travels in the same file
+    assert loaded.latin is not None and {"en", "es"} <= set(loaded.latin.classes)
+    assert loaded.latin.identify("thank you so much, the officer was very kind")[0] == "en"
     assert abs(sum(thanks.category.values()) - 1) < 1e-6
     assert loaded.predict("thank you so much, the officer was very kind") == thanks
 

@@ -77,9 +77,14 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
         return _with(found, interpreter)
     seen = model.predict(text)
     limits = model.thresholds
-    crisis_limit = limits["crisis"] if readable else limits["crisis_unread"]
+    # Romanized ("udalite moy nomer") and taken by lingua for a language not read: named right by
+    # the identifier, but danger keeps the lower bar and the words of any language.
+    lenient = not readable or (
+        foreign and languages.latin_letters_only(text) and languages.read_as_unread(text)
+    )
+    crisis_limit = limits["crisis_unread"] if lenient else limits["crisis"]
     word = other_languages.danger(text) if foreign and readable else None
-    cry = None if readable else any_language.may_be_danger(text)
+    cry = any_language.may_be_danger(text) if lenient else None
     if (
         (
             seen.crisis >= crisis_limit

@@ -188,7 +188,8 @@ def detect(text: str, hint: str | None = None) -> str:
     if len(_CREOLE.findall(plain)) >= 2:
         return "ht"
     if _PORTUGUESE.search(lowered) or _PORTUGUESE.search(plain):
-        return _statistical(text) or "pt"
+        code = _statistical(text) or "pt"
+        return _romanized(text, code) if latin_letters_only(text) else code
     en = sum(w in _EN for w in words)
     es = sum(w in _ES for w in words)
     if any(c in lowered for c in "ñ¿¡"):
@@ -214,7 +215,29 @@ def detect(text: str, hint: str | None = None) -> str:
         return UNDETERMINED
     if code not in SUPPORTED and (en + es) >= len(words) / 2:
         return "en" if en >= es else "es"  # mostly our words: a typo-laden English/Spanish reply
+    if code not in SUPPORTED and latin_letters_only(text):
+        return _romanized(text, code)
     return code
+
+
+_NOT_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+
+
+def latin_letters_only(text: str) -> bool:
+    return not _NOT_LATIN.search(text)
+
+
+def _romanized(text: str, code: str) -> str:
+    """``code`` as lingua read it, or the language the model's identifier is sure of instead:
+    one the model reads, written in Latin letters ("udalite moy nomer" is Russian, not Polish)."""
+    from followup.replies.triage import latin
+    from followup.replies.triage import model as models
+
+    found = models.load()
+    if found is None or found.latin is None:
+        return code
+    best, chance = found.latin.identify(text)
+    return best if chance >= latin.SURE and best in READ_BY_MODEL else code
 
 
 def _arabic_script(text: str) -> str:
@@ -224,6 +247,14 @@ def _arabic_script(text: str) -> str:
     return "fa" if len(_FARSI.findall(text)) > len(_ARABIC.findall(text)) else "ar"
 
 
+def read_as_unread(text: str) -> bool:
+    """Whether lingua took ``text`` for a language the service does not read (the identifier
+    may have named a language it reads instead: the danger bar stays the lower one)."""
+    code = _statistical(text)
+    return code is not None and code not in SUPPORTED and code not in READ_BY_MODEL
+
+
+@lru_cache(maxsize=4096)
 def _statistical(text: str) -> str | None:
     found = _detector().detect_language_of(text)
     return found.iso_code_639_1.name.lower() if found else None

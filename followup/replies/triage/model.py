@@ -26,6 +26,8 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
+from followup.replies.triage.latin import LatinLanguages
+
 MODEL_PATH = Path(__file__).with_name("model.bin")
 logger = logging.getLogger(__name__)
 # Used when a model file carries no thresholds of its own (the training command saves them).
@@ -121,6 +123,7 @@ class Model:
     def __init__(self, data: dict):
         self.meta = data["meta"]
         self.outputs = data["outputs"]
+        self.latin = LatinLanguages(data["latin"]) if data.get("latin") else None
         outputs, weights, starts = data["pull_outputs"], data["pull_weights"], data["pull_starts"]
         self.pull_outputs, self.pull_weights, self.pull_starts = outputs, weights, starts
         self.tables = []  # per block: (analyzer, {feature: (global index, idf, start, end)})
@@ -301,6 +304,7 @@ def encode(model: dict) -> bytes:
         "heads": model["heads"],
         "outputs": model["outputs"],
         "blocks": [{"analyzer": b["analyzer"], "size": len(b["idf"])} for b in model["blocks"]],
+        "latin": model.get("latin"),  # the identifier of languages in Latin letters (``latin``)
     }
     parts = [json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()]
     for block in model["blocks"]:
@@ -340,6 +344,7 @@ def decode(raw: bytes) -> dict:
         "pull_starts": starts,
         "pull_outputs": outputs,
         "pull_weights": weights,
+        "latin": header.get("latin"),
     }
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from followup.replies.triage import latin
+from followup.replies.triage.language import READ_BY_MODEL, SUPPORTED, latin_letters_only
 from followup.replies.triage.model import ANALYZERS, MODEL_PATH, Model, decode, encode
 
 HEADS = ("category", "crisis", "callback", "opt_out")
@@ -55,6 +57,15 @@ def read_rows(paths: Iterable[Path], extra: Sequence[dict] = ()) -> TrainingData
         digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
         rows.append(row)
     return TrainingData(rows, files, digest.hexdigest())
+
+
+def latin_rows(rows: Sequence[dict]) -> list[tuple[str, str]]:
+    """The replies written in Latin letters (three or more), with their language."""
+    return [
+        (row["text"], row.get("lang") or "und")
+        for row in rows
+        if latin_letters_only(row["text"]) and sum(c.isalpha() for c in row["text"]) >= 3
+    ]
 
 
 def labels(rows: Sequence[dict], head: str) -> list[str]:
@@ -119,6 +130,7 @@ def fit(data: TrainingData, *, trained_on: str) -> dict:
                     pulls.setdefault(feature, []).extend((outputs, round(float(weight), 4)))
             outputs += 1
     return {
+        "latin": latin.fit(latin_rows(data.rows), {*READ_BY_MODEL, *SUPPORTED}),
         "meta": {
             "trained_on": trained_on,
             "training_data": {
