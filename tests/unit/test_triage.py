@@ -416,6 +416,17 @@ def test_the_twelve_other_languages_are_read_and_ask_for_an_interpreter(text, la
         "vydalit mij nomer bud laska",
         "ቁጥሬን እባካችሁ አስወግዱ",
         "tu choi",
+        # kinds added from the training sets' misses (2026-12-04), written anew here
+        "请不要再联系我 谢谢",
+        "이제 문자 받기 싫어요",
+        "paki-alis na po ang number ko",
+        "pls uberite moj nomer iz rassylki",
+        "досить смс від вас",
+        "mish 3ayza rasayel tany",
+        "laissez-moi tranquille avec vos messages",
+        "iga daa fariimaha",
+        "take my number off your list please",
+        "ya no quiero que me manden nada de esto",
     ],
 )
 def test_an_unmistakable_opt_out_in_another_language_stops_the_texts(text):

@@ -45,7 +45,7 @@ def triage(
     model = model or models.load()
     if model is None or reading.keyword:
         return _rules_only(reading, text or "")
-    return _combine(text or "", reading, model)
+    return _combine(text or "", reading, model, hint)
 
 
 def triage_by_rules(text: str, *, language_hint: str | None = None) -> TriageResult:
@@ -66,7 +66,9 @@ def _rules_only(reading: Reading, text: str) -> TriageResult:
 
 
 # Long because the order of decision is the rule: reading it top to bottom is the point.
-def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
+def _combine(
+    text: str, reading: Reading, model: models.Model, hint: str | None = None
+) -> TriageResult:
     found = reading.result
     language = found.language
     foreign = languages.needs_interpreter(language)
@@ -79,9 +81,7 @@ def _combine(text: str, reading: Reading, model: models.Model) -> TriageResult:
     limits = model.thresholds
     # Romanized ("udalite moy nomer") and taken by lingua for a language not read: named right by
     # the identifier, but danger keeps the lower bar and the words of any language.
-    lenient = not readable or (
-        foreign and languages.latin_letters_only(text) and languages.read_as_unread(text)
-    )
+    lenient = not readable or languages.overruled(text, hint)
     crisis_limit = limits["crisis_unread"] if lenient else limits["crisis"]
     word = other_languages.danger(text) if foreign and readable else None
     cry = any_language.may_be_danger(text) if lenient else None

@@ -169,6 +169,23 @@ def _detector():
 
 def detect(text: str, hint: str | None = None) -> str:
     """Return the ISO 639-1 code of ``text``'s language, or ``und`` when it has too few words."""
+    return _detect(text or "", hint)[0]
+
+
+def overruled(text: str, hint: str | None = None) -> bool:
+    """Whether the identifier named one of the languages the model reads where lingua named one
+    it does not ("udalite moj nomer": Russian, not Polish)."""
+    return _detect(text or "", hint)[1]
+
+
+@lru_cache(maxsize=4096)
+def _detect(text: str, hint: str | None) -> tuple[str, bool]:
+    found = _detect_code(text, hint)
+    return found if isinstance(found, tuple) else (found, False)
+
+
+# Long because each early answer (a script, marks, a language's own words) is one rule.
+def _detect_code(text: str, hint: str | None) -> str | tuple[str, bool]:
     for regex, code in _SCRIPTS:
         if regex.search(text):
             if code == "cyrillic":
@@ -227,17 +244,20 @@ def latin_letters_only(text: str) -> bool:
     return not _NOT_LATIN.search(text)
 
 
-def _romanized(text: str, code: str) -> str:
+def _romanized(text: str, code: str) -> tuple[str, bool]:
     """``code`` as lingua read it, or the language the model's identifier is sure of instead:
-    one the model reads, written in Latin letters ("udalite moy nomer" is Russian, not Polish)."""
+    one the model reads, written in Latin letters ("udalite moy nomer" is Russian, not Polish);
+    and whether that overruled a language the model does not read."""
     from followup.replies.triage import latin
     from followup.replies.triage import model as models
 
     found = models.load()
     if found is None or found.latin is None:
-        return code
+        return code, False
     best, chance = found.latin.identify(text)
-    return best if chance >= latin.SURE and best in READ_BY_MODEL else code
+    if chance >= latin.SURE and best in READ_BY_MODEL and best != code:
+        return best, code not in READ_BY_MODEL
+    return code, False
 
 
 def _arabic_script(text: str) -> str:
@@ -245,13 +265,6 @@ def _arabic_script(text: str) -> str:
     if _URDU.search(text):
         return "ur"
     return "fa" if len(_FARSI.findall(text)) > len(_ARABIC.findall(text)) else "ar"
-
-
-def read_as_unread(text: str) -> bool:
-    """Whether lingua took ``text`` for a language the service does not read (the identifier
-    may have named a language it reads instead: the danger bar stays the lower one)."""
-    code = _statistical(text)
-    return code is not None and code not in SUPPORTED and code not in READ_BY_MODEL
 
 
 @lru_cache(maxsize=4096)

@@ -57,6 +57,8 @@ _NOUNS_ES = (
 )
 _ADDRESSED = r"(?:me|us|this (?:number|phone|cell)|my (?:number|phone|cell))"
 _EN = (
+    r"take (?:it|me|us|this number|my number|this phone) off (?:your|the|ur) (?:texts?|list|"
+    r"messages|texting list|text list|mailing list)",
     rf"(?:stop|quit|cease|discontinue|end|cancel|halt|block) (?:all |the |these |this |your |"
     rf"those |any |ur |with the |sending |sending me ){{0,2}}(?:further )?(?:survey |text )?"
     rf"{_NOUNS}",
@@ -172,6 +174,10 @@ _ES = (
     rf"(?:no|ya no) quiero que (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
     rf"para que (?:ya )?no (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
     r"(?:los|las|les) voy a bloquear|voy a bloquear (?:este numero|su numero|el numero)",
+    r"ya no quiero que me (?:texteen|manden|escriban|envien)",
+    r"olv[ií]dense de mi numero",
+    rf"(?:dejenme|dejame|dejen) (?:tranquil[ao]s?|en paz) con (?:sus |estos |tantos )?{_NOUNS_ES}",
+    r"stop a (?:los|sus|estos) (?:mensajes|textos)",
 )
 SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")
 

@@ -212,6 +212,34 @@ _SENTENCES = {
     r"መቀበል አልፈልግም|ይበቃል መልዕክ|አትጻፉልኝ|አታግኙ|ሰርዙኝ|atlakulign|atilakulign|"
     r"melak akum|akumu",
 }
+# Kinds found among the training sets' missed opt-outs (2026-12-04): a number taken off the
+# mailing list, "leave me in peace with these texts", "enough texts", "don't write to me".
+_MORE = {
+    "zh": r"(?:不要|不用|别|別|无须|無須)再?(?:联系|聯繫|联络|聯絡)我",
+    "ko": r"문자 ?(?:받기|받는 ?거) ?싫|연락 ?안 ?주셔도 (?:됩니다|돼요|되요)|설문 ?안 ?해요",
+    "tl": r"tigil(?:an|in) (?:\w+ ){0,3}(?:ako|kami) sa (?:mga )?(?:text|message)"
+    r"|paki-?stop (?:na )?(?:po )?(?:yung |ang )?(?:mga )?(?:text|message)"
+    r"|(?:paki-?|pa-?)?alis (?:po |na )*(?:ang |yung |ung )?(?:number|numero) ko"
+    r"|no need na (?:po )?(?:mag-?)?(?:text|message)|(?:wag|huwag) (?:\w+ ){0,3}i-?survey"
+    r"|tanggalin (?:\w+ ){0,2}(?:ko|ako) (?:dito|sa (?:list|listahan))",
+    "ru": r"(?:удалите|уберите|udalite|uberite) (?:\w+ ){0,2}(?:номер|nomer) (?:\w+ ){0,2}(?:из|iz) "
+    r"(?:рассылки|rassylki|списка|spiska)|опрос\w*.{0,20}отстаньте|отстаньте.{0,20}(?:смс|сообщен|опрос)",
+    "uk": r"(?:приберіть|видаліть|pryberit|vydalit) (?:\w+ ){0,2}(?:номер|nomer) (?:\w+ ){0,2}"
+    r"(?:з|із|z|iz) (?:розсилки|rozsylky|списку|spysku)|досить (?:\w+ )?(?:смс|повідомлень|опитувань)"
+    r"|дайте (?:мені )?спокій (?:з|із) (?:цими |ціми )?(?:смс|повідомлен\w*)|смс.{0,15}дайте спокій"
+    r"|не треба більше (?:смс|повідомлень|опитувань)|^стоп,? досить",
+    "ar": r"(?:mesh|mish|msh|mosh) (?:3ayez|3ayza|3awez) (?:\w+ )?(?:rasayel|rasa2el|msgs|messages)"
+    r"|shel(?:o|ou|u) (?:ra2mi|ra2ami|nomrati) (?:men|mn|min) (?:el )?(?:list|qa2ema)"
+    r"|(?:رسال|رسائل).{0,30}سيبوني في حالي|سيبوني في حالي.{0,30}(?:رسال|رسائل)",
+    "ht": r"kite m anp[eè] (?:ak|avek|avèk) (?:\w+ ){0,2}mesaj|mesaj.{0,40}kite m anp[eè]",
+    "fr": r"laissez[- ]moi tranquille avec (?:\w+ ){0,2}(?:textos|sms|messages)"
+    r"|arr[eê]tez (?:vos|les|ces) (?:sondages|textos|sms|messages)",
+    "am": r"አትፃፉልኝ|አትላኩልኝ|ተዉኝ.{0,20}መልእክት|(?:መልእክት|መልዕክት).{0,20}ተዉኝ",
+    "so": r"iga daa (?:\w+ )?(?:fariim|farriin|msg)\w*|fariin (?:\w+ )?ha (?:ii|i) soo dir\w*",
+    "vi": r"stop (?:giup|gium|dum|ho) (?:em|toi)",
+}
+for _code, _more in _MORE.items():
+    _SENTENCES[_code] = f"{_SENTENCES[_code]}|{_more}"
 _LATIN = ("vi", "tl", "ht", "pt", "fr", "so")
 _CYRILLIC = ("ru", "uk")
 SENTENCES = {
