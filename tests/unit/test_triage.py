@@ -245,6 +245,44 @@ def test_a_reply_in_latin_letters_is_named_in_the_language_it_is_written_in(text
     assert triage(text).language == language
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "동네 뉴스레터는 unsubscribe 하고 싶은데 이 문자는 계속 받아도 돼요",  # the newsletter
+        "how do i unsubscribe from the church newsletter",
+        "wa2ef barra el bet, shukran",  # Arabizi: standing outside the house (not "stop")
+    ],
+)
+def test_unsubscribing_from_something_else_or_standing_is_not_an_opt_out(text):
+    assert not triage(text).opt_out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Вы ничего не сделали, машину так и не нашли. И хватит мне писать!",
+        "Vô dụng thật sự, gọi 2 lần mới có người tới. Đừng nhắn tin cho tôi nữa.",
+    ],
+)
+def test_a_complaint_that_also_stops_the_texts_in_another_language_reaches_a_person(text):
+    result = triage(text)
+
+    assert result.opt_out and result.callback
+    assert result.category in {Category.NEGATIVE, Category.UNRESOLVED, Category.CONDUCT}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # he left the house with a knife and was caught, thank God; we are safe now (the model
+        # alone reads 0.8 for danger: "safe now" asks it to be surer)
+        "طلع من البيت ومعه سكين وانمسك الحمدلله، صرنا بأمان",
+    ],
+)
+def test_danger_that_is_over_in_another_language_is_not_urgent(text):
+    assert not triage(text).urgent
+
+
 def test_danger_outranks_a_request_to_stop_the_texts():
     result = triage("STOP texting me he has a gun and he's outside")
 

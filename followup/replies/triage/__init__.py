@@ -24,7 +24,7 @@ import re
 import unicodedata
 
 from followup.core.categories import Category
-from followup.replies.triage import any_language, other_languages, rules
+from followup.replies.triage import any_language, other_languages, rules, safe_now
 from followup.replies.triage import language as languages
 from followup.replies.triage import model as models
 from followup.replies.triage.reading import Reading, read
@@ -144,6 +144,10 @@ def _combine(
             category, callback, said = Category.OTHER, True, [UNCLEAR]
         else:
             said = ["no signal a rule recognises"]
+    elif found.opt_out and foreign and top in _RAISABLE and confidence >= limits["raise"]:
+        # "东西被偷什么都没做 ... 别再发了": the texts stop, and a person hears the complaint
+        category, callback = Category(top), True
+        said = [f"model: likely {_name(category)} ({confidence:.2f})", *said]
     elif (
         not found.opt_out
         and top in _RAISABLE
@@ -181,7 +185,8 @@ def _over(text: str, crisis: float, limits: dict[str, float]) -> bool:
     if crisis >= limits.get("crisis_over", 0.9):
         return False
     folded = fold(text)
-    return bool(rules.SAFE_NOW.search(folded)) and not rules.DANGER_NOW_AGAIN.search(folded)
+    said = rules.SAFE_NOW.search(folded) or safe_now.says(text)
+    return bool(said) and not rules.DANGER_NOW_AGAIN.search(folded)
 
 
 def _name(category: Category) -> str:

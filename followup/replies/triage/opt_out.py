@@ -183,6 +183,10 @@ SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")
 
 # Someone else who will not stop, stop in another sense, or asking to keep the texts.
 DECOYS = re.compile(
+    # unsubscribing from something else ("unsubscribe from the church newsletter")
+    r"(?:newsletter|news letter|mailing list|e-?mails?|boletin|bulletin)\S*(?: \S+){0,3} "
+    r"unsub|unsub\w* (?:from |to |of )?(?:the |my |a |our |your |that )?(?:\w+ )?(?:newsletter|"
+    r"e-?mails?|mailing|bulletin)|"
     r"(?<![a-z])(?:(?:will not|would not|does not|did not|never|not|cannot|(?<!you )keeps?|kept|"
     r"make (?:him|her|them|it)|get (?:him|her|them) to|tell (?:him|her|them) to|"
     r"told (?:him|her|them) to|how do i (?:make|get) (?:him|her|them)) (?:\w+ )?(?:stop|quit|texting|calling)|"
@@ -244,6 +248,14 @@ _ADVERT = re.compile(
 )
 
 
+# The same, written around another language ("동네 뉴스레터는 unsubscribe 하고 싶은데 이 문자는 계속
+# 받아도 돼요": the newsletter, not these texts).
+_UNSUBSCRIBE_ELSEWHERE = re.compile(
+    r"(?:뉴스레터|newsletter|通讯|通訊|邮件|郵件|рассылк\w* (?:магазина|новостей)|бюлетен)"
+    r"[^.!?\n]{0,12}unsub", re.IGNORECASE
+)
+
+
 def advert(raw: str, folded: str) -> bool:
     """Whether ``raw`` carries a forwarded advertisement's or notice's unsubscribe line."""
     return bool(_ADVERT.search(raw) or _ADVERT.search(folded))
@@ -258,7 +270,7 @@ def reasons(raw: str, folded: str) -> list[str]:
     """Why ``raw`` (``folded`` its folded form) is an unmistakable request to stop the texts;
     [] when it is not."""
     body = _SIGNED.sub("", _FOOTER.sub("", folded).strip())
-    if DECOYS.search(body):
+    if DECOYS.search(body) or _UNSUBSCRIBE_ELSEWHERE.search(raw):
         return []
     parts = [part for part in _PARTS.split(body) if part]
     if any(_only_stop_words(part) or WHOLE_PARTS.fullmatch(part) for part in parts):

@@ -189,7 +189,8 @@ _SENTENCES = {
     r"شيلوني|احذفوني)|لا (?:أرغب|ارغب|أريد|اريد) (?:في )?(?:استلام|تلقي|رسائل)|ما (?:بدي|بغيت|"
     r"بغيتش|ابي|أبي|ابغى) (?:\S+ )?(?:هالرسائل|الرسائل|رسائل|رسايل|الرسايل|الميساجات|هاد)|"
     r"(?:كفاية|بس|يكفي) (?:\S+ )?(?:رسايل|رسائل|الرسائل)|عدم (?:مراسلتي|إرسال|ارسال)|"
-    r"wa2f[ou]? el rasayel|la tb3ato|bala rasayel|wa2ef|ma ba?ddi rasayel|"
+    r"wa[29q]e?f[ou]? (?:had |hadi )?(?:l|el )?(?:rasayel|rasa2el|messagat|msgs)|la tb3ato|"
+    r"bala rasayel|ma ba?ddi rasayel|"
     r"bad+ish (?:hal )?(?:rasa[2y]el|msgs|messages)",
     "ht": r"(?:m|mwen) pa bezwen (?:\w+ ){0,2}(?:mesaj|teks|sondaj)|pa bezwen voye (?:m |mwen )?(?:mesaj|teks)|stop (?:mesaj|teks)|sispann (?:kontakte|voye|ekri|tekste)|sispann (?:voye|ekri|tekste|tèks|teks)|pa (?:voye|ekri|tekste)(?: \w+){0,3} (?:ankò|anko)|"
     r"retire nimewo|(?:m|mwen) pa vle (?:\w+ ){0,2}(?:resevwa|tèks|teks|mesaj)|dezab[oò]n|"

@@ -1,0 +1,34 @@
+"""The danger is over, in the twelve languages the model reads ("he was arrested", "we are safe
+now"): as in English and Spanish (``rules.SAFE_NOW``), the model must then be surer before it
+calls a reply danger now. Ambiguous words stay out ("посадили": jailed, or forced into a car)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from followup.replies.triage.text import strip_accents
+
+_SAFE_NOW = (
+    r"已经被抓|被抓走|被抓了|被逮捕|被捕了|关起来了|關起來了|在监狱|在監獄|坐牢|(?:现在|現在)(?:很)?安全|"
+    r"我们安全了|我們安全了|已经安全|已經安全|"
+    r"bi bat roi|da bi bat|bi bat giam|o tu roi|an toan roi|(?:gio|bay gio) (?:\w+ ){0,3}an toan|"
+    r"nahuli na|naaresto na|nakakulong na|ligtas na (?:kami|ako|kmi)|safe na (?:kami|ako|kmi)|"
+    r"체포됐|체포되었|잡혀갔|구속됐|구속되었|감옥에|안전해요|안전합니다|안전해졌|"
+    r"арестовали|задержали|в тюрьме|под арестом|в безопасности|arestovali|v tyurme|"
+    r"v bezopasnosti|заарештували|затримали|у в.язниці|в тюрмі|в безпеці|v bezpetsi|"
+    r"انمسك|تم القبض|قبضوا عليه|مسكوه|في السجن|بالسجن|انحبس|بأمان|بامان|masakouh|msakouh|"
+    r"bel sijn|fel segn|b2aman|bi aman|"
+    r"arete l|li nan prizon|nan prizon kounye a|an sekirite|ansekirite|"
+    r"foi pres[oa]|est[aá] pres[oa]|na cadeia|estamos segur[oa]s|estou segur[oa]|em seguran[cç]a|"
+    r"prenderam|a [eé]t[eé] arr[eê]t[eé]|est en prison|en garde [aà] vue|en s[eé]curit[eé]|"
+    r"la xiray|xabsiga|waa la qabtay|nabad (?:baan|ayaan) ku (?:jirnaa|jiraa)|"
+    r"ታሰረ|ታስሯል|እስር ቤት|ደህና ነን|ደህንነት ላይ ነን"
+)
+_SAFE = re.compile(_SAFE_NOW)
+
+
+def says(text: str) -> bool:
+    """Whether ``text`` says, in one of the twelve languages, that the danger is over."""
+    folded = " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+    return bool(_SAFE.search(folded) or _SAFE.search(strip_accents(folded).replace("đ", "d")))
