@@ -283,6 +283,21 @@ def test_danger_that_is_over_in_another_language_is_not_urgent(text):
     assert not triage(text).urgent
 
 
+def test_a_candidate_model_is_measured_with_its_own_language_identifier():
+    """`followup triage train` and `compare` score a candidate: the languages it names are its
+    own, not those of the model in use (here: a candidate without an identifier)."""
+    from followup.replies.triage import model as models
+
+    shipped = models.load()
+    saved = models.decode(models.MODEL_PATH.read_bytes())
+    candidate = models.Model(saved | {"latin": None})
+    vietnamese = "toi khong hieu tai sao canh sat chua goi lai cho toi"
+
+    assert shipped.latin is not None and candidate.latin is None
+    assert triage(vietnamese, model=candidate).language != "vi"  # lingua alone: French
+    assert triage(vietnamese).language == "vi"  # the model in use, its identifier
+
+
 def test_danger_outranks_a_request_to_stop_the_texts():
     result = triage("STOP texting me he has a gun and he's outside")
 

@@ -41,11 +41,17 @@ def triage(
     """Decide what ``text`` is and whether a person must call back (``model``: a candidate to
     measure instead of the saved one)."""
     hint = (language_hint or "").split("-")[0].lower() or None
-    reading = read(text or "", hint)
-    model = model or models.load()
+    if model is not None:  # a candidate: its own identifier names the languages
+        with languages.identifying_with(getattr(model, "latin", None) or False):
+            return _triage(text or "", hint, model)
+    return _triage(text or "", hint, models.load())
+
+
+def _triage(text: str, hint: str | None, model: models.Model | None) -> TriageResult:
+    reading = read(text, hint)
     if model is None or reading.keyword:
-        return _rules_only(reading, text or "")
-    return _combine(text or "", reading, model, hint)
+        return _rules_only(reading, text)
+    return _combine(text, reading, model, hint)
 
 
 def triage_by_rules(text: str, *, language_hint: str | None = None) -> TriageResult:

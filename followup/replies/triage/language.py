@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from followup.replies.triage.text import strip_accents
@@ -169,17 +172,32 @@ def _detector():
 
 def detect(text: str, hint: str | None = None) -> str:
     """Return the ISO 639-1 code of ``text``'s language, or ``und`` when it has too few words."""
-    return _detect(text or "", hint)[0]
+    return _detect(text or "", hint, _IDENTIFIER.get())[0]
 
 
 def overruled(text: str, hint: str | None = None) -> bool:
     """Whether the identifier named one of the languages the model reads where lingua named one
     it does not ("udalite moj nomer": Russian, not Polish)."""
-    return _detect(text or "", hint)[1]
+    return _detect(text or "", hint, _IDENTIFIER.get())[1]
+
+
+# The Latin-letter identifier of a model being measured (`triage(model=...)`: training, compare);
+# None: the identifier of the model in use; False: none.
+_IDENTIFIER: ContextVar = ContextVar("identifier", default=None)
+
+
+@contextmanager
+def identifying_with(identifier) -> Iterator[None]:
+    """Detect languages with ``identifier`` (a candidate model's) inside the block."""
+    token = _IDENTIFIER.set(identifier)
+    try:
+        yield
+    finally:
+        _IDENTIFIER.reset(token)
 
 
 @lru_cache(maxsize=4096)
-def _detect(text: str, hint: str | None) -> tuple[str, bool]:
+def _detect(text: str, hint: str | None, identifier) -> tuple[str, bool]:
     found = _detect_code(text, hint)
     return found if isinstance(found, tuple) else (found, False)
 
@@ -251,10 +269,13 @@ def _romanized(text: str, code: str) -> tuple[str, bool]:
     from followup.replies.triage import latin
     from followup.replies.triage import model as models
 
-    found = models.load()
-    if found is None or found.latin is None:
+    identifier = _IDENTIFIER.get()
+    if identifier is None:  # the model in use (False: a candidate without an identifier)
+        found = models.load()
+        identifier = found.latin if found is not None else None
+    if not identifier:
         return code, False
-    best, chance = found.latin.identify(text)
+    best, chance = identifier.identify(text)
     if chance >= latin.SURE and best in READ_BY_MODEL and best != code:
         return best, code not in READ_BY_MODEL
     return code, False

@@ -29,6 +29,7 @@ class Remembering:
 
     def __init__(self, model: Model):
         self.model = model
+        self.latin = model.latin  # the candidate's own language identifier
         self.thresholds = dict(model.thresholds)
         self._seen: dict[str, Prediction] = {}
 
