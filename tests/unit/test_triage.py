@@ -235,13 +235,14 @@ def test_a_request_to_stop_beside_a_quoted_unsubscribe_line_still_stops(text):
         ("udalite moj nomer pozhalujsta, bolshe ne nado pisat", "ru"),  # Russian in Latin letters
         ("toi khong hieu tai sao canh sat chua goi lai cho toi", "vi"),  # Vietnamese, no marks
         ("ana mabsoota jiddan mn el shorta, shukran", "ar"),  # Arabizi
+        ("dyakuyu, vse dobre, politsiya pryyikhala shvydko", "uk"),  # Ukrainian in Latin letters
         ("Grazie mille per l'aiuto, tutto bene adesso", "it"),  # and a language not read stays
         ("dziekuje bardzo za pomoc, wszystko w porzadku", "pl"),
     ],
 )
 def test_a_reply_in_latin_letters_is_named_in_the_language_it_is_written_in(text, language):
-    """Lingua alone took the first three for Polish, French and Somali; the commander needs the
-    right interpreter and the caller the safety text in their own language."""
+    """Lingua alone took the first four for Polish, French, Somali and Tagalog; the commander
+    needs the right interpreter and the caller the safety text in their own language."""
     assert triage(text).language == language
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,12 +61,41 @@ def read_rows(paths: Iterable[Path], extra: Sequence[dict] = ()) -> TrainingData
 
 
 def latin_rows(rows: Sequence[dict]) -> list[tuple[str, str]]:
-    """The replies written in Latin letters (three or more), with their language."""
-    return [
+    """The replies written in Latin letters (three or more), with their language; and each
+    Russian or Ukrainian reply in Cyrillic once more as people type it in Latin letters (the
+    labelled sets hold few such replies: 36 Ukrainian in Latin letters were named right 6 times)."""
+    found = [
         (row["text"], row.get("lang") or "und")
         for row in rows
         if latin_letters_only(row["text"]) and sum(c.isalpha() for c in row["text"]) >= 3
     ]
+    for row in rows:
+        table = _TRANSLIT.get(row.get("lang") or "")
+        if table and _CYRILLIC.search(row["text"]):
+            found.append((row["text"].lower().translate(table), row["lang"]))
+    return found
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_COMMON = dict(
+    zip(
+        "абвдезклмнопрстуфхцчшщьюя",
+        "a b v d e z k l m n o p r s t u f kh ts ch sh shch  yu ya".split(" "),
+        strict=True,
+    )
+)
+# The informal spellings people text in (not a standard): Russian и is i, ы y; Ukrainian г is h,
+# и y, і i, ї yi, є ye.
+_TRANSLIT = {
+    "ru": str.maketrans(
+        _COMMON | {"г": "g", "и": "i", "й": "y", "ы": "y", "э": "e", "ё": "yo", "ж": "zh", "ъ": ""}
+    ),
+    "uk": str.maketrans(
+        _COMMON
+        | {"г": "h", "ґ": "g", "и": "y", "й": "y", "і": "i", "ї": "yi", "є": "ye", "ж": "zh"}
+        | {"'": "", "’": ""}
+    ),
+}
 
 
 def labels(rows: Sequence[dict], head: str) -> list[str]:
