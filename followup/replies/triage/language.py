@@ -288,7 +288,6 @@ def _arabic_script(text: str) -> str:
     return "fa" if len(_FARSI.findall(text)) > len(_ARABIC.findall(text)) else "ar"
 
 
-@lru_cache(maxsize=4096)
 def _statistical(text: str) -> str | None:
     found = _detector().detect_language_of(text)
     return found.iso_code_639_1.name.lower() if found else None
