@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from followup.core import tfidf
+
 MODEL_PATH = Path(__file__).with_name("label_model.json.gz")
 logger = logging.getLogger(__name__)
 
@@ -74,16 +76,8 @@ class LabelModel:
         score = self.intercept
         pulls: dict[str, float] = {}
         for name, table in self.blocks.items():
-            counts: dict[str, int] = {}
-            for feature in ANALYZERS[name](normalised):
-                if feature in table:
-                    counts[feature] = counts.get(feature, 0) + 1
-            values = {f: (1.0 + math.log(n)) * table[f][0] for f, n in counts.items()}
-            norm = math.sqrt(sum(v * v for v in values.values()))
-            if not norm:
-                continue
-            for feature, value in values.items():
-                pull = value / norm * table[feature][1]
+            for feature, value in tfidf.vector(ANALYZERS[name](normalised), table).items():
+                pull = value * table[feature][1]
                 score += pull
                 if name == "word" and " " not in feature:
                     pulls[feature] = pull

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import re
 
+from followup.core import tfidf
+
 SURE = 0.8  # the identifier's probability needed to overrule lingua
 OTHER = "other"  # any language the service does not read
 _SPACES = re.compile(r"\s\s+")
@@ -47,16 +49,10 @@ class LatinLanguages:
 
     def identify(self, text: str) -> tuple[str, float]:
         """The most likely language of ``text`` and its probability."""
-        counts: dict[str, int] = {}
-        for gram in grams(text):
-            if gram in self.table:
-                counts[gram] = counts.get(gram, 0) + 1
-        values = {g: (1.0 + math.log(n)) * self.table[g][0] for g, n in counts.items()}
-        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         scores = list(self.intercepts)
-        for gram, value in values.items():
+        for gram, value in tfidf.vector(grams(text), self.table).items():
             for index, weight in self.table[gram][1]:
-                scores[index] += value / norm * weight
+                scores[index] += value * weight
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         best = max(range(len(exps)), key=exps.__getitem__)
