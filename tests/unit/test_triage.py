@@ -284,6 +284,63 @@ def test_danger_that_is_over_in_another_language_is_not_urgent(text):
     assert not triage(text).urgent
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad had a heart attack while we were on the phone with 911, he is home from the "
+        "hospital now, thank you",
+        "a mi hijo le dio una convulsion y los paramedicos le salvaron la vida, mil gracias",
+        "they found her safe at the park, thank you so much",
+        "doi muon chet ma cho 2 tieng, 2 diem",  # Vietnamese: "hungry to death" waiting 2 hours
+    ],
+)
+def test_a_medical_emergency_or_search_that_is_over_or_a_figure_of_speech_is_not_urgent(text):
+    assert not triage(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "toi muon chet, khong ai hieu toi",  # Vietnamese: I want to die
+        "pitit fi m nan disparèt depi maten, nou pa ka jwenn li",  # Haitian: we cannot find her
+        "厨房火很大 我爸还在里面 快来",  # fire in the kitchen, my father is still inside
+    ],
+)
+def test_the_same_words_still_mean_danger_when_it_is_now(text):
+    assert triage(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you people are useless, nobody came. stop texting me",
+        "no sirvieron para nada, nadie vino. no me vuelvan a escribir",
+    ],
+)
+def test_a_complaint_that_also_stops_the_texts_reaches_a_person(text):
+    result = triage(text)
+
+    assert result.opt_out and result.callback
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pa kontakte mwen ankò svp",  # Haitian
+        "ma tb3atouli shi ba3d el yom",  # Arabizi
+        "melikt atlakulign",  # Amharic in Latin letters
+        "以後不准再傳訊息給我",  # Chinese, traditional characters
+        "just leave me alone ok",
+    ],
+)
+def test_more_ways_of_asking_to_stop_stop_the_texts(text):
+    assert triage(text).opt_out
+
+
+def test_having_unsubscribed_from_something_else_is_not_an_opt_out():
+    assert not triage("finally unsubscribed from all those store emails lol").opt_out
+
+
 def test_a_candidate_model_is_measured_with_its_own_language_identifier():
     """`followup triage train` and `compare` score a candidate: the languages it names are its
     own, not those of the model in use (here: a candidate without an identifier)."""

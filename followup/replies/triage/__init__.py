@@ -150,8 +150,9 @@ def _combine(
             category, callback, said = Category.OTHER, True, [UNCLEAR]
         else:
             said = ["no signal a rule recognises"]
-    elif found.opt_out and foreign and top in _RAISABLE and confidence >= limits["raise"]:
-        # "东西被偷什么都没做 ... 别再发了": the texts stop, and a person hears the complaint
+    elif found.opt_out and top in _RAISABLE and confidence >= limits["raise"]:
+        # "东西被偷什么都没做 ... 别再发了", "waste of my time. quit texting me": the texts stop,
+        # and a person hears the complaint
         category, callback = Category(top), True
         said = [f"model: likely {_name(category)} ({confidence:.2f})", *said]
     elif (

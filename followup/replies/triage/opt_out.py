@@ -185,7 +185,7 @@ SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")
 DECOYS = re.compile(
     # unsubscribing from something else ("unsubscribe from the church newsletter")
     r"(?:newsletter|news letter|mailing list|e-?mails?|boletin|bulletin)\S*(?: \S+){0,3} "
-    r"unsub|unsub\w* (?:from |to |of )?(?:the |my |a |our |your |that )?(?:\w+ )?(?:newsletter|"
+    r"unsub|unsub\w* (?:from |to |of )?(?:the |my |a |our |your |that )?(?:\w+ ){0,3}(?:newsletter|"
     r"e-?mails?|mailing|bulletin)|"
     r"(?<![a-z])(?:(?:will not|would not|does not|did not|never|not|cannot|(?<!you )keeps?|kept|"
     r"make (?:him|her|them|it)|get (?:him|her|them) to|tell (?:him|her|them) to|"
@@ -197,7 +197,7 @@ DECOYS = re.compile(
     r"(?:do not|dont|no need to|please do not|never|no) (?:\w+ )?(?:stop|unsubscribe|remove|"
     r"take me off|cancel|delete)|"
     r"no (?:dejen|deje|dejes) de|no (?:me |nos )?(?:borren|quiten|saquen|eliminen|cancelen)|"
-    r"unsubscribe (?:me |us )?from(?! (?:\w+ ){0,2}(?:texts?|messages?|list|surveys?|alerts|"
+    r"unsubscrib\w* (?:me |us )?from(?! (?:\w+ ){0,2}(?:texts?|messages?|list|surveys?|alerts|"
     r"notifications|you|yall|you all|these|service|program|system)(?![a-z])| this(?= *$| *[.,!?]|"
     r" (?:service|number|list|program|thing)))|"
     r"(?:opt|opting) out of (?:pressing|filing|being|the (?:lineup|case|report)|my)|"
@@ -217,7 +217,7 @@ WHOLE_PARTS = re.compile(
     r"quit it|enough|ya basta|remove me from (?:this|these|here)|(?:can|could|will) you "
     r"(?:please |all |guys )?stop(?: it| now| please)?|"
     r"cancel(?:ar)? (?:these|this|esto|eso)|cancelen (?:esto|eso)|no mas|ya no mas)"
-    r"(?: please| pls| thanks| thank you| thx| now| already| por favor| gracias| ya)*"
+    r"(?: please| pls| thanks| thank you| thx| now| already| ok| okay| por favor| gracias| ya)*"
 )
 _LEADING_CAPS_STOP = re.compile(
     r"^\W*STOP\b(?!\s*(?:SIGN|LIGHT|BY|AT|IN|OVER|HIM|HER|THEM|THE\b|HITTING|HURTING|"

@@ -216,7 +216,8 @@ _SENTENCES = {
 # Kinds found among the training sets' missed opt-outs (2026-12-04): a number taken off the
 # mailing list, "leave me in peace with these texts", "enough texts", "don't write to me".
 _MORE = {
-    "zh": r"(?:不要|不用|别|別|无须|無須)再?(?:联系|聯繫|联络|聯絡)我",
+    "zh": r"(?:不要|不用|别|別|无须|無須)再?(?:联系|聯繫|联络|聯絡)我"
+    r"|(?:別|不准|不準|唔好再)(?:再)?(?:给我|給我|俾我|畀我)?(?:发|發|傳|传)",
     "ko": r"문자 ?(?:받기|받는 ?거) ?싫|연락 ?안 ?주셔도 (?:됩니다|돼요|되요)|설문 ?안 ?해요",
     "tl": r"tigil(?:an|in) (?:\w+ ){0,3}(?:ako|kami) sa (?:mga )?(?:text|message)"
     r"|paki-?stop (?:na )?(?:po )?(?:yung |ang )?(?:mga )?(?:text|message)"
@@ -231,11 +232,15 @@ _MORE = {
     r"|не треба більше (?:смс|повідомлень|опитувань)|^стоп,? досить",
     "ar": r"(?:mesh|mish|msh|mosh) (?:3ayez|3ayza|3awez) (?:\w+ )?(?:rasayel|rasa2el|msgs|messages)"
     r"|shel(?:o|ou|u) (?:ra2mi|ra2ami|nomrati) (?:men|mn|min) (?:el )?(?:list|qa2ema)"
-    r"|(?:رسال|رسائل).{0,30}سيبوني في حالي|سيبوني في حالي.{0,30}(?:رسال|رسائل)",
-    "ht": r"kite m anp[eè] (?:ak|avek|avèk) (?:\w+ ){0,2}mesaj|mesaj.{0,40}kite m anp[eè]",
+    r"|(?:رسال|رسائل).{0,30}سيبوني في حالي|سيبوني في حالي.{0,30}(?:رسال|رسائل)"
+    r"|(?:ma|la|mat|matb) ?t?b[3a]+[a3]?t(?:o|ou|u)(?:li|lna|ni)?(?:sh|ch)?\b(?: \w+){0,3} (?:ba3d|tani|abadan|kaman)"
+    r"|(?:ma|la) t(?:ba3t|b3at|b3t)(?:o|ou|u)(?:li|lna|ni)",
+    "ht": r"kite m anp[eè] (?:ak|avek|avèk) (?:\w+ ){0,2}mesaj|mesaj.{0,40}kite m anp[eè]"
+    r"|pa (?:kontakte|rele|kontak) (?:m|mwen)(?: \w+){0,2} (?:ankò|anko)|efase nimewo (?:mwen|m|sa)",
     "fr": r"laissez[- ]moi tranquille avec (?:\w+ ){0,2}(?:textos|sms|messages)"
     r"|arr[eê]tez (?:vos|les|ces) (?:sondages|textos|sms|messages)",
-    "am": r"አትፃፉልኝ|አትላኩልኝ|ተዉኝ.{0,20}መልእክት|(?:መልእክት|መልዕክት).{0,20}ተዉኝ",
+    "am": r"አትፃፉልኝ|አትላኩልኝ|ተዉኝ.{0,20}መልእክት|(?:መልእክት|መልዕክት).{0,20}ተዉኝ"
+    r"|(?:melikt|melekt|meliekt|mel[ei]kt\w*) (?:\w+ )?(?:atlaku|atilaku|akumu)\w*|atlakulgn",
     "so": r"iga daa (?:\w+ )?(?:fariim|farriin|msg)\w*|fariin (?:\w+ )?ha (?:ii|i) soo dir\w*",
     "vi": r"stop (?:giup|gium|dum|ho) (?:em|toi)",
 }
@@ -320,9 +325,10 @@ def opt_out_sentence(text: str) -> str | None:
 _DANGER = {
     "zh": r"救命|快来|不能呼吸|没有?呼吸|沒有?呼吸|叫不醒|昏迷|晕倒|暈倒|不省人事|失去知觉|自杀|自殺|想死|"
     r"不想活|割腕|过量|過量|着火|著火|失火|煤气味|煤氣味|被关|被關|关在|關在|锁在|鎖在|绑架|綁架|"
-    r"掐我|掐住|要杀|要殺|jiuming",
-    "vi": r"cuu (?:voi|toi|em|con|chung toi)|(?:khong|ngung|ko) tho|bat tinh|ngat xiu|tu tu|muon "
-    r"chet|khong muon song|chay nha|mui ga|bi nhot|nhot (?:toi|em|con)|khoa (?:toi|em) trong|"
+    r"掐我|掐住|要杀|要殺|jiuming|火.{0,20}(?:没出来|沒出來|困在|还在里面|還在裡面|里面还有|裡面還有)",
+    "vi": r"cuu (?:voi|toi|em|con|chung toi)|(?:khong|ngung|ko) tho|bat tinh|ngat xiu|tu tu|"
+    r"(?<!nong )(?<!met )(?<!doi )(?<!lanh )(?<!chan )(?<!cuoi )(?<!ngai )(?<!ngu )(?<!thom )"
+    r"(?<!ngon )(?<!dep )(?<!xau )(?<!ghet )muon chet|khong muon song|chay nha|mui ga|bi nhot|nhot (?:toi|em|con)|khoa (?:toi|em) trong|"
     r"bat coc|bop co|giet (?:toi|em|chet)",
     "tl": r"saklolo|tulungan (?:nyo|niyo) (?:ako|kami)|(?:hindi|di) (?:na )?(?:humihinga|makahinga)|"
     r"walang malay|nawalan ng malay|hinimatay|magpapakamatay|(?:gusto|gusto ko) (?:ko )?nang "

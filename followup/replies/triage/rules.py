@@ -390,6 +390,14 @@ CRISIS = rules(
     ),
 )
 
+# A medical emergency that is over: the patient home, better, saved ("she saved his life").
+_MEDICAL_OVER = (
+    r"(?:home|back|out|released|discharged) (?:\w+ )?(?:from|of) (?:the )?(?:hospital|er|icu)|"
+    r"saved (?:his|her|my|their|our|the \w+ s) (?:\w+ )?life|(?:is|are) (?:doing )?(?:better|"
+    r"stable|recovering) now|(?:le|les|me|nos) salv\w* la vida|ya (?:salio|regreso|volvio) del "
+    r"hospital|ya (?:esta|estan) (?:mejor|estable|recuperad[oa]s?)"
+)
+
 # A crisis rule's match in a reply that says the danger is over, elsewhere or a figure of
 # speech ("he's in jail now", "not right now", "last week", "this wait is killing me lol") does
 # not decide alone: the model reads the whole reply, and may still find danger now.
@@ -407,7 +415,9 @@ DANGER_OVER = re.compile(
     r"ya se fue|ya no (?:esta|anda)|no esta (?:aqui|ahorita|ahora)|ahorita no esta|(?:esta|estan) "
     r"(?:pres[oa]s?|en la carcel|detenid[oa]s?|en otro estado|en otra ciudad)|la semana pasada|"
     r"el mes pasado|hace (?:\w+ )?(?:semanas|meses|dias|anos)|ya (?:esta|estamos) bien|"
-    r"hoy no ha|no ha vuelto|ya se calmo|esta espera|la espera)(?![a-z])"
+    r"hoy no ha|no ha vuelto|ya se calmo|esta espera|la espera|"
+    + _MEDICAL_OVER
+    + r")(?![a-z])"
 )
 # The reply says the person is safe now or the danger is gone: the model, too, must be surer
 # before it calls such a reply danger now (time words alone do not count: "that night" may
@@ -417,7 +427,12 @@ SAFE_NOW = re.compile(
     r"(?! to)|(?:is|are) (?:home|back) (?:now |and )?safe|(?:is|are) not (?:here|around|home|"
     r"there)(?: anymore| any more)?|in jail|in prison|in custody|locked up|behind bars|"
     r"(?:was|got|were|been) arrested|moved (?:away|out)|ya (?:esta|estamos) bien|ya se fue|"
-    r"ya no (?:esta|anda)|(?:esta|estan) (?:pres[oa]s?|en la carcel|detenid[oa]s?))(?![a-z])"
+    r"ya no (?:esta|anda)|(?:esta|estan) (?:pres[oa]s?|en la carcel|detenid[oa]s?)|"
+    r"found (?:him|her|them) (?:safe|ok|okay|alive|fine|unharmed)|(?:he|she|they) (?:was|were) "
+    r"found (?:safe|ok|okay|alive|fine|unharmed)|(?:la|lo|los|las) (?:encontraron|encontramos|"
+    r"hallaron) (?:bien|a salvo|san[oa]s?)|ya aparecio|"
+    + _MEDICAL_OVER
+    + r")(?![a-z])"
 )
 # ... unless it also says the danger is here now.
 DANGER_NOW_AGAIN = re.compile(

@@ -1,6 +1,7 @@
 """The danger is over, in the twelve languages the model reads ("he was arrested", "we are safe
-now"): as in English and Spanish (``rules.SAFE_NOW``), the model must then be surer before it
-calls a reply danger now. Ambiguous words stay out ("посадили": jailed, or forced into a car)."""
+now", "they found her"): as in English and Spanish (``rules.SAFE_NOW``), the model must then be
+surer before it calls a reply danger now. Ambiguous words stay out ("посадили": jailed, or forced
+into a car)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,12 @@ _SAFE_NOW = (
     r"foi pres[oa]|est[aá] pres[oa]|na cadeia|estamos segur[oa]s|estou segur[oa]|em seguran[cç]a|"
     r"prenderam|a [eé]t[eé] arr[eê]t[eé]|est en prison|en garde [aà] vue|en s[eé]curit[eé]|"
     r"la xiray|xabsiga|waa la qabtay|nabad (?:baan|ayaan) ku (?:jirnaa|jiraa)|"
-    r"ታሰረ|ታስሯል|እስር ቤት|ደህና ነን|ደህንነት ላይ ነን"
+    r"ታሰረ|ታስሯል|እስር ቤት|ደህና ነን|ደህንነት ላይ ነን|ሁሉም ሰላም|ሰላም ነን|"
+    # found (the missing person), never after a "not": 못 찾았어요, 没找到, не нашли, pas retrouvé
+    r"찾아주셔서|찾아 주셔서|(?<!못 )(?<!못)찾았(?:어요|습니다)|(?<!没)(?<!沒)(?<!不)找到了|"
+    r"tim thay roi|da tim thay|nahanap na|(?<!не )нашли (?:его|её|ее|их)|"
+    r"(?<!не )знайшли (?:його|її|їх)|(?<!pas )(?<!pas encore )retrouv[eé]|"
+    r"(?<!não )(?<!nao )encontraram|(?:yo|nou) (?:te )?jwenn li|waa la helay|ተገኝቷል"
 )
 _SAFE = re.compile(_SAFE_NOW)
 
