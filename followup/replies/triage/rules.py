@@ -890,7 +890,7 @@ NEUTRAL = rules(
 
 # A reply that is only an acknowledgement, as a whole: "ok", "got it thanks", "esta bien".
 ACKNOWLEDGEMENT = re.compile(
-    r"^(?:(?:ok|okay|okey|oki|kk|fine|alright|all right|got it|noted|received|understood|sure|yes|"
+    r"^(?:(?:ok|okay|okey|oki|kk|k|fine|alright|all right|got it|noted|received|understood|sure|yes|"
     r"yeah|yep|no thanks|no thank you|no|nope|all set|we are good|i am good|i am fine|meh|"
     r"so so|average|decent|not bad|it was (?:ok|okay|fine|alright|decent|average)|"
     r"it is what it is|nothing else(?: needed)?|no further \w+|that is all|"
