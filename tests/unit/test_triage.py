@@ -337,6 +337,36 @@ def test_more_ways_of_asking_to_stop_stop_the_texts(text):
     assert triage(text).opt_out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my 12 yr old still isnt home and her phone is off, she is never late",
+        "my son is not home yet and its 2am",
+        "i have the razor in my hand and dont know if i can stop",
+        "please take care of my kids for me, nothing matters anymore",
+        "ya nada tiene sentido, cuiden a mis hijos",
+        "tengo las pastillas en la mano",
+    ],
+)
+def test_a_child_not_home_yet_and_indirect_self_harm_are_danger_now(text):
+    assert triage(text).urgent
+
+
+def test_the_person_they_fear_not_being_home_is_still_over():
+    assert not triage("he is not home anymore, we are ok now, thank you").urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oferta no mercado! 2 por $5. Para sair da lista responda SAIR",
+        "FLASH SALE 40% off today only. To opt out reply STOP",
+    ],
+)
+def test_an_advert_that_says_how_to_opt_out_before_the_keyword_does_not_stop_our_texts(text):
+    assert not triage(text).opt_out
+
+
 def test_having_unsubscribed_from_something_else_is_not_an_opt_out():
     assert not triage("finally unsubscribed from all those store emails lol").opt_out
 

@@ -305,7 +305,11 @@ CRISIS = rules(
         r"(?:wrote|written|made|finished) (?:my|a) (?:will|note|goodbye)|tonight is the night|"
         r"(?:gave|giving|given) away (?:my|all my) (?:things|stuff|belongings|cat|dog|pets)|"
         r"(?:keep|kept|been) (?:looking at|staring at|holding) (?:it|the (?:rope|gun|pills|"
-        r"blade|razor|bottle)))",
+        r"blade|razor|bottle))|(?:knife|blade|razor|pills|gun) in my hand|(?:do not|dont) know "
+        r"if i (?:can|could) stop(?: myself)?|nothing matters (?:anymore|any more)|(?:be|go) "
+        r"with my (?:\w+ ){0,2}in heaven|join my (?:\w+ ){0,2}in heaven|(?:take care|look after) "
+        r"(?:of )?my (?:kids|children|babies|son|daughter|dog|cat) for me|tell my (?:kids|"
+        r"children|family|mom|mother|dad|son|daughter) i (?:love|am sorry))",
     ),
     (
         "a missing child",
@@ -375,6 +379,9 @@ CRISIS = rules(
         r"(?:me quiero (?:morir|matar)|quiero morir\w*|matarme|quitarme la vida|suicid\w*|"
         r"no quiero (?:vivir|seguir viviendo|despertar)|ya no (?:aguanto|quiero vivir)|"
         r"no vale la pena vivir|hacerme dano|cortarme|estarian mejor sin mi|"
+        r"ya nada tiene (?:caso|sentido)|(?:irme|ir|estar) con (?:mi|mis) (?:\w+ ){1,2}al cielo|"
+        r"irme al cielo|(?:navaja|cuchillo|pastillas|pistola) en (?:la|mi) mano|no se si (?:pueda|"
+        r"puedo|podre) (?:parar|detenerme)|cuiden (?:a|de) mis (?:hijos|ninos|bebes)|"
         r"(?:me )?tome (?:todas |muchas )?"
         r"(?:las |mis )?pastillas)",
     ),
@@ -402,8 +409,8 @@ _MEDICAL_OVER = (
 # speech ("he's in jail now", "not right now", "last week", "this wait is killing me lol") does
 # not decide alone: the model reads the whole reply, and may still find danger now.
 DANGER_OVER = re.compile(
-    r"(?<![a-z])(?:not (?:\w+ ){0,2}(?:right now|now|tonight|today)|(?:is|are) not (?:here|around|"
-    r"home|there)|in jail|in prison|in custody|locked up|behind bars|(?:was|got|were|been) "
+    r"(?<![a-z])(?:not (?:\w+ ){0,2}(?:right now|now|tonight|today)|(?<!still )(?:is|are) not "
+    r"(?:here|around|home|there)(?! yet)|in jail|in prison|in custody|locked up|behind bars|(?:was|got|were|been) "
     r"arrested|moved (?:to|away|out)|(?:we are|i am|he is|she is|they are|we were|everyone is|"
     r"all) (?:home )?(?:safe|fine|okay|ok)\b(?! to)|(?:is|are) (?:home|back) (?:now |and )?safe|"
     r"(?:last|past) (?:week|month|year|night|monday|tuesday|wednesday|thursday|friday|saturday|"
@@ -424,8 +431,8 @@ DANGER_OVER = re.compile(
 # come with "everyone would be better off without me").
 SAFE_NOW = re.compile(
     r"(?<![a-z])(?:(?:we are|i am|we were|everyone is|all) (?:home )?(?:safe|fine|okay|ok)\b"
-    r"(?! to)|(?:is|are) (?:home|back) (?:now |and )?safe|(?:is|are) not (?:here|around|home|"
-    r"there)(?: anymore| any more)?|in jail|in prison|in custody|locked up|behind bars|"
+    r"(?! to)|(?:is|are) (?:home|back) (?:now |and )?safe|(?<!still )(?:is|are) not (?:here|"
+    r"around|home|there)(?! yet)(?: anymore| any more)?|in jail|in prison|in custody|locked up|behind bars|"
     r"(?:was|got|were|been) arrested|moved (?:away|out)|ya (?:esta|estamos) bien|ya se fue|"
     r"ya no (?:esta|anda)|(?:esta|estan) (?:pres[oa]s?|en la carcel|detenid[oa]s?)|"
     r"found (?:him|her|them) (?:safe|ok|okay|alive|fine|unharmed)|(?:he|she|they) (?:was|were) "
