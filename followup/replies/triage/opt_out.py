@@ -70,6 +70,19 @@ _EN = (
     r"follow ?ups?|contact|check ?ins?|notifications|textos|mensajes)",
     r"(?:do not|never) (?:ever )?(?:text|message|msg|sms) (?:me|us|this (?:number|phone|cell))",
     r"(?:do not|never) want to (?:be (?:contacted|texted|messaged)|hear from (?:you|this|the))",
+    r"(?:do not|never) need to hear from (?:you|this number)(?: all| guys)?(?: again| anymore| any "
+    r"more| ever again)",
+    r"(?:stpo|sotp|stp) (?:texting|messaging|sending|contacting) (?:me|us)",
+    r"(?:can|could|will) (?:you|you all|you guys) (?:just |please |pls )?not (?:text|message|"
+    r"contact) (?:me|us)(?: anymore| any more| again)?",
+    r"(?:you|you all|you guys) can stop (?:with |w )(?:the |these |your )?(?:texts|messages)",
+    r"(?:do not|never) bother (?:texting|messaging|contacting)(?: me| us)?(?: again| anymore| any "
+    r"more|$)",
+    r"(?:i am |am |i will |will |i m )?(?:reporting|report|blocking) (?:this|your) (?:number|#)"
+    r"(?: as spam| now)?",
+    r"(?:reporting|report) (?:this|these|you|your texts)(?: \w+)? as spam",
+    r"leave (?:me|us) off (?:these|this|them|the texts|your texts)",
+    r"no need to (?:text|message|contact) (?:me|us)(?: anymore| any more| again)?",
     r"(?:prefer|rather|would like) not (?:to )?(?:get|receive|be (?:texted|contacted)|"
     r"have)(?: [\w-]+){0,4} (?:texts?|messages?|surveys?|ups?|contact)",
     r"(?:do not|never) want to (?:receive|get) (?:these|them|this|those)(?: \w+)? (?:anymore|"
@@ -98,7 +111,7 @@ _EN = (
     rf"getting |receive |get |any |these |the |your |this |ur |those |more |further |of |"
     rf"anymore )*{_NOUNS}",
     rf"(?:do not|dont) (?:wish|want) to (?:receive|get) (?:\w+ ){{0,2}}{_NOUNS}",
-    r"(?:do not|never) consent to (?:receiving|receive|these|any|text|being)",
+    r"(?:do not|never) consent to (?:receiving|receive|these|any|text|being|further|more)",
     rf"(?:enough|done) with (?:the|these|your|ur|all the|all these) {_NOUNS}",
     rf"(?:i want|i would like|i need) (?:these|the|your|ur|all) {_NOUNS} to (?:stop|end)",
     r"(?:cancel|end) (?:my |the |this )?subscription",
@@ -120,8 +133,9 @@ _EN = (
     r"(?:system|list|database|registry)",
     r"get (?:me|us|my number) off (?:this|the|your|ur) (?:thing|list|system)",
     r"(?:please )?(?:do not|dont) text (?:it|here|this one)\b",
-    r"(?:is there a way|how do i|how can i) (?:to )?(?:make |get )?(?:these|the texts|this|"
-    r"them) (?:to )?stop\b.*(?:please|pls|just stop|stop them|do it)",
+    r"(?:is there a way|how do i|how can i) (?:to )?(?:make |get )?(?:these texts|these messages|"
+    r"these|the texts|this|them) (?:to )?stop\b.*(?:please|pls|just stop|stop them|do it|"
+    r"i do not want (?:them|these|it|any))",
     r"take (?:this|my) (?:number|#|phone|cell)(?: number)? off",
     rf"(?:like|want|wish|need) to stop (?:receiving|getting) (?:\w+ ){{0,2}}{_NOUNS}",
     rf"leave (?:me|us) alone (?:with|about) (?:\w+ ){{0,2}}{_NOUNS}",
@@ -143,7 +157,8 @@ _ES = (
     r"(?:ya )?no (?:me |nos |le |les )?(?:escriban|escribas|manden|mandes|envien|envies|"
     r"contacten|textien|textean|textees|texteen|mensajeen)(?= *$| *[.,!]| (?:mas|otra vez|"
     r"nunca|nada|a este|aqui|"
-    r"por favor|porfa|gracias|ya|por este|por mensaje|por texto|\w+ (?:mensajes|textos)))",
+    r"por favor|porfa|plis|gracias|ya|wey|guey|pues|por este|por mensaje|por texto|"
+    r"\w+ (?:mensajes|textos)))",
     r"no (?:quiero|queremos|quiere) que (?:me |nos |le )?(?:escriban|manden|envien|contacten|"
     r"sigan \w+)",
     rf"(?:no|ya no) (?:me|le|nos) interesa (?:recibir )?(?:\w+ )?{_NOUNS_ES}",
@@ -174,6 +189,11 @@ _ES = (
     rf"(?:no|ya no) quiero que (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
     rf"para que (?:ya )?no (?:me |nos )?(?:lleguen|sigan llegando)(?: \w+)? {_NOUNS_ES}",
     r"(?:los|las|les) voy a bloquear|voy a bloquear (?:este numero|su numero|el numero)",
+    r"(?:los|las|les) bloqueo\b|(?:voy a )?reportar (?:este|su|el) numero (?:como|por|x) spam",
+    rf"no (?:me |nos )?(?:jodan|chinguen|fastidien|molesten) (?:mas )?con (?:los |sus |tantos )?"
+    rf"{_NOUNS_ES}",
+    r"(?:parad|dejad) de (?:mandar|enviar|escribir)\w*",
+    r"ni (?:me |nos )?vuelvan a (?:escribir|mandar|enviar|contactar)",
     r"ya no quiero que me (?:texteen|manden|escriban|envien)",
     r"olv[ií]dense de mi numero",
     rf"(?:dejenme|dejame|dejen) (?:tranquil[ao]s?|en paz) con (?:sus |estos |tantos )?{_NOUNS_ES}",
@@ -183,7 +203,9 @@ SENTENCES = re.compile(rf"(?<![a-z])(?:{'|'.join(_EN + _ES)})(?![a-z])")
 
 # Someone else who will not stop, stop in another sense, or asking to keep the texts.
 DECOYS = re.compile(
-    # unsubscribing from something else ("unsubscribe from the church newsletter")
+    # unsubscribing from something else ("unsubscribe from the church newsletter", "clicked
+    # unsubscribe on a fake email")
+    r"(?:click\w*|hit|hitting|press\w*|tap\w*) (?:on )?(?:the |an? )?unsub\w* (?:link|button|on|in)|"
     r"(?:newsletter|news letter|mailing list|e-?mails?|boletin|bulletin)\S*(?: \S+){0,3} "
     r"unsub|unsub\w* (?:from |to |of )?(?:the |my |a |our |your |that )?(?:\w+ ){0,3}(?:newsletter|"
     r"e-?mails?|mailing|bulletin)|"
@@ -201,7 +223,9 @@ DECOYS = re.compile(
     r"notifications|you|yall|you all|these|service|program|system)(?![a-z])| this(?= *$| *[.,!?]|"
     r" (?:service|number|list|program|thing)))|"
     r"(?:opt|opting) out of (?:pressing|filing|being|the (?:lineup|case|report)|my)|"
-    r"if (?:i|we) could|(?:do not|no) (?:close|cierren|cerrar|drop) (?:my|the|mi|el)|"
+    # "I'd cancel my subscription to the police if I could lol": a wish, in the same sentence
+    r"if (?:i|we) could[^.!?\n]{0,30}(?:stop|unsub|opt|cancel)|(?:stop|unsub|opt out|cancel)"
+    r"[^.!?\n]{0,50}if (?:i|we) could|(?:do not|no) (?:close|cierren|cerrar|drop) (?:my|the|mi|el)|"
     r"(?:no|please|pls) keep (?:them|the texts|texting|sending)|keep me (?:posted|updated|"
     r"informed)|by (?:accident|mistake)|add me back|wait,? i mean|opted out (?:earlier|before|"
     r"by mistake)|(?:turn|turned|switch) (?:it |them |these )?back on|"
@@ -214,10 +238,13 @@ WHOLE_PARTS = re.compile(
     r"dejame en paz|do not contact(?: me)?|remove me|rmv me|take me off|no (?:more )?(?:texts|"
     r"messages|surveys|text messages)|no mas (?:mensajes|textos|encuestas)|not interested|"
     r"no (?:me )?interesa|stop (?:these|this|it|now|already|all|sending(?: them| these| me)?)|"
+    r"no (?:calls?|texts|messages|contact)(?:,? (?:no|and no|or) (?:calls?|texts|messages|contact|"
+    r"emails?|visits?))+(?:,? nothing)?|no mas (?:texts|msjs|mensajitos|sms)|"
     r"quit it|enough|ya basta|remove me from (?:this|these|here)|(?:can|could|will) you "
     r"(?:please |all |guys )?stop(?: it| now| please)?|"
     r"cancel(?:ar)? (?:these|this|esto|eso)|cancelen (?:esto|eso)|no mas|ya no mas)"
-    r"(?: please| pls| thanks| thank you| thx| now| already| ok| okay| por favor| gracias| ya)*"
+    r"(?: please| pls| plis| thanks| thank you| thx| now| already| ok| okay| por favor| gracias|"
+    r" ya)*"
 )
 _LEADING_CAPS_STOP = re.compile(
     r"^\W*STOP\b(?!\s*(?:SIGN|LIGHT|BY|AT|IN|OVER|HIM|HER|THEM|THE\b|HITTING|HURTING|"
