@@ -367,6 +367,33 @@ def test_an_advert_that_says_how_to_opt_out_before_the_keyword_does_not_stop_our
     assert not triage(text).opt_out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不要在发信息给我了",  # "在" for "再", as people type it
+        "dung lien lac voi toi nua",
+        "paki-delete po ang number ko",
+        "문자 보내지 말아주세요",
+        "не беспокойте меня больше",
+        "لا تزعجوني بالرسائل",
+        "pa janm voye m mesaj ankò",
+        "não me contatem mais por favor",
+        "ne me recontactez plus svp",
+        "fariimo kale ma rabo",
+        "ተጨማሪ መልእክት አልፈልግም",
+        "більше смс не треба, дякую",
+    ],
+)
+def test_sentences_that_stop_the_texts_in_each_of_the_twelve_languages(text):
+    result = triage(text)
+
+    assert result.opt_out and not result.urgent
+
+
+def test_unsubscribing_from_a_newsletter_in_french_is_not_an_opt_out():
+    assert not triage("je me suis désinscrite de la newsletter du club, merci pour hier").opt_out
+
+
 def test_having_unsubscribed_from_something_else_is_not_an_opt_out():
     assert not triage("finally unsubscribed from all those store emails lol").opt_out
 

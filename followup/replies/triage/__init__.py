@@ -24,7 +24,7 @@ import re
 import unicodedata
 
 from followup.core.categories import Category
-from followup.replies.triage import any_language, other_languages, rules, safe_now
+from followup.replies.triage import any_language, danger_words, rules, safe_now
 from followup.replies.triage import language as languages
 from followup.replies.triage import model as models
 from followup.replies.triage.reading import Reading, read
@@ -89,11 +89,15 @@ def _combine(
     # the identifier, but danger keeps the lower bar and the words of any language.
     lenient = not readable or languages.overruled(text, hint)
     crisis_limit = limits["crisis_unread"] if lenient else limits["crisis"]
-    word = other_languages.danger(text) if foreign and readable else None
+    word = danger_words.danger(text) if foreign and readable else None
     cry = any_language.may_be_danger(text) if lenient else None
+    # An unmistakable request to stop the texts with only the lower bar's weak hint of danger
+    # ("m pa enterese nan sondaj nou an, kite m anpè" at 0.25): the request decides.
+    weak = found.opt_out and seen.crisis < limits["crisis"]
     if (
         (
             seen.crisis >= crisis_limit
+            and not weak
             and not _over(text, seen.crisis, limits)
             and _says_something(text)
         )

@@ -285,7 +285,9 @@ _ADVERT = re.compile(
 # 받아도 돼요": the newsletter, not these texts).
 _UNSUBSCRIBE_ELSEWHERE = re.compile(
     r"(?:뉴스레터|newsletter|通讯|通訊|邮件|郵件|рассылк\w* (?:магазина|новостей)|бюлетен)"
-    r"[^.!?\n]{0,12}unsub", re.IGNORECASE
+    r"[^.!?\n]{0,12}unsub"
+    r"|(?:d[ée]sinscri|d[ée]sabonn|descadastr|dezab[oò]n|desuscri)\w*[^.!?\n]{0,25}(?:newsletter"
+    r"|infolettre|liste de diffusion|boletim|e-?mails?|bolet[ií]n)", re.IGNORECASE
 )
 
 

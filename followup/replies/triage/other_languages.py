@@ -155,7 +155,7 @@ _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
 # matched without accents too, so "Làm ơn ngưng gửi tin nhắn" and "lam on ngung gui tin nhan"
 # read alike, and doubled letters are single: "стопп" is "стоп").
 _SENTENCES = {
-    "zh": r"(?:不要|别|勿|唔好|不用|不必|毋须|无须)(?:再)?(?:给我|給我|俾我|畀我)?(?:发|發|傳|传|send|寄)"
+    "zh": r"(?:不要|别|勿|唔好|不用|不必|毋须|无须)(?:再|在)?(?:给我|給我|俾我|畀我)?(?:发|發|傳|传|send|寄)"
     r"|(?:删|刪|移除|去掉)(?:掉|除)?.{0,8}(?:号码|號碼)|(?:号码|號碼).{0,8}(?:删|刪|移除)"
     r"|(?:不|唔)想再?(?:收到|接收)|(?:从|從).{0,10}(?:名单|名單).{0,4}(?:删|刪|移除|去掉)"
     r"|(?:名单|名單)(?:里|裡|度|中)?(?:删|刪)|取消订阅|取消訂閱|退订|退訂|停止(?:发送|發送|发信息|發訊息|短信|简讯)"
@@ -218,31 +218,57 @@ _SENTENCES = {
 _MORE = {
     "zh": r"(?:不要|不用|别|別|无须|無須)再?(?:联系|聯繫|联络|聯絡)我"
     r"|(?:別|不准|不準|唔好再)(?:再)?(?:给我|給我|俾我|畀我)?(?:发|發|傳|传)",
-    "ko": r"문자 ?(?:받기|받는 ?거) ?싫|연락 ?안 ?주셔도 (?:됩니다|돼요|되요)|설문 ?안 ?해요",
+    "ko": r"문자 ?(?:받기|받는 ?거) ?싫|(?:연락|문자)(?:는|를)? ?안 ?주셔도 (?:됩니다|돼요|되요)|설문 ?안 ?해요"
+    r"|보내지 ?말아 ?주세요|보내지 ?말아요",
     "tl": r"tigil(?:an|in) (?:\w+ ){0,3}(?:ako|kami) sa (?:mga )?(?:text|message)"
     r"|paki-?stop (?:na )?(?:po )?(?:yung |ang )?(?:mga )?(?:text|message)"
     r"|(?:paki-?|pa-?)?alis (?:po |na )*(?:ang |yung |ung )?(?:number|numero) ko"
     r"|no need na (?:po )?(?:mag-?)?(?:text|message)|(?:wag|huwag) (?:\w+ ){0,3}i-?survey"
-    r"|tanggalin (?:\w+ ){0,2}(?:ko|ako) (?:dito|sa (?:list|listahan))",
+    r"|tanggalin (?:\w+ ){0,2}(?:ko|ako) (?:dito|sa (?:list|listahan))"
+    r"|(?:paki-?|pa-?|i-?)?delete (?:na |po |nyo |niyo )*(?:ang |yung |ung )?(?:number|numero) ko"
+    r"|(?:wag|huwag) (?:\w+ ){0,3}(?:kontakin|kontakan|i-?contact|guluhin|istorbohin|abalahin)"
+    r"|alisin (?:\w+ ){0,3}sa (?:list|listahan)|tigil(?:an|in)? (?:\w+ ){0,3}pag ?-?survey",
     "ru": r"(?:удалите|уберите|udalite|uberite) (?:\w+ ){0,2}(?:номер|nomer) (?:\w+ ){0,2}(?:из|iz) "
-    r"(?:рассылки|rassylki|списка|spiska)|опрос\w*.{0,20}отстаньте|отстаньте.{0,20}(?:смс|сообщен|опрос)",
+    r"(?:рассылки|rassylki|списка|spiska)|опрос\w*.{0,20}отстаньте|отстаньте.{0,20}(?:смс|сообщен|опрос)"
+    r"|udalite (?:moi|moy|moj) nomer|не (?:связывайтесь|беспокойте) (?:со мной|меня)|"
+    r"^оставьте меня в покое[.! ]*$|(?:смс|сообщени\w*|опрос\w*) (?:мне )?больше не (?:надо|нужн\w*)"
+    r"|не надо (?:мне )?(?:слать|присылать|писать)",
     "uk": r"(?:приберіть|видаліть|pryberit|vydalit) (?:\w+ ){0,2}(?:номер|nomer) (?:\w+ ){0,2}"
     r"(?:з|із|z|iz) (?:розсилки|rozsylky|списку|spysku)|досить (?:\w+ )?(?:смс|повідомлень|опитувань)"
     r"|дайте (?:мені )?спокій (?:з|із) (?:цими |ціми )?(?:смс|повідомлен\w*)|смс.{0,15}дайте спокій"
-    r"|не треба більше (?:смс|повідомлень|опитувань)|^стоп,? досить",
+    r"|не треба більше (?:смс|повідомлень|опитувань)|^стоп,? досить"
+    r"|відчепіться (?:вже )?(?:зі|з|із) (?:\S+ )?(?:смс|повідомлен|опитуван)"
+    r"|(?:опитуван|смс|повідомлен)\S*.{0,30}дайте (?:мені )?спокій|не (?:контактуйте|зв.язуйтесь)"
+    r" (?:зі|з|із) мною|(?:смс|повідомлен\w*|опитуван\w*) (?:мені )?(?:більше )?не треба",
     "ar": r"(?:mesh|mish|msh|mosh) (?:3ayez|3ayza|3awez) (?:\w+ )?(?:rasayel|rasa2el|msgs|messages)"
     r"|shel(?:o|ou|u) (?:ra2mi|ra2ami|nomrati) (?:men|mn|min) (?:el )?(?:list|qa2ema)"
     r"|(?:رسال|رسائل).{0,30}سيبوني في حالي|سيبوني في حالي.{0,30}(?:رسال|رسائل)"
+    r"|متتواصلوش|(?:لا|ما) تتواصلوا (?:معي|معايا)|ما عاد بدي (?:\S+ )?(?:رسائل|رسايل)|لا تزعجوني"
+    r"|متزعجونيش|متبعتوليش|(?:ma|la) ?t(?:ba3t|b3at|b3t)(?:o|ou|u)(?:li|lna|ni)"
     r"|(?:ma|la|mat|matb) ?t?b[3a]+[a3]?t(?:o|ou|u)(?:li|lna|ni)?(?:sh|ch)?\b(?: \w+){0,3} (?:ba3d|tani|abadan|kaman)"
     r"|(?:ma|la) t(?:ba3t|b3at|b3t)(?:o|ou|u)(?:li|lna|ni)",
     "ht": r"kite m anp[eè] (?:ak|avek|avèk) (?:\w+ ){0,2}mesaj|mesaj.{0,40}kite m anp[eè]"
-    r"|pa (?:kontakte|rele|kontak) (?:m|mwen)(?: \w+){0,2} (?:ankò|anko)|efase nimewo (?:mwen|m|sa)",
+    r"|pa (?:janm |jamè |jame )?(?:kontakte|rele|kontak|ekri|voye) (?:m|mwen)(?: \w+){0,3}? ?"
+    r"(?:ankò|anko)|efase nimewo (?:mwen|m|sa)|retire (?:m|mwen) nan (?:lis|lista)"
+    r"|(?:sondaj|mesaj|tèks|teks).{0,40}kite m anp[eè]",
+    "pt": r"(?:apaga|apague|apaguem|deleta|delete|exclua|excluam) (?:o )?meu n[uú]mero"
+    r"|n(?:ão|ao) (?:me )?(?:contat|contact)\w* mais|nunca mais (?:me )?(?:mandem|mande|enviem|"
+    r"envie|contat\w*|contact\w*)",
     "fr": r"laissez[- ]moi tranquille avec (?:\w+ ){0,2}(?:textos|sms|messages)"
+    r"|supprim(?:ez|er) (?:mon num[eé]ro|moi)|ne me (?:re)?contactez plus|foutez[- ]moi la paix"
+    r" avec (?:vos|ces|les) (?:textos|sms|messages)|stop (?:les|vos|ces) (?:sms|textos|messages)"
+    r"|(?:sondage|sms|textos|messages).{0,40}laissez[- ]moi tranquille|^laissez[- ]moi tranquille"
     r"|arr[eê]tez (?:vos|les|ces) (?:sondages|textos|sms|messages)",
     "am": r"አትፃፉልኝ|አትላኩልኝ|ተዉኝ.{0,20}መልእክት|(?:መልእክት|መልዕክት).{0,20}ተዉኝ"
+    r"|ቁጥሬን .{0,12}(?:አጥፉ|አውጡ|ሰርዙ|አስወግዱ)|(?:ጽሑፍ|ጽሁፍ|መልእክት|መልዕክት) አልፈልግም"
+    r"|(?:ጥና[ትታ]|መልእክት|መልዕክት)\S* መላክ አቁሙ|(?:ጥና[ትታ]|መልእክት|መልዕክት)\S*.{0,30}በሰላም ተዉኝ"
     r"|(?:melikt|melekt|meliekt|mel[ei]kt\w*) (?:\w+ )?(?:atlaku|atilaku|akumu)\w*|atlakulgn",
-    "so": r"iga daa (?:\w+ )?(?:fariim|farriin|msg)\w*|fariin (?:\w+ )?ha (?:ii|i) soo dir\w*",
-    "vi": r"stop (?:giup|gium|dum|ho) (?:em|toi)",
+    "so": r"iga daa (?:\w+ )?(?:fariim|farriin|msg)\w*|fariin (?:\w+ )?ha (?:ii|i) soo dir\w*"
+    r"|lambarkayga (?:\w+ )?ka (?:saar|tirtir)\w*|ha (?:i|ii|ila|igu) soo xiriir\w*"
+    r"|far+i+[mn]\w* (?:dambe |kale )?ma rabo|iga daa\w* (?:sms|fariim|farriin)\w*"
+    r"|(?:sahan|fariim|farriin)\w*.{0,30}nabad iga daa",
+    "vi": r"stop (?:giup|gium|dum|ho) (?:em|toi)|(?:dung|khong|ko|dung co) (?:\w+ ){0,1}lien lac "
+    r"(?:\w+ ){0,2}nua|dung lam phien (?:toi|em|chung toi|minh) nua",
 }
 for _code, _more in _MORE.items():
     _SENTENCES[_code] = f"{_SENTENCES[_code]}|{_more}"
@@ -316,65 +342,4 @@ def opt_out_sentence(text: str) -> str | None:
     for code, pattern in SENTENCES.items():
         if pattern.search(folded) or pattern.search(plain):
             return code
-    return None
-
-
-# Danger now, by language: cries for help, someone not breathing or unconscious, wanting to die,
-# fire or gas, someone locked in or taken, strangling, "he will kill me". Only words that say
-# danger on their own; the model reads the rest. Matched like the sentences above.
-_DANGER = {
-    "zh": r"救命|快来|不能呼吸|没有?呼吸|沒有?呼吸|叫不醒|昏迷|晕倒|暈倒|不省人事|失去知觉|自杀|自殺|想死|"
-    r"不想活|割腕|过量|過量|着火|著火|失火|煤气味|煤氣味|被关|被關|关在|關在|锁在|鎖在|绑架|綁架|"
-    r"掐我|掐住|要杀|要殺|jiuming|火.{0,20}(?:没出来|沒出來|困在|还在里面|還在裡面|里面还有|裡面還有)",
-    "vi": r"cuu (?:voi|toi|em|con|chung toi)|(?:khong|ngung|ko) tho|bat tinh|ngat xiu|tu tu|"
-    r"(?<!nong )(?<!met )(?<!doi )(?<!lanh )(?<!chan )(?<!cuoi )(?<!ngai )(?<!ngu )(?<!thom )"
-    r"(?<!ngon )(?<!dep )(?<!xau )(?<!ghet )muon chet|khong muon song|chay nha|mui ga|bi nhot|nhot (?:toi|em|con)|khoa (?:toi|em) trong|"
-    r"bat coc|bop co|giet (?:toi|em|chet)",
-    "tl": r"saklolo|tulungan (?:nyo|niyo) (?:ako|kami)|(?:hindi|di) (?:na )?(?:humihinga|makahinga)|"
-    r"walang malay|nawalan ng malay|hinimatay|magpapakamatay|(?:gusto|gusto ko) (?:ko )?nang "
-    r"mamatay|ayoko nang mabuhay|nasusunog|may sunog|(?:kinulong|ikinulong|nakakulong) ako|"
-    r"sinasakal|papatayin (?:niya|nya) (?:ako|kami)",
-    "ko": r"살려|숨을 ?안|숨을 ?못|숨 ?안 ?쉬|의식이 ?없|의식을 ?잃|쓰러졌|쓰러지셨|죽고 ?싶|자살|불이 ?났|"
-    r"불났|가스 ?냄새|가둬|갇혀|납치|목을 ?졸|죽이겠|죽인대",
-    "ru": r"помогите|спасите|не дышит|без сознания|потерял[аи]? сознание|передоз|хочу умереть|"
-    r"покончить с собой|не хочу жить|пожар|горит дом|запах газа|заперт|запер меня|похитил|"
-    r"душит|убь[её]т меня|убить меня|pomogite|ne dyshit|bez soznaniya",
-    "uk": r"допоможіть|рятуйте|не дихає|без свідомості|знепритомн|передозув|хочу померти|не хочу "
-    r"жити|накласти на себе руки|пожежа|запах газу|замкнув мене|зачинив мене|викрали|душить|"
-    r"вб.є мене|dopomozhit|ne dykhaie",
-    "ar": r"النجدة|ساعدوني|انقذوني|أنقذوني|لا يتنفس|ما يتنفس|ما بيتنفس|فاقد الوعي|مغمى عليه|"
-    r"اغمي عليه|أغمي عليه|انتحار|اقتل نفسي|أقتل نفسي|ابي اموت|بدي موت|حريق|ريحة غاز|رائحة غاز|"
-    r"محبوس|حابسني|قفل علي|خطف|مخطوف|يخنقني|بيقتلني|رح يقتلني|sa3douni|mish 3am yetnaffas",
-    "ht": r"anmwe|sekou|pa (?:ka )?respire|endispoze|san konesans|touye t[eè]t|vle mouri|dife nan|"
-    r"fèmen m|fem?en m nan|kidnape|toufe|ap touye m|pral touye m",
-    "pt": r"socorro|n[aã]o (?:est[aá] )?respira|desmaiou|inconsciente|overdose|quero morrer|n[aã]o quero mais viver|me matar|"
-    r"suic[ií]d|inc[eê]ndio|pegando fogo|cheiro de g[aá]s|trancad[oa]|sequestr|estrangul|vai "
-    r"me matar",
-    "fr": r"au secours|à l.aide|ne respire (?:plus|pas)|inconscient|évanoui|overdose|envie de "
-    r"mourir|me suicider|me tuer|incendie|au feu|odeur de gaz|enferm[ée]e? (?:dans|à)|"
-    r"séquestr|kidnapp|m.étrangle|étrangl|va me tuer",
-    "so": r"i caawi|caawimaad|ma neefsanayo|neef ma|miyir (?:la.aan|beelay|ma leh)|dhimasho (?:rabaa|"
-    r"doonayaa)|is dilo|isdilo|gaas ur|waa la i xiray|la afduubay|ceejin|i dili (?:doonaa|"
-    r"rabaa)",
-    "am": r"እርዱኝ|አድኑኝ|አይተነፍስም|አይተንፍስም|ራሱን ስቷል|ራሷን ስታለች|ራሴን (?:ማጥፋት|ልገድል)|መሞት "
-    r"እፈልጋለሁ|እሳት ተነሳ|የጋዝ ሽታ|ተቆልፎብኛል|ታግቻለሁ|ያንቀኛል|ሊገድለኝ|erdugn|adnugn",
-}
-DANGER = {
-    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
-    for code, pattern_group in ((c, f"(?:{p})") for c, p in _DANGER.items())
-}
-
-_ANY_DANGER = _Any(DANGER)
-
-
-def danger(text: str) -> tuple[str, str] | None:
-    """(language, the words) of danger now said in one of the twelve languages, or None."""
-    folded = normalise(text)
-    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
-    if not (_ANY_DANGER.search(folded) or _ANY_DANGER.search(plain)):
-        return None
-    for code, pattern in DANGER.items():
-        found = pattern.search(folded) or pattern.search(plain)
-        if found:
-            return code, found.group(0)
     return None

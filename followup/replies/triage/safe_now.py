@@ -29,7 +29,11 @@ _SAFE_NOW = (
     r"찾아주셔서|찾아 주셔서|(?<!못 )(?<!못)찾았(?:어요|습니다)|(?<!没)(?<!沒)(?<!不)找到了|"
     r"tim thay roi|da tim thay|nahanap na|(?<!не )нашли (?:его|её|ее|их)|"
     r"(?<!не )знайшли (?:його|її|їх)|(?<!pas )(?<!pas encore )retrouv[eé]|"
-    r"(?<!não )(?<!nao )encontraram|(?:yo|nou) (?:te )?jwenn li|waa la helay|ተገኝቷል"
+    r"(?<!não )(?<!nao )encontraram|(?:yo|nou) (?:te )?jwenn li|waa la helay|ተገኝቷል|"
+    # home again, fine, or a false alarm (a toy gun); moved away
+    r"(?:est|sont) rentr[ée]|ok na (?:po )?(?:sya|siya|sila)|khong sao (?:dau|roi|ca)|"
+    r"ደህና (?:ነው|ነች)|toy gun|іграшков|игрушечн|de brinquedo|de juguete|jouet|se mudou|"
+    r"(?:to|tô|estou) tranquil"
 )
 _SAFE = re.compile(_SAFE_NOW)
 
