@@ -394,6 +394,33 @@ def test_unsubscribing_from_a_newsletter_in_french_is_not_an_opt_out():
     assert not triage("je me suis désinscrite de la newsletter du club, merci pour hier").opt_out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my manager is going to kill me, i was late waiting for the tow",
+        "el calor me esta matando pero llegaron rapido. 5",
+        "urgente: donde recojo mi licencia?",
+        "the shots were just fireworks like the officer said, thanks",
+        "she was just at her friend's house the whole time, sorry for the scare",
+        "the fire is out and everyone got out ok, thank you",
+    ],
+)
+def test_figures_of_speech_and_false_alarms_are_not_urgent(text):
+    assert not triage(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband is going to kill me when he gets home",
+        "urgente, necesito ayuda, esta afuera",
+        "the fire is spreading and my dad is still inside",
+    ],
+)
+def test_the_same_words_still_mean_danger_when_it_is_real(text):
+    assert triage(text).urgent
+
+
 def test_having_unsubscribed_from_something_else_is_not_an_opt_out():
     assert not triage("finally unsubscribed from all those store emails lol").opt_out
 

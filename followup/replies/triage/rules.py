@@ -372,7 +372,9 @@ CRISIS = rules(
         "asking for help now (Spanish)",
         r"(?:ayudame|ayudenme|ayudennos|auxilio|socorro|ayuda por favor|por favor ayuda|"
         r"necesito ayuda(?! para)|manden (?:a alguien|una patrulla|a la policia|policia|ayuda|"
-        r"un oficial)|vengan (?:rapido|ya|pronto|ahora|por favor)|es una emergencia|urgente)",
+        r"un oficial)|vengan (?:rapido|ya|pronto|ahora|por favor)|es una emergencia|"
+        r"urgente(?![\s:,.!]*(?:cuando|donde|como|que|cual|quien|cuanto|a que hora|me pueden|"
+        r"pueden|necesito saber|una pregunta|pregunta)))",
     ),
     (
         "suicidal or self-harm (Spanish)",
@@ -395,6 +397,22 @@ CRISIS = rules(
         r"(?:encontramos|encuentro)|se salio|se perdio)\b.{0,80}\b(?:alzheimer|demencia)|"
         r"se (?:llevo|llevaron|robo|robaron) a (?:mi|nuestro|nuestra) (?:hij[oa]|nin[oa]|bebe))",
     ),
+)
+
+# A figure of speech or a false alarm: the boss or the heat "is killing me", the shots were
+# fireworks, the missing child was at a friend's, the fire is out and everyone got out.
+_FIGURE_OR_FALSE_ALARM = (
+    r"(?:boss|manager|supervisor|teacher|coach|jefe|jefa|patron|maestr[oa]) (?:\w+ )?(?:is |s )?"
+    r"(?:gonna|going to|will|va a|me va a) (?:kill|matar)|(?:heat|cold|wait|waiting|traffic|"
+    r"headache|hunger|suspense|weather|my feet|my back|calor|frio|trafico|dolor de cabeza|hambre|"
+    r"sueno|risa) (?:is |are |me |nos )*(?:killing|esta matando|estan matando|mata)|(?:were|was|"
+    r"eran|fueron|era) (?:just |solo |nomas )?(?:fireworks|firecrackers|a car backfiring|cohetes|"
+    r"cuetes|fuegos artificiales)|(?:he|she|they) (?:was|were) (?:just )?at (?:his|her|their|a|"
+    r"the) (?:\w+ )?(?:friend|neighbou?r|cousin|grandma|grandmother|aunt)\w*|estaba (?:en casa "
+    r"(?:de|del)|con) (?:su |el |la |mi |un |una )?\w+|(?:he|she|they) (?:has |have |s |is )?"
+    r"apologi[sz]ed|(?:the "
+    r"|el )?(?:fire|fuego) (?:is|was|esta|ya esta) (?:out|put out|apagado)|(?:everyone|everybody|"
+    r"we all) (?:got|made it) out (?:ok|okay|safe|fine)|todos salieron (?:bien|a salvo)"
 )
 
 # A medical emergency that is over: the patient home, better, saved ("she saved his life").
@@ -423,6 +441,8 @@ DANGER_OVER = re.compile(
     r"(?:pres[oa]s?|en la carcel|detenid[oa]s?|en otro estado|en otra ciudad)|la semana pasada|"
     r"el mes pasado|hace (?:\w+ )?(?:semanas|meses|dias|anos)|ya (?:esta|estamos) bien|"
     r"hoy no ha|no ha vuelto|ya se calmo|esta espera|la espera|"
+    + _FIGURE_OR_FALSE_ALARM
+    + r"|"
     + _MEDICAL_OVER
     + r")(?![a-z])"
 )
@@ -438,6 +458,8 @@ SAFE_NOW = re.compile(
     r"found (?:him|her|them) (?:safe|ok|okay|alive|fine|unharmed)|(?:he|she|they) (?:was|were) "
     r"found (?:safe|ok|okay|alive|fine|unharmed)|(?:la|lo|los|las) (?:encontraron|encontramos|"
     r"hallaron) (?:bien|a salvo|san[oa]s?)|ya aparecio|"
+    + _FIGURE_OR_FALSE_ALARM
+    + r"|"
     + _MEDICAL_OVER
     + r")(?![a-z])"
 )
