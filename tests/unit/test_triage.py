@@ -302,6 +302,8 @@ def test_a_medical_emergency_or_search_that_is_over_or_a_figure_of_speech_is_not
     "text",
     [
         "toi muon chet, khong ai hieu toi",  # Vietnamese: I want to die
+        "em that su muon chet",  # I really want to die (lingua takes it for English)
+        "toi muon chet",  # too short for lingua to name at all
         "pitit fi m nan disparèt depi maten, nou pa ka jwenn li",  # Haitian: we cannot find her
         "厨房火很大 我爸还在里面 快来",  # fire in the kitchen, my father is still inside
     ],

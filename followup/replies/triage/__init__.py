@@ -89,7 +89,18 @@ def _combine(
     # the identifier, but danger keeps the lower bar and the words of any language.
     lenient = not readable or languages.overruled(text, hint)
     crisis_limit = limits["crisis_unread"] if lenient else limits["crisis"]
-    word = danger_words.danger(text) if foreign and readable else None
+    # Lingua cannot name a short romanized reply ("toi muon chet", "em that su muon chet" taken
+    # for English): its danger words still count, and wanting to die said plainly decides.
+    unnamed = language == languages.UNDETERMINED
+    word = danger_words.danger(text) if (foreign and readable) or unnamed else None
+    plain = danger_words.wants_to_die(text) if readable else None
+    if plain and not foreign:
+        word = word or danger_words.danger(text)
+        language = plain
+        interpreter = [f"written in {languages.name_of(language)}: interpreter needed"]
+    elif word and unnamed:
+        language = word[0]
+        interpreter = [f"written in {languages.name_of(language)}: interpreter needed"]
     cry = any_language.may_be_danger(text) if lenient else None
     # An unmistakable request to stop the texts with only the lower bar's weak hint of danger
     # ("m pa enterese nan sondaj nou an, kite m anpè" at 0.25): the request decides.
@@ -102,10 +113,13 @@ def _combine(
             and _says_something(text)
         )
         or (word and seen.crisis >= limits["crisis_word"])
+        or (plain and not _over(text, seen.crisis, limits))
         or cry
     ):
         said = f"model: likely danger ({seen.crisis:.2f})" + _evidence(seen)
-        if word and seen.crisis < crisis_limit:
+        if plain and seen.crisis < crisis_limit:
+            said = f"danger: wants to die ({languages.name_of(plain)}; model {seen.crisis:.2f})"
+        elif word and seen.crisis < crisis_limit:
             said = f'danger: "{word[1]}" ({languages.name_of(word[0])}; model {seen.crisis:.2f})'
         elif not readable and seen.crisis < crisis_limit:
             name = languages.name_of(language)
@@ -162,6 +176,7 @@ def _combine(
     elif (
         not found.opt_out
         and top in _RAISABLE
+        and not (top in _COMPLAINTS and _DENIED.search(fold(text)))
         and confidence >= limits["raise"]
         and SERIOUSNESS.index(Category(top)) < _rank(category)
     ):
@@ -184,6 +199,14 @@ def _combine(
 
 
 _RAISABLE = frozenset(c.value for c in CALLBACK if c != Category.CRISIS)
+_COMPLAINTS = frozenset({Category.NEGATIVE.value, Category.CONDUCT.value})
+# "nobody was rude, it was fine": the complaint's words, denied.
+_DENIED = re.compile(
+    r"(?:nobody|no one|none of (?:them|the officers|the deputies)) (?:was|were) (?:rude|mean|"
+    r"disrespectful|unprofessional|racist)|(?:was|were) not (?:rude|mean|disrespectful|"
+    r"unprofessional|racist)|nadie fue (?:grosero|grosera|grosero conmigo)|no fue(?:ron)? "
+    r"groser[oa]s?"
+)
 
 
 def _rank(category: Category) -> int:

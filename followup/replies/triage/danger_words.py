@@ -21,9 +21,9 @@ _DANGER = {
     "zh": r"救命|快来|不能呼吸|没有?呼吸|沒有?呼吸|叫不醒|昏迷|晕倒|暈倒|不省人事|失去知觉|自杀|自殺|想死|"
     r"不想活|割腕|过量|過量|着火|著火|失火|煤气味|煤氣味|被关|被關|关在|關在|锁在|鎖在|绑架|綁架|"
     r"掐我|掐住|要杀|要殺|jiuming|火.{0,20}(?:没出来|沒出來|困在|还在里面|還在裡面|里面还有|裡面還有)",
-    "vi": r"cuu (?:voi|toi|em|con|chung toi)|(?:khong|ngung|ko) tho|bat tinh|ngat xiu|tu tu|"
+    "vi": r"cuu (?:voi|toi|em|con|chung toi)|(?:khong|ngung|ko) tho|bat tinh|ngat xiu|tu tu(?!\w)|"
     r"(?<!nong )(?<!met )(?<!doi )(?<!lanh )(?<!chan )(?<!cuoi )(?<!ngai )(?<!ngu )(?<!thom )"
-    r"(?<!ngon )(?<!dep )(?<!xau )(?<!ghet )muon chet|khong muon song|chay nha|mui ga|bi nhot|nhot (?:toi|em|con)|khoa (?:toi|em) trong|"
+    r"(?<!ngon )(?<!dep )(?<!xau )(?<!ghet )(?<!lau )(?<!so )(?<!cho )muon chet|khong muon song|chay nha|mui ga|bi nhot|nhot (?:toi|em|con)|khoa (?:toi|em) trong|"
     r"bat coc|bop co|giet (?:toi|em|chet)",
     "tl": r"saklolo|tulungan (?:nyo|niyo) (?:ako|kami)|(?:hindi|di) (?:na )?(?:humihinga|makahinga)|"
     r"walang malay|nawalan ng malay|hinimatay|magpapakamatay|(?:gusto|gusto ko) (?:ko )?nang "
@@ -72,4 +72,48 @@ def danger(text: str) -> tuple[str, str] | None:
         found = pattern.search(folded) or pattern.search(plain)
         if found:
             return code, found.group(0)
+    return None
+
+
+# Wanting to die, said plainly: urgent on its own, as "I want to die" is in English (the other
+# danger words ask the model to agree a little first). Figures of speech stay out ("nóng muốn
+# chết", hot to death, is kept out by the Vietnamese pattern above; "vai me matar" is a threat,
+# read with the others).
+_SELF_HARM = {
+    "zh": r"自杀|自殺|想死|不想活",
+    # "[hot, tired, deafening...] muốn chết" is "to death": only "I want to die", said by someone
+    "vi": r"(?:^|(?:toi|em|tao|minh|tui|con|anh|chi)\s(?:\w+\s){0,2})(?<!so )(?<!nong )(?<!met )"
+    r"(?<!doi )(?<!lanh )(?<!chan )(?<!cuoi )(?<!ngai )(?<!lau )(?<!cho )(?<!buon ngu )muon chet"
+    r"(?! luon)"
+    r"|khong muon song|muon tu tu(?!\w)",
+    "tl": r"magpapakamatay|gusto ko nang mamatay|ayoko nang mabuhay",
+    "ko": r"죽고 ?싶|자살",
+    "ru": r"хочу умереть|покончить с собой|не хочу жить",
+    "uk": r"хочу померти|не хочу жити|накласти на себе руки",
+    "ar": r"انتحار|اقتل نفسي|أقتل نفسي|ابي اموت|بدي موت",
+    "ht": r"touye t[eè]t (?:mwen|m)|vle mouri",
+    "pt": r"quero morrer|n[aã]o quero mais viver|suic[ií]d",
+    "fr": r"envie de mourir|me suicider",
+    "so": r"dhimasho (?:rabaa|doonayaa)|is dilo|isdilo",
+    "am": r"ራሴን (?:ማጥፋት|ልገድል)|መሞት እፈልጋለሁ",
+}
+SELF_HARM = {
+    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
+    for code, pattern_group in ((c, f"(?:{p})") for c, p in _SELF_HARM.items())
+}
+
+
+_ANY_SELF_HARM = _Any(SELF_HARM)
+
+
+def wants_to_die(text: str) -> str | None:
+    """The language in which ``text`` says plainly that the writer wants to die or to kill
+    themselves (one of the twelve), or None."""
+    folded = normalise(text)
+    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
+    if not (_ANY_SELF_HARM.search(folded) or _ANY_SELF_HARM.search(plain)):
+        return None
+    for code, pattern in SELF_HARM.items():
+        if pattern.search(folded) or pattern.search(plain):
+            return code
     return None

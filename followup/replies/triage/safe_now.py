@@ -33,7 +33,13 @@ _SAFE_NOW = (
     # home again, fine, or a false alarm (a toy gun); moved away
     r"(?:est|sont) rentr[ée]|ok na (?:po )?(?:sya|siya|sila)|khong sao (?:dau|roi|ca)|"
     r"ደህና (?:ነው|ነች)|toy gun|іграшков|игрушечн|de brinquedo|de juguete|jouet|se mudou|"
-    r"(?:to|tô|estou) tranquil"
+    r"(?:to|tô|estou) tranquil|"
+    # better now, in treatment (a wish to die that is behind them)
+    r"好多了|在接受治疗|在接受治療|do hon nhieu|dang dieu tri|khoe hon|okay na ako|mas okay na|"
+    r"nagpapagamot|좋아졌|상담 ?받|мне лучше|прохожу терапию|лечусь|мені краще|проходжу терапію|"
+    r"صرت أحسن|صرت احسن|m pi byen|swiv terapi|swiv tretman|(?:estou|to|tô) melhor|em tratamento|"
+    r"fazendo terapia|je vais mieux|en th[ée]rapie|waan (?:ka )?fiic(?:a)?nahay|"
+    r"waan soo raysanayaa|daaweyn ayaan|ተሻለኝ"
 )
 _SAFE = re.compile(_SAFE_NOW)
 
