@@ -392,6 +392,26 @@ def test_sentences_that_stop_the_texts_in_each_of_the_twelve_languages(text):
     assert result.opt_out and not result.urgent
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ممكن تشيلوا اسمي من تقرير الحادثة؟",  # remove my name from the accident report
+        "STOP... non je rigole 😂 5/5",  # just kidding
+        "stop lol jk",
+    ],
+)
+def test_removing_a_name_from_a_report_or_a_joke_is_not_an_opt_out(text):
+    assert not triage(text).opt_out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["stop texting me, im not kidding", "jk but seriously stop sending these", "شيلوني من القائمة"],
+)
+def test_the_same_words_still_stop_the_texts_when_meant(text):
+    assert triage(text).opt_out
+
+
 def test_unsubscribing_from_a_newsletter_in_french_is_not_an_opt_out():
     assert not triage("je me suis désinscrite de la newsletter du club, merci pour hier").opt_out
 

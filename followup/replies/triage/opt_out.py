@@ -223,6 +223,10 @@ DECOYS = re.compile(
     r"notifications|you|yall|you all|these|service|program|system)(?![a-z])| this(?= *$| *[.,!?]|"
     r" (?:service|number|list|program|thing)))|"
     r"(?:opt|opting) out of (?:pressing|filing|being|the (?:lineup|case|report)|my)|"
+    # "STOP... just kidding", "STOP... non je rigole": a joke, unless "not kidding"
+    r"(?<!not )(?<!no )(?<!pas )(?:jk|j k|just kidding|kidding|je rigole|je plaisante|es broma|"
+    r"era broma|brincadeira|to brincando|шучу|жартую|dua thoi|dua chut|joke lang|biro lang|"
+    r"농담|开玩笑|開玩笑|بمزح|عم بمزح|m ap jwe|m ap ri)(?! but| pero| mais| ,? but)|"
     # "I'd cancel my subscription to the police if I could lol": a wish, in the same sentence
     r"if (?:i|we) could[^.!?\n]{0,30}(?:stop|unsub|opt|cancel)|(?:stop|unsub|opt out|cancel)"
     r"[^.!?\n]{0,50}if (?:i|we) could|(?:do not|no) (?:close|cierren|cerrar|drop) (?:my|the|mi|el)|"
