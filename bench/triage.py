@@ -34,8 +34,8 @@ from followup.replies.triage import model as models  # noqa: E402
 from followup.replies.triage.evaluate import Rate, evaluate, load_jsonl  # noqa: E402
 
 SETS = {  # never trained on nor used to tune a threshold or to choose a model
-    "newest unseen sets (unseen/enes_q.jsonl + unseen/multi_q.jsonl)": (
-        "unseen/enes_q.jsonl", "unseen/multi_q.jsonl"),
+    "newest unseen sets (unseen/enes_s.jsonl + unseen/multi_s.jsonl)": (
+        "unseen/enes_s.jsonl", "unseen/multi_s.jsonl"),
     "final test set (final/final_test.jsonl)": ("final/final_test.jsonl",),
 }
 TARGET_RATE = 2000  # replies/s on one core, hybrid
