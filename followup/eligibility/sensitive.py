@@ -96,12 +96,16 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"REGISTRANT\w*", r"(?:DRUG|OFFENDER|SEX|FELON\w*|GUN) REGISTR\w*", r"MEGAN\w* LAW",
         (r"EXPOS\w*",
          r"HEAT|COLD|BRUSH|BOAT|FIRE|STRUCTURE\w*|HAZ\w*|CHEM\w*|CARBON|RADIATION|SMOKE|GAS|F"
-         r"|WEATHER|VEH\w*|ANIMAL\w*|RABIES|BITE\w*"),
+         r"|WEATHER|VEH\w*|ANIMAL\w*|RABIES|BITE\w*"
+         # an EMS exposure (`TOXIC EXPOSURE`, `ALS - EXPOSURE PATIENT`, `EXPOSURE-A`: a priority)
+         r"|TOXIC|PATIENT|INHAL\w*|ALS|BLS|ENVIRON\w*|BLOOD|FLUIDS?|NEEDLE\w*|EXPOSURE [A-EO]"),
         r"NUDE\w*", r"NAKED", r"MORALS?", r"(?:261|288|290|314)(?![0-9])\w*", r"647\.6",
         r"647B",
     ],
     "child_abuse": [
-        (r"CHILD(?!BIRTH)\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*|CPR"), r"CHLD", r"CHIL", r"KIDS?",
+        (r"CHILD(?!BIRTH)\w*",
+         r"SEAT\w*|BIRTH\w*|DELIVER\w*|CPR|CHOK\w*|UNCON\w*|SEIZ\w*|FEVER\w*|NOT BREATHING"),
+        r"CHLD", r"CHIL", r"KIDS?",
         (r"INFANT\w*", r"SEAT\w*|BIRTH\w*|DELIVER\w*"), r"DSS", r"HANDLE WITH CARE",
         # A person shut in a car is a child or a dependant left there (keys locked in are not).
         r"(?:CHILD\w*|KIDS?|INFANT\w*|BABY|TODDLER|JUV\w*) (?:LOCKED|TRAPPED|LEFT) IN\w*",
@@ -130,7 +134,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
             r"|LEAK\w*|PROBLEM|ISSUE|COMPLAINT|NOISE|ALARM\w*|RESCUE"
             # a severity after a medical or fire call (`FRACTURE CLOSED-MINOR`)
             r"|EVENT|FRACTURE\w*|EXPOSURE|HEAT|COLD|PAIN|FALL\w*|WOUND\w*|TRAUMA|SMOKE"
-            r"|STRUCTURE|BREATH\w*|ODOR|SYMPTOM\w*|OB",
+            r"|STRUCTURE|BREATH\w*|ODOR|SYMPTOM\w*|OB"
+            r"|SERVICE|MECH\w*|MALFUNCTION|SHOOT\w*|STAB\w*|GUNSHOT\w*|GSW",
         ),
         r"YOUTH\w*", r"TEEN\w*", r"UNGOVERNABLE", r"INCORRIGIBLE", r"CHINS",
         r"PINS", r"601", r"5585\w*",
@@ -175,7 +180,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
          r"|SKUNKS?|OPOSSUMS?|POSSUMS?|BATTER\w*|END|ENDS|BOLT|LINE|TREES?|PHONE|CAR|VEH\w*"),
         r"ME (?:REQ\w*|CALL|CASE|NOTIF\w*|RESPONSE)", r"MEREQ\w*",
         r"DECEDENT", r"DECD", r"SIDS", r"DB", r"DBODY",
-        (r"BODY", r"AREA"), r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM",
+        (r"BODY", r"AREA|AR"), r"REMAINS", r"SKELET\w*", r"CORPSE", r"HOMICID\w*", r"HOM",
         r"MURDER\w*",
         r"MANSLAUGHTER", r"CORONER", r"MEDICAL EXAMINER", r"ME CASE",
         r"UNATTENDED (?:DEATH|DOA|BODY)",
@@ -200,7 +205,10 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         (r"CRISIS|CRISES", r"WEATHER|HAZMAT|UTILIT\w*"), r"DISORIENT\w*", r"CAHOOTS",
         r"\d+ ?(?:HOUR|HR) HOLD", r"MARCUS (?:ALERT|LEVEL)\w*", r"DETOX\w*",
         r"BEHAV\w* (?:HEALTH|CRISIS|EMERG\w*|DISORDER\w*|PROB\w*)",
-        r"(?:ABNORMAL|BIZARRE|ERRATIC|STRANGE|UNUSUAL) BEHAV\w*", r"BH", r"TARASOFF",
+        r"BEHAV(?:IO|O|OI|IOU)?RI?AL\w*",
+        # `DIAB PROB - ABNORMAL BEHAVIOR`: a diabetic's, a medical call
+        (r"(?:ABNORMAL|BIZARRE|ERRATIC|STRANGE|UNUSUAL) BEHAV\w*", r"DIAB\w*|SUGAR|GLUCOSE"),
+        r"BH", r"TARASOFF",
         r"T?ERPO", r"GVRO", r"RED FLAG", (r"MH[A-Z]{0,3}", r"FIRE|STRUCTURE"), r"MCT",
         r"(?:SECTION|SEC) (?:12|35)",
         r"BAKER ACT", r"BAKER", r"MARCHMAN\w*", r"5150\w*", r"ECO", r"TDO", r"INVOLUNTARY\w*",
@@ -211,7 +219,7 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"OVE?RDO?S\w*", r"OVER DOSE", r"QUICK RESPONSE TEAM", r"OD", r"ODS", r"OD ?POI\w*",
         r"NARCAN", r"NALOXONE",
         r"INGEST\w*",
-        (r"POISON\w*", r"CARBON|MONOXIDE|CO|GAS|FOOD|ANIMAL\w*|DOGS?|CATS?"),
+        (r"POISON\w*", r"CARBON|MONOXIDE|CO|GAS|FOOD|ANIMAL\w*|DOGS?|CATS?|ACCIDENT\w*"),
     ],
     "welfare": [
         (r"WELF\w*", r"ANIMAL\w*|DOGS?|CATS?|HORSES?|LIVESTOCK|PETS?"), r"WELL BEING", r"WELLBEING",
@@ -265,7 +273,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"ABAN\w* 911",
         r"(?:UNABLE|CANNOT|CANT|CAN T) (?:TO )?(?:TALK|SPEAK)", r"OPEN LINE\w*", r"OPENLINE",
         r"OPEN MIC", r"NO VOICE", r"MISDIAL\w*", r"ACCIDENTAL (?:WIRELESS|911|CALL\w*|DIAL\w*)",
-        (r"SILENT\w*", r"ALARM\w*|ALRM"), (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*"),
+        (r"SILENT\w*", r"ALARM\w*|ALRM"),
+        (r"DISCONNECT\w*", r"ALARM\w*|ALRM|UTILIT\w*|PWR|POWER|ELEC\w*|WIRES?"),
         r"PHONE DROP\w*", r"CALL DROP\w*", r"INCOMPLETE (?:PHONE |911 )?CALL\w*",
         r"UNKN?\w*(?: \w+)* EMERG\w* CALL\w*", r"RING ?BACK",
         r"(?:UNKN?\w*|UNVERIFIED) (?:WIRELESS|CELL\w*|VOIP)",
@@ -278,11 +287,14 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"WARRANT\w*", r"WARR\w*", r"WRNT\w*", r"WRRNT\w*", r"WRT", r"WNTD", r"WANTED",
         r"FUGITIVE\w*", r"EXTRADIT\w*", r"PRISONER\w*", r"PRISONR", r"PRIS", r"INMATE\w*",
         r"DETAINEE\w*", r"ESCAPE\w*", r"ESC", r"ESCP\w*", r"PURSUIT\w*", r"RESIST\w*",
-        (r"ARREST\w*|ARRST\w*|ARR", r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS|CR|MEDICAL"),
+        (r"ARREST\w*|ARRST\w*|ARR",
+         r"CARD\w*|RESP\w*|CODE BLUE|CPR|HEART|EMS|CR|MEDICAL|NOT BREATHING|BREATH\w*|UNCONS?\w*"
+         r"|FALLS?|STAB\w*|GUNSHOT\w*|GSW|TRAUMA\w*|CHEM\w*|HZMT|HAZMAT|DROWN\w*|INHAL\w*"),
         r"ATTACHMENT\w*", r"BAIL ?OUT\w*", r"PORT RUNNER\w*", r"10 ?15", r"JAIL\w*",
         (r"TRANSPORTS?|TRANSPORTING|TRANSPORTED|TRNSP\w*|TRANS|TRAN",
          r"EMS|AMBULANCE|MED\w*|PATIENT|HOSPICE|CONVALESC\w*|NURSING|ANIMAL\w*|SHELTER|FIRE"
-         r"|HOSPITAL\w*|ACCIDENT\w*|TRAFFIC|INTERFER\w*|CRASH\w*|COLLISION\w*"),
+         r"|HOSPITAL\w*|ACCIDENT\w*|TRAFFIC|INTERFER\w*|CRASH\w*|COLLISION\w*"
+         r"|CRITICAL CARE|WHEELCHAIR|OUT OF TOWN|INTERFACILITY|CCT|ALS|BLS|NON ?EMERG\w*"),
         r"FALSE INFO\w*", r"HOME VISIT", r"SWAT", (r"GUARD DUTY", r"SCHOOL|CROSSING"),
         r"BREATHAL\w*",
         r"BREATH TEST\w*", r"INTOXILYZER",
@@ -312,7 +324,8 @@ _GROUPS: dict[str, list[str | tuple[str, str]]] = {
         r"(?:PROCESS|DOCUMENT\w*|LEGAL|CIVIL) SERV\w*", r"SERV\w* (?:OF )?(?:PROCESS|CIVIL|LEGAL)",
         r"CIVIL (?:PROCESS|PAPER\w*|WRIT\w*|SEIZ\w*|LEVY|EVICT\w*)", r"CIVILP\w*",
         r"SUBPO\w*", r"SUMMONS\w*", r"WRITS?", r"WRIT OF", (r"EVICT\w*", r"ANIMAL\w*"),
-        r"(?:PROPERTY|VEH\w*) SEIZ\w*", r"SEIZE", r"NCIC\w*", r"NLETS", r"HIT CONFIRM\w*",
+        r"(?:PROPERTY|VEH\w*) SEIZ\w*", r"SEIZE", (r"NCIC\w*", r"RECOVER\w*"), r"NLETS",
+        r"HIT CONFIRM\w*",
         r"HOLD\w* (?:A |THE )?(?:SUSP\w*|SUBJ\w*|PERS\w*|PRISONER\w*|PARTY)",
         (r"(?:SUSP\w*|SUBJ\w*|PERS\w*|PARTY|PRISONER\w*|ADULT|JUV\w*) (?:IN|INTO) CUSTODY",
          r"SHOPLIFT\w*|THEFT|LARCENY|RETAIL|STORE|MERCHANT"),

@@ -139,12 +139,12 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
     [
         # Built from: 2,431 labels from 19 agencies. First contact 579/729 skipped (0.794),
         # 47/1,702 wrongly (0.028). 25 of the 38 still missed are bare agency codes (`S41`).
-        ("calltypes/build_b.tsv", 27, 24),
+        ("calltypes/build_b.tsv", 27, 25),  # 24 before the model was retrained with build_i
         # Held out at first: 1,616 labels from 17 other agencies. Before: 265/310 (0.855),
         # 38/1,306 wrongly (0.029). After the list built on build_b: 290/310 (0.935), 31/1,306.
         # Its misses were then read and kinds added (a later session): a floor now, no longer a
         # held-out measure: 301/310.
-        ("calltypes/heldout_c.tsv", 1, 27),
+        ("calltypes/heldout_c.tsv", 1, 26),
         # 1,830 labels from 18 more agencies, first contact 262/279 (0.939), 35/1,551 wrongly
         # (0.023); the list then learned its kinds (discipline letters glued to a word,
         # one-letter misspellings, statute numbers, notifications of things): 276/279, 20/1,551.
@@ -153,12 +153,12 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
         # a campus police's "(Title IX Related)" flag), 35/1,299 wrongly (0.027); after its
         # kinds were learned (Title IX, predators, exhibitionists, visitation, phone or e-mail
         # misuse, a notification or a NON- that is not about a person): 327/330, 27/1,299.
-        ("calltypes/build_e.tsv", 1, 28),
+        ("calltypes/build_e.tsv", 1, 27),
         # Held out: 1,269 labels from 15 agencies in no other corpus, scored once after the
         # list above was final, misses never read: 201/220 (0.914), 13/1,049 wrongly (0.012).
         # Since 2026-12-04 the call-type model is trained on it (and on every corpus here); held
         # out while the model's bar was chosen, list and model skipped 210/220, 17/1,049 wrongly.
-        ("calltypes/heldout_f.tsv", 0, 14),
+        ("calltypes/heldout_f.tsv", 0, 13),
         # 2026-12-04: 468 labels from 4 agencies in no other corpus (the rest of that helper's
         # file came from agencies already used and was dropped), first contact 28/30 (0.933),
         # 5/438 wrongly; and 1,038 labels from 13 more agencies, first contact 103/105 (0.981),
@@ -166,7 +166,14 @@ def test_real_labels_from_us_agencies_meet_the_safety_targets(corpus):
         # medical arrests (ordinary), which the labellers' brief had differently (docs/triage.md).
         # Their misses and false skips were then read and the list learned from them.
         ("calltypes/build_g.tsv", 0, 5),
-        ("calltypes/build_h.tsv", 0, 21),
+        ("calltypes/build_h.tsv", 0, 19),
+        # Third session of 2026-12-04: 1,531 labels from 15 agencies in no other corpus (mostly
+        # fire and EMS lists), first contact with the policy applied to 6 rows (a juvenile
+        # complaint, a bare transport, a traffic arrest, an arrest/death protocol): 107/112
+        # (0.955; 100/101 without the labeller's "unsure" rows), 30/1,419 wrongly (0.021). Then
+        # read: EMS exposures, medical arrests and transports, a child's medical call, MINOR as a
+        # severity, power disconnected, accidental poisoning, BEHAVORIAL; the model retrained.
+        ("calltypes/build_i.tsv", 1, 5),
     ],
 )
 def test_labels_from_agencies_the_list_had_never_seen_stay_at_their_measured_figures(
