@@ -9,10 +9,7 @@ script and without accents, doubled letters single.
 
 from __future__ import annotations
 
-import re
-
-from followup.replies.triage.other_languages import _CYRILLIC, _DOUBLES, _LATIN, _Any, normalise
-from followup.replies.triage.text import strip_accents
+from followup.replies.triage.other_languages import Phrases
 
 # Danger now, by language: cries for help, someone not breathing or unconscious, wanting to die,
 # fire or gas, someone locked in or taken, strangling, "he will kill me". Only words that say
@@ -54,25 +51,12 @@ _DANGER = {
     "am": r"እርዱኝ|አድኑኝ|አይተነፍስም|አይተንፍስም|ራሱን ስቷል|ራሷን ስታለች|ራሴን (?:ማጥፋት|ልገድል)|መሞት "
     r"እፈልጋለሁ|እሳት ተነሳ|የጋዝ ሽታ|ተቆልፎብኛል|ታግቻለሁ|ያንቀኛል|ሊገድለኝ|erdugn|adnugn",
 }
-DANGER = {
-    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
-    for code, pattern_group in ((c, f"(?:{p})") for c, p in _DANGER.items())
-}
-
-_ANY_DANGER = _Any(DANGER)
+DANGER = Phrases(_DANGER)
 
 
 def danger(text: str) -> tuple[str, str] | None:
     """(language, the words) of danger now said in one of the twelve languages, or None."""
-    folded = normalise(text)
-    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
-    if not (_ANY_DANGER.search(folded) or _ANY_DANGER.search(plain)):
-        return None
-    for code, pattern in DANGER.items():
-        found = pattern.search(folded) or pattern.search(plain)
-        if found:
-            return code, found.group(0)
-    return None
+    return DANGER.find(text)
 
 
 # Wanting to die, said plainly: urgent on its own, as "I want to die" is in English (the other
@@ -97,23 +81,11 @@ _SELF_HARM = {
     "so": r"dhimasho (?:rabaa|doonayaa)|is dilo|isdilo",
     "am": r"ራሴን (?:ማጥፋት|ልገድል)|መሞት እፈልጋለሁ",
 }
-SELF_HARM = {
-    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
-    for code, pattern_group in ((c, f"(?:{p})") for c, p in _SELF_HARM.items())
-}
-
-
-_ANY_SELF_HARM = _Any(SELF_HARM)
+SELF_HARM = Phrases(_SELF_HARM)
 
 
 def wants_to_die(text: str) -> str | None:
     """The language in which ``text`` says plainly that the writer wants to die or to kill
     themselves (one of the twelve), or None."""
-    folded = normalise(text)
-    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
-    if not (_ANY_SELF_HARM.search(folded) or _ANY_SELF_HARM.search(plain)):
-        return None
-    for code, pattern in SELF_HARM.items():
-        if pattern.search(folded) or pattern.search(plain):
-            return code
-    return None
+    found = SELF_HARM.find(text)
+    return found[0] if found else None

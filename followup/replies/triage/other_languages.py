@@ -275,29 +275,40 @@ for _code, _more in _MORE.items():
     _SENTENCES[_code] = f"{_SENTENCES[_code]}|{_more}"
 _LATIN = ("vi", "tl", "ht", "pt", "fr", "so")
 _CYRILLIC = ("ru", "uk")
-SENTENCES = {
-    code: re.compile(rf"(?<![\w]){pattern_group}" if code in _LATIN + _CYRILLIC else pattern_group)
-    for code, pattern_group in ((c, f"(?:{p})") for c, p in _SENTENCES.items())
-}
 _DOUBLES = re.compile(r"([^\W\d_])\1+")
 
 
-class _Any:
-    """Whether any of ``patterns`` could match: one RE2 pass (linear time, lookarounds removed,
-    so it only ever says yes too often) tells most replies apart from the few that need the
+class Phrases:
+    """Phrases of the twelve languages, one pattern group per language, matched on a reply
+    lower-cased (NFKC) and again without accents and with doubled letters single. Latin and
+    Cyrillic patterns start at a word. One RE2 pass (linear time, lookarounds removed, so it
+    only ever says yes too often) tells most replies apart from the few that need the
     language-by-language look."""
 
-    def __init__(self, patterns: dict[str, re.Pattern]):
-        self._automaton = re2.Set.SearchSet(re2.Options())
-        for pattern in patterns.values():
-            self._automaton.Add(without_lookarounds(pattern.pattern))
-        self._automaton.Compile()
+    def __init__(self, patterns: dict[str, str]):
+        self.by_language = {
+            code: re.compile(rf"(?<![\w])(?:{p})" if code in _LATIN + _CYRILLIC else f"(?:{p})")
+            for code, p in patterns.items()
+        }
+        self._screen = re2.Set.SearchSet(re2.Options())
+        for pattern in self.by_language.values():
+            self._screen.Add(without_lookarounds(pattern.pattern))
+        self._screen.Compile()
 
-    def search(self, text: str) -> bool:
-        return bool(self._automaton.Match(text))
+    def find(self, text: str) -> tuple[str, str] | None:
+        """(language, the words matched) of the first language whose phrase ``text`` holds."""
+        folded = normalise(text)
+        plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
+        if not (self._screen.Match(folded) or self._screen.Match(plain)):
+            return None
+        for code, pattern in self.by_language.items():
+            found = pattern.search(folded) or pattern.search(plain)
+            if found:
+                return code, found.group(0)
+        return None
 
 
-_ANY_SENTENCE = _Any(SENTENCES)
+SENTENCES = Phrases(_SENTENCES)
 
 
 def normalise(text: str) -> str:
@@ -337,10 +348,5 @@ def opt_out_sentence(text: str) -> str | None:
     folded = normalise(text)
     if _BACK.search(folded) or _NOT_STOPPING.search(folded):
         return None
-    plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
-    if not (_ANY_SENTENCE.search(folded) or _ANY_SENTENCE.search(plain)):
-        return None
-    for code, pattern in SENTENCES.items():
-        if pattern.search(folded) or pattern.search(plain):
-            return code
-    return None
+    found = SENTENCES.find(text)
+    return found[0] if found else None
