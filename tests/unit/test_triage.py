@@ -443,6 +443,20 @@ def test_the_same_words_still_mean_danger_when_it_is_real(text):
     assert triage(text).urgent
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("le doy 4 pero el oficial me estuvo tirando los perros, incomodo", Category.CONDUCT),
+        ("the deputy kept hitting on me while taking the report", Category.CONDUCT),
+        ("5 pero seguimos sin numero de reporte", Category.UNRESOLVED),
+    ],
+)
+def test_a_good_rating_does_not_hide_an_officer_flirting_or_a_case_still_open(text, category):
+    result = triage(text)
+
+    assert result.category == category and result.callback
+
+
 def test_having_unsubscribed_from_something_else_is_not_an_opt_out():
     assert not triage("finally unsubscribed from all those store emails lol").opt_out
 

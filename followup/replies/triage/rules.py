@@ -529,7 +529,9 @@ CONDUCT = rules(
     ),
     (
         "sexual comments or touching",
-        r"(?:hit on me|flirt\w*|asked (?:me|her) out|asked (?:me |her )?for (?:my|her) (?:number|"
+        r"(?:hit on me|hitting on (?:me|my \w+)|flirt\w*|asked (?:me|her) out|"
+        r"(?:tirando|tirandome|tirarme|tiro|tiraba) (?:los )?perros|coquete(?:ando|o|aba)\b|me echo (?:los )?"
+        r"perros|asked (?:me |her )?for (?:my|her) (?:number|"
         r"phone number)|too pretty|sexual\w*|inappropriate\w* (?:comment|touch|remark|question)\w*|"
         r"touched me|groped|(?:grabbed|touched|fondled) (?:my|her) (?:breast|butt|chest|private|"
         r"crotch|ass)\w*|comments? about (?:my|her|his) (?:\w+ )?(?:body|looks|chest|butt|breasts?)|"
@@ -645,7 +647,7 @@ UNRESOLVED = rules(
     ),
     (
         "still waiting or still happening (Spanish)",
-        r"(?:sigue(?:n)? \w+|siguen|sigo (?:esperando|con)|seguimos esperando|todavia (?:no|sigue|"
+        r"(?:sigue(?:n)? \w+|siguen|sigo (?:esperando|con|sin)|seguimos (?:esperando|sin)|todavia (?:no|sigue|"
         r"siguen|estoy esperando|esta|estan|espero)|aun (?:no|sigue|siguen|espero|estoy "
         r"esperando)|(?<!mensajes )(?<!textos )(?:otra vez|de nuevo)(?! (?:los |mis )?(?:mensajes|"
         r"textos))|volvi\w* a (?!recibir|mandar|enviar)\w+|todas las noches|cada noche|"
