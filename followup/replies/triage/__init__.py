@@ -92,14 +92,10 @@ def _combine(
     # Lingua cannot name a short romanized reply ("toi muon chet", "em that su muon chet" taken
     # for English): its danger words still count, and wanting to die said plainly decides.
     unnamed = language == languages.UNDETERMINED
-    word = danger_words.danger(text) if (foreign and readable) or unnamed else None
     plain = danger_words.wants_to_die(text) if readable else None
-    if plain and not foreign:
-        word = word or danger_words.danger(text)
-        language = plain
-        interpreter = [f"written in {languages.name_of(language)}: interpreter needed"]
-    elif word and unnamed:
-        language = word[0]
+    word = danger_words.danger(text) if (foreign and readable) or unnamed or plain else None
+    if not foreign and (plain or (word and unnamed)):
+        language = plain or word[0]  # named by the words it says
         interpreter = [f"written in {languages.name_of(language)}: interpreter needed"]
     cry = any_language.may_be_danger(text) if lenient else None
     # An unmistakable request to stop the texts with only the lower bar's weak hint of danger

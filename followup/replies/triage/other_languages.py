@@ -297,8 +297,7 @@ class Phrases:
 
     def find(self, text: str) -> tuple[str, str] | None:
         """(language, the words matched) of the first language whose phrase ``text`` holds."""
-        folded = normalise(text)
-        plain = _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
+        folded, plain = _forms(text)
         if not (self._screen.Match(folded) or self._screen.Match(plain)):
             return None
         for code, pattern in self.by_language.items():
@@ -306,6 +305,13 @@ class Phrases:
             if found:
                 return code, found.group(0)
         return None
+
+
+@functools.lru_cache(maxsize=256)  # one reply is looked at by several tables of phrases
+def _forms(text: str) -> tuple[str, str]:
+    """``text`` lower-cased (NFKC), and the same without accents and with doubled letters single."""
+    folded = normalise(text)
+    return folded, _DOUBLES.sub(r"\1", strip_accents(folded).replace("đ", "d"))
 
 
 SENTENCES = Phrases(_SENTENCES)
