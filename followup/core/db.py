@@ -10,7 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, String, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 from followup.core.files import private_file, private_folder
@@ -119,6 +122,31 @@ def insert_or_ignore(dialect: str, table, *columns: str):
 
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing(index_elements=list(columns))
+
+
+class rare(ColumnElement):  # noqa: N801 (used like a SQL function)
+    """A condition few rows meet whatever the table's statistics say: ``rare(status ==
+    'sending')``. SQLite's statistics keep one average number of rows per value of an indexed
+    column, so a status that 1,000,000 rows share makes every status look that common, and the
+    planner scans the table for the dozen rows in flight; on SQLite this renders as
+    ``likelihood(condition, 0.0001)``, the planner's documented hint, so the index is used.
+    PostgreSQL's statistics see the skew: the condition is rendered as is."""
+
+    inherit_cache = True
+    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, condition):
+        self.condition = condition
+
+
+@compiles(rare)
+def _rare(element, compiler, **kw):
+    return compiler.process(element.condition, **kw)
+
+
+@compiles(rare, "sqlite")
+def _rare_on_sqlite(element, compiler, **kw):
+    return f"likelihood({compiler.process(element.condition, **kw)}, 0.0001)"
 
 
 class Database:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from followup.core.db import Database
+from followup.core.db import Database, rare
 from followup.models import FollowUp, FollowUpStatus, Message, MessageDirection, SkipReason
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,8 @@ def settle(db: Database, now: datetime, timeout: timedelta, *, can_look_up: bool
     did is looked up at the gateway, as a lost answer is (``unknown``, lookup pending); with
     a gateway that cannot be asked it stays ``unknown`` for staff. Nothing is resent blindly.
     """
-    stale = (FollowUp.status == FollowUpStatus.SENDING) & (FollowUp.claimed_at < now - timeout)
+    # In flight: a handful of rows among all the follow-ups ever sent or scheduled.
+    stale = rare(FollowUp.status == FollowUpStatus.SENDING) & (FollowUp.claimed_at < now - timeout)
     stored = (
         select(Message.id)
         .where(

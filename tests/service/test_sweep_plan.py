@@ -4,7 +4,9 @@ With many follow-ups scheduled for later and the database's statistics up to dat
 each query a sweep runs on ``followups`` (as the sender itself issues it) must search an index,
 never scan the table: the claim through ``ix_followups_status_send_at``, the look-up of lost
 answers through ``ix_followups_status_id`` (SQLite scanned the whole table for it before
-migration 0016). The plans are read with EXPLAIN; nothing here is timed.
+migration 0016), the settling of claims a stopped sender left through a status index even when
+the statistics saw only one status (SQLite scanned for it, ~80 ms a sweep at 1,000,000
+waiting). The plans are read with EXPLAIN; nothing here is timed.
 """
 
 from datetime import timedelta
@@ -18,8 +20,9 @@ from tests.support.plans import plan as plan_of
 WAITING = 20_000
 
 
-def _add_waiting(db, agency_id: int, now) -> None:
-    """``WAITING`` closed calls with a follow-up scheduled years ahead, and statistics."""
+def _add_waiting(db, agency_id: int, now, *, every_sent: int | None = 10) -> None:
+    """``WAITING`` closed calls with a follow-up scheduled years ahead (one in ``every_sent``
+    already sent; None: none), and statistics."""
     engine = db.engine
     sqlite = engine.dialect.name == "sqlite"
     later, closed = now + timedelta(days=3650), now - timedelta(hours=1)
@@ -42,10 +45,10 @@ def _add_waiting(db, agency_id: int, now) -> None:
                 "INSERT INTO followups (agency_id, call_id, phone, language, status, send_at,"
                 " attempts, created_at, updated_at)"
                 " SELECT agency_id, id, caller_phone, 'en',"
-                " CASE WHEN id % 10 = 0 THEN 'sent' ELSE 'scheduled' END, :later, 0,"
+                " CASE WHEN id % :every = 0 THEN 'sent' ELSE 'scheduled' END, :later, 0,"
                 " :closed, :closed FROM calls WHERE external_id LIKE 'WAIT-%'"
             ),
-            {"later": later, "closed": closed},
+            {"later": later, "closed": closed, "every": every_sent or WAITING + 1},
         )
         conn.execute(text("ANALYZE"))
 
@@ -82,3 +85,22 @@ def test_the_sweep_reads_through_its_indexes_with_many_waiting(services, sender,
         assert "USING INDEX ix_followups_status_id" in lookup, lookup
     else:
         assert "ix_followups_status_" in lookup, lookup  # either status index, no table scan
+
+
+def test_settling_stopped_senders_claims_reads_through_an_index_whatever_the_statistics(
+    services, sender, agency, clock
+):
+    # Every follow-up waiting is 'scheduled' when the statistics are taken: SQLite's then say
+    # any status matches all 20,000 rows, and it scanned the table for the few 'sending' ones.
+    db = services.db
+    _add_waiting(db, agency.id, clock.now(), every_sent=None)
+    seed_due_followups(db, agency.id, 100, now=clock.now(), prefix="DUE")
+    updates = statements(
+        db,
+        sender.sweep,
+        lambda sql: sql.lstrip().upper().startswith("UPDATE FOLLOWUPS") and "claimed_at <" in sql,
+    )
+    assert len(updates) == 2, [sql for sql, _ in updates]  # scheduled again; marked unknown
+    for statement in updates:
+        plan = plan_of(db, *statement)
+        assert "SCAN followups" not in plan and "Seq Scan on followups" not in plan, plan
