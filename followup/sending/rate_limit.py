@@ -28,12 +28,18 @@ for up to 60 ms); and a sending process with a pacer shortens the interpreter's 
 switch interval to 1 ms (`prompt_turns`, called by `Services.sender`), so that a thread let go
 gets to run while another prepares the next batch (at the default 5 ms, requests at each
 batch boundary reached the fake 20-110 ms late, bunched with the next: up to 104 in
-a second at a limit of 100).
+a second at a limit of 100). `prompt_turns` also freezes (`gc.freeze`) what the process holds
+when the sender is built (modules, the SDK, SQLAlchemy's mappings: kept to the end anyway), so
+that the collector's full passes no longer walk them: on PostgreSQL such a pass stalled every
+thread, and requests let go before it reached the fake 75-113 ms late in 2 of 3 runs (busiest
+second 104 and 101); frozen, the latest was 20-22 ms in 3 of 3 (busiest 99) and the rate kept
+rose from 95.2-95.6% to 96.1-96.2%.
 """
 
 from __future__ import annotations
 
 import collections
+import gc
 import math
 import sys
 import threading
@@ -46,9 +52,18 @@ _CATCH_UP_STEPS = 4  # how many steps a late send lets the next ones make up
 
 
 def prompt_turns() -> None:
-    """Shorten this process's thread switch interval to ``SWITCH_INTERVAL`` (never lengthen it):
-    for a sending process that paces its threads; see the module's docstring."""
+    """Shorten this process's thread switch interval to ``SWITCH_INTERVAL`` (never lengthen it),
+    and once per process take the objects alive now out of the garbage collector's sight: for a
+    sending process that paces its threads; see the module's docstring."""
+    global _frozen
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
+_frozen = False
 
 
 class Pacer:
