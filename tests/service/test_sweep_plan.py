@@ -9,47 +9,23 @@ the statistics saw only one status (SQLite scanned for it, ~80 ms a sweep at 1,0
 waiting). The plans are read with EXPLAIN; nothing here is timed.
 """
 
-from datetime import timedelta
 
 from sqlalchemy import text
 
-from followup.testing.load_seed import seed_due_followups
-from tests.support.plans import numbered, statements
+from followup.testing.load_seed import seed_due_followups, seed_waiting_followups
 from tests.support.plans import plan as plan_of
+from tests.support.plans import statements
 
 WAITING = 20_000
 
 
 def _add_waiting(db, agency_id: int, now, *, every_sent: int | None = 10) -> None:
-    """``WAITING`` closed calls with a follow-up scheduled years ahead (one in ``every_sent``
-    already sent; None: none), and statistics."""
-    engine = db.engine
-    sqlite = engine.dialect.name == "sqlite"
-    later, closed = now + timedelta(days=3650), now - timedelta(hours=1)
-    numbers, source, closed = numbered(db, closed)
-    if sqlite:
-        later = later.strftime("%Y-%m-%d %H:%M:%S.%f")
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"{numbers} INSERT INTO calls (agency_id, external_id, status, call_type,"
-                " disposition, closed_at, caller_phone, language, self_initiated,"
-                " do_not_contact, fingerprint, received_at, updated_at)"
-                " SELECT :agency, 'WAIT-' || i, 'closed', 'THEFT', 'REPORT TAKEN', :closed,"
-                f" '+12025550150', 'en', false, false, 'w', :closed, :closed FROM {source}"
-            ),
-            {"agency": agency_id, "count": WAITING, "closed": closed},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO followups (agency_id, call_id, phone, language, status, send_at,"
-                " attempts, created_at, updated_at)"
-                " SELECT agency_id, id, caller_phone, 'en',"
-                " CASE WHEN id % :every = 0 THEN 'sent' ELSE 'scheduled' END, :later, 0,"
-                " :closed, :closed FROM calls WHERE external_id LIKE 'WAIT-%'"
-            ),
-            {"later": later, "closed": closed, "every": every_sent or WAITING + 1},
-        )
+    """``WAITING`` closed calls with a follow-up scheduled years ahead, all to one number (one
+    in ``every_sent`` already sent; None: none), and statistics."""
+    seed_waiting_followups(
+        db, agency_id, WAITING, now=now, one_number="+12025550150", sent_every=every_sent
+    )
+    with db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
 
 
