@@ -109,6 +109,7 @@ def seed_due_followups(
     return phone_of
 
 
+# Long because its two INSERT ... SELECT statements are written out, with each dialect's numbers.
 def seed_waiting_followups(
     db: Database,
     agency_id: int,
