@@ -50,6 +50,8 @@ DEFAULT_HEADROOM = 0.04
 SWITCH_INTERVAL = 0.001  # seconds a thread may hold the interpreter while another waits
 _CATCH_UP_STEPS = 4  # how many steps a late send lets the next ones make up
 
+_frozen = False  # prompt_turns froze this process's objects already
+
 
 def prompt_turns() -> None:
     """Shorten this process's thread switch interval to ``SWITCH_INTERVAL`` (never lengthen it),
@@ -61,9 +63,6 @@ def prompt_turns() -> None:
         gc.collect()
         gc.freeze()
         _frozen = True
-
-
-_frozen = False
 
 
 class Pacer:

@@ -109,7 +109,20 @@ def seed_due_followups(
     return phone_of
 
 
-# Long because its two INSERT ... SELECT statements are written out, with each dialect's numbers.
+def numbered(db: Database, *times: datetime) -> tuple:
+    """For ``INSERT ... SELECT`` of ``:count`` rows numbered ``i``: the statement's prefix (a
+    recursive CTE on SQLite), its FROM source, and each of ``times`` as the dialect's literal
+    wants it."""
+    if db.engine.dialect.name == "sqlite":
+        return (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
+            "n",
+            *(t.strftime("%Y-%m-%d %H:%M:%S.%f") for t in times),
+        )
+    return "", "generate_series(1, :count) AS n(i)", *times
+
+
+# Long because its two INSERT ... SELECT statements are written out.
 def seed_waiting_followups(
     db: Database,
     agency_id: int,
@@ -128,14 +141,12 @@ def seed_waiting_followups(
     backlog spreads over many), or all ``one_number``. ``sent_every``: one follow-up in that many
     is marked sent instead. The caller takes the statistics (ANALYZE) it wants.
     """
-    later, closed = now + timedelta(days=3650), now - timedelta(hours=1)
+    numbers, source, later, closed = numbered(
+        db, now + timedelta(days=3650), now - timedelta(hours=1)
+    )
     if db.engine.dialect.name == "sqlite":
-        numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
-        source, line = "n", "printf('%04d', 100 + i % 100)"
-        stamp = "%Y-%m-%d %H:%M:%S.%f"
-        later, closed = later.strftime(stamp), closed.strftime(stamp)
+        line = "printf('%04d', 100 + i % 100)"
     else:
-        numbers, source = "", "generate_series(1, :count) AS n(i)"
         line = "lpad((100 + i % 100)::text, 4, '0')"
     phone = ":one_number" if one_number else f"'+1' || (201 + (i / 100) % 799) || '555' || {line}"
     with db.engine.begin() as conn:

@@ -16,9 +16,10 @@ from sqlalchemy import text
 from followup.intake.new_calls import record_new_call
 from followup.intake.schema import CallEvent
 from followup.replies import inbound
+from followup.testing.load_seed import numbered
 from tests.support.factories import call_event
-from tests.support.plans import numbered, statements
 from tests.support.plans import plan as plan_of
+from tests.support.plans import statements
 
 OTHERS = 20_000
 

@@ -9,7 +9,6 @@ the statistics saw only one status (SQLite scanned for it, ~80 ms a sweep at 1,0
 waiting). The plans are read with EXPLAIN; nothing here is timed.
 """
 
-
 from sqlalchemy import text
 
 from followup.testing.load_seed import seed_due_followups, seed_waiting_followups

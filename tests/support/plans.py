@@ -3,21 +3,7 @@ of code really issues, and their plans with EXPLAIN (SQLite or PostgreSQL). Noth
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import event
-
-
-def numbered(db, now: datetime) -> tuple[str, str, object]:
-    """For ``INSERT ... SELECT`` of ``:count`` rows numbered ``i``: the statement's prefix (a
-    recursive CTE on SQLite), its FROM source, and ``now`` as the dialect's literal wants it."""
-    if db.engine.dialect.name == "sqlite":
-        return (
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)",
-            "n",
-            now.strftime("%Y-%m-%d %H:%M:%S.%f"),
-        )
-    return "", "generate_series(1, :count) AS n(i)", now
 
 
 def statements(db, run, keep) -> list[tuple[str, object]]:
